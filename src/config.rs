@@ -1,0 +1,265 @@
+//! Configuration from the environment (and `.env`, loaded by `main`). Every problem is reported
+//! at once, each with where to find the right value.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::secret::Secret;
+
+/// Where a Server-to-Server OAuth app's credentials live in the Zoom App Marketplace.
+const ZOOM_CREDENTIALS: &str =
+    "Zoom App Marketplace → Manage → your Server-to-Server OAuth app → App Credentials";
+
+/// Settings of the Zoom client.
+#[derive(Debug, Clone)]
+pub struct ZoomConfig {
+    /// `ZOOM_ACCOUNT_ID`.
+    pub account_id: String,
+    /// `ZOOM_CLIENT_ID`.
+    pub client_id: String,
+    /// `ZOOM_CLIENT_SECRET`.
+    pub client_secret: Secret,
+    /// `ZOOM_API_BASE`, without a trailing slash.
+    pub api_base: String,
+    /// `ZOOM_OAUTH_URL`.
+    pub oauth_url: String,
+    /// `ZOOM_HOST_USER`: the Zoom user meetings are created under.
+    pub host_user: String,
+    /// `ZOOM_CONNECT_TIMEOUT`.
+    pub connect_timeout: Duration,
+    /// `ZOOM_REQUEST_TIMEOUT`.
+    pub request_timeout: Duration,
+}
+
+/// Everything that is wrong with the configuration, one line per problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// One entry per problem, each saying what to do.
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        writeln!(
+            f,
+            "the configuration has {n} problem{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            writeln!(f, "  - {p}")?;
+        }
+        write!(
+            f,
+            "Set these in the environment or in a .env file (see .env.example)."
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl ZoomConfig {
+    /// Reads the Zoom settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut env = Env::new(&|key| std::env::var(key).ok());
+        let zoom = Self::read(&mut env);
+        env.finish().map(|()| zoom)
+    }
+
+    /// Reads the Zoom settings through `env`, recording problems there.
+    pub(crate) fn read(env: &mut Env<'_>) -> Self {
+        let legacy_jwt = ["ZOOM_API_KEY", "ZOOM_API_SECRET"]
+            .into_iter()
+            .any(|key| env.get(key).is_some());
+        let missing_s2s = ["ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET"]
+            .into_iter()
+            .any(|key| env.get(key).is_none());
+        if legacy_jwt && missing_s2s {
+            env.problem(
+                "ZOOM_API_KEY / ZOOM_API_SECRET are credentials of a JWT app, which Zoom retired in \
+                 September 2023. Create a Server-to-Server OAuth app in the Zoom App Marketplace \
+                 (Develop → Build App → Server-to-Server OAuth) and set ZOOM_ACCOUNT_ID, \
+                 ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET instead."
+                    .to_owned(),
+            );
+        }
+        Self {
+            account_id: env.required(
+                "ZOOM_ACCOUNT_ID",
+                &format!("the Account ID in {ZOOM_CREDENTIALS}"),
+            ),
+            client_id: env.required(
+                "ZOOM_CLIENT_ID",
+                &format!("the Client ID in {ZOOM_CREDENTIALS}"),
+            ),
+            client_secret: Secret::new(env.required(
+                "ZOOM_CLIENT_SECRET",
+                &format!("the Client Secret in {ZOOM_CREDENTIALS}"),
+            )),
+            api_base: env.url("ZOOM_API_BASE", "https://api.zoom.us/v2"),
+            oauth_url: env.url("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token"),
+            host_user: env.get("ZOOM_HOST_USER").unwrap_or_else(|| "me".to_owned()),
+            connect_timeout: env.duration("ZOOM_CONNECT_TIMEOUT", Duration::from_secs(5)),
+            request_timeout: env.duration("ZOOM_REQUEST_TIMEOUT", Duration::from_secs(15)),
+        }
+    }
+}
+
+/// A reader of environment variables that collects every problem instead of stopping at the first.
+pub(crate) struct Env<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    problems: Vec<String>,
+}
+
+impl<'a> Env<'a> {
+    pub(crate) fn new(lookup: &'a dyn Fn(&str) -> Option<String>) -> Self {
+        Self {
+            lookup,
+            problems: Vec::new(),
+        }
+    }
+
+    /// The trimmed value; an empty value counts as unset.
+    pub(crate) fn get(&self, key: &str) -> Option<String> {
+        (self.lookup)(key)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    pub(crate) fn problem(&mut self, text: String) {
+        self.problems.push(text);
+    }
+
+    pub(crate) fn required(&mut self, key: &str, hint: &str) -> String {
+        self.get(key).unwrap_or_else(|| {
+            self.problem(format!("{key} is not set: it is {hint}."));
+            String::new()
+        })
+    }
+
+    /// An http(s) URL without its trailing slash.
+    pub(crate) fn url(&mut self, key: &str, default: &str) -> String {
+        let Some(value) = self.get(key) else {
+            return default.to_owned();
+        };
+        match reqwest::Url::parse(&value) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                value.trim_end_matches('/').to_owned()
+            }
+            _ => {
+                self.problem(format!(
+                    "{key} is not an http(s) URL: {value:?}. Leave it unset for {default}."
+                ));
+                default.to_owned()
+            }
+        }
+    }
+
+    /// A humantime duration such as `5s` or `1m 30s`.
+    pub(crate) fn duration(&mut self, key: &str, default: Duration) -> Duration {
+        let Some(value) = self.get(key) else {
+            return default;
+        };
+        match humantime::parse_duration(&value) {
+            Ok(d) if !d.is_zero() => d,
+            _ => {
+                self.problem(format!(
+                    "{key} is not a positive duration: {value:?}. Write it like \"5s\" or \"1m 30s\" \
+                     (default {}).",
+                    humantime::format_duration(default)
+                ));
+                default
+            }
+        }
+    }
+
+    pub(crate) fn finish(self) -> Result<(), ConfigError> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError {
+                problems: self.problems,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn zoom_from(vars: &[(&str, &str)]) -> Result<ZoomConfig, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let lookup = move |key: &str| map.get(key).cloned();
+        let mut env = Env::new(&lookup);
+        let zoom = ZoomConfig::read(&mut env);
+        env.finish().map(|()| zoom)
+    }
+
+    const COMPLETE: [(&str, &str); 3] = [
+        ("ZOOM_ACCOUNT_ID", "acc"),
+        ("ZOOM_CLIENT_ID", "cid"),
+        ("ZOOM_CLIENT_SECRET", "shh"),
+    ];
+
+    #[test]
+    fn complete_config_gets_the_documented_defaults() {
+        let zoom = zoom_from(&COMPLETE).unwrap();
+        assert_eq!(zoom.api_base, "https://api.zoom.us/v2");
+        assert_eq!(zoom.oauth_url, "https://zoom.us/oauth/token");
+        assert_eq!(zoom.host_user, "me");
+        assert_eq!(zoom.connect_timeout, Duration::from_secs(5));
+        assert_eq!(zoom.request_timeout, Duration::from_secs(15));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_where_to_find_it() {
+        let err = zoom_from(&[
+            ("ZOOM_API_BASE", "not a url"),
+            ("ZOOM_REQUEST_TIMEOUT", "soon"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.problems.len(), 5, "{err}");
+        let text = err.to_string();
+        for key in [
+            "ZOOM_ACCOUNT_ID",
+            "ZOOM_CLIENT_ID",
+            "ZOOM_CLIENT_SECRET",
+            "ZOOM_API_BASE",
+            "ZOOM_REQUEST_TIMEOUT",
+        ] {
+            assert!(text.contains(key), "{key} missing from: {text}");
+        }
+        assert!(text.contains("App Credentials"));
+    }
+
+    #[test]
+    fn legacy_jwt_variables_explain_that_jwt_apps_are_retired() {
+        let err = zoom_from(&[("ZOOM_API_KEY", "k"), ("ZOOM_API_SECRET", "s")]).unwrap_err();
+        assert!(
+            err.to_string().contains("retired in September 2023"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn government_cloud_works_by_setting_the_two_urls() {
+        let mut vars = COMPLETE.to_vec();
+        vars.push(("ZOOM_API_BASE", "https://api.zoomgov.com/v2/"));
+        vars.push(("ZOOM_OAUTH_URL", "https://zoomgov.com/oauth/token"));
+        let zoom = zoom_from(&vars).unwrap();
+        assert_eq!(zoom.api_base, "https://api.zoomgov.com/v2");
+        assert_eq!(zoom.oauth_url, "https://zoomgov.com/oauth/token");
+    }
+
+    #[test]
+    fn the_client_secret_is_redacted_in_debug_output() {
+        let zoom = zoom_from(&COMPLETE).unwrap();
+        assert!(!format!("{zoom:?}").contains("shh"));
+    }
+}

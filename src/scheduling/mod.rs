@@ -1,0 +1,64 @@
+//! The pure domain: reading what members type (start, length, time zone) into checked values. No I/O.
+
+pub mod duration;
+pub mod plan;
+pub mod timezone;
+pub mod when;
+
+pub use duration::{DurationError, MeetingLength, parse_duration};
+pub use timezone::{TimeZoneError, parse_timezone, timezone_suggestions};
+pub use when::{WhenError, describe_when, parse_when};
+
+/// Longest echo of user input inside an error, so a pasted essay cannot blow Discord's message limit.
+const SHOWN_MAX_CHARS: usize = 60;
+
+/// Trims, drops the invisible marks that phone keyboards and copy-paste add (bidi, zero-width) and
+/// collapses any whitespace run to one ASCII space, so parsers only ever see plain words.
+pub(crate) fn clean(input: &str) -> String {
+    let visible: String = input.chars().filter(|c| !is_invisible(*c)).collect();
+    visible.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Bidi controls and zero-width characters: present in text, invisible on screen.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// The cleaned input as an error message quotes it: bounded in length.
+pub(crate) fn shown(cleaned: &str) -> String {
+    match cleaned.char_indices().nth(SHOWN_MAX_CHARS) {
+        Some((cut, _)) => format!("{}…", &cleaned[..cut]),
+        None => cleaned.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_drops_bidi_and_zero_width_marks_and_collapses_whitespace() {
+        assert_eq!(
+            clean("\u{200f} tomorrow\u{a0}\u{a0}15:00\u{feff}\t"),
+            "tomorrow 15:00"
+        );
+    }
+
+    #[test]
+    fn clean_keeps_other_non_ascii_text() {
+        assert_eq!(clean(" 🎉  Zürich "), "🎉 Zürich");
+    }
+
+    #[test]
+    fn shown_leaves_short_input_alone() {
+        assert_eq!(shown("tomorrow 15:00"), "tomorrow 15:00");
+    }
+
+    #[test]
+    fn shown_cuts_long_input_on_a_char_boundary() {
+        let long = "é".repeat(200);
+        let quoted = shown(&long);
+        assert_eq!(quoted.chars().count(), SHOWN_MAX_CHARS + 1);
+        assert!(quoted.ends_with('…'));
+    }
+}

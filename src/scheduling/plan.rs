@@ -1,0 +1,369 @@
+//! What a member asked for, their time zone, the server's settings and the built-in defaults,
+//! resolved field by field (in that order) into the meeting to create — or a clear refusal.
+
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, Zoned};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    DurationError, MeetingLength, TimeZoneError, WhenError, is_invisible, parse_duration,
+    parse_timezone, parse_when,
+};
+
+/// Zoom's longest topic, in characters.
+pub const TOPIC_MAX: usize = 200;
+/// Zoom's longest agenda, in characters.
+pub const AGENDA_MAX: usize = 2000;
+/// Zoom's longest passcode, in characters.
+pub const PASSCODE_MAX: usize = 10;
+
+/// Automatic recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Recording {
+    /// Not recorded.
+    None,
+    /// On the host's computer.
+    Local,
+    /// In Zoom's cloud.
+    Cloud,
+}
+
+/// What the member typed in `/meet` (or passed to `zoombot meet create`).
+#[derive(Debug, Clone, Default)]
+pub struct MeetInput {
+    /// The topic.
+    pub topic: String,
+    /// "45m", "1h30m".
+    pub duration: Option<String>,
+    /// "tomorrow 15:00".
+    pub when: Option<String>,
+    /// An IANA name that `when` is read in.
+    pub timezone: Option<String>,
+    /// The agenda.
+    pub agenda: Option<String>,
+    /// A passcode.
+    pub passcode: Option<String>,
+    /// Waiting room on or off.
+    pub waiting_room: Option<bool>,
+    /// Automatic recording.
+    pub recording: Option<Recording>,
+}
+
+/// Everything below the member's own input: their time zone, then the server's settings.
+#[derive(Debug, Clone, Default)]
+pub struct Defaults {
+    /// The member's own time zone.
+    pub member_timezone: Option<String>,
+    /// The server's time zone.
+    pub guild_timezone: Option<String>,
+    /// The server's meeting length, minutes.
+    pub duration_minutes: Option<u32>,
+    /// The server's waiting-room rule.
+    pub waiting_room: Option<bool>,
+    /// The server's join-before-host rule.
+    pub join_before_host: Option<bool>,
+    /// The server's mute-on-entry rule.
+    pub mute_upon_entry: Option<bool>,
+    /// The server's recording rule.
+    pub recording: Option<Recording>,
+    /// `Some(false)`: no passcode unless the member gives one (Zoom's default is to generate one).
+    pub auto_passcode: Option<bool>,
+}
+
+/// Where the time zone that `when` was read in came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZoneSource {
+    /// The `timezone` option of the command.
+    Command,
+    /// The member's `/meet-timezone`.
+    Member,
+    /// The server's setting.
+    Server,
+    /// Nobody set one: UTC.
+    Default,
+}
+
+/// The meeting to create, every value checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingPlan {
+    /// Trimmed topic, 1 to [`TOPIC_MAX`] characters.
+    pub topic: String,
+    /// The start, in the zone it was read in.
+    pub start: Zoned,
+    /// Where that zone came from.
+    pub zone_source: ZoneSource,
+    /// The length.
+    pub length: MeetingLength,
+    /// Trimmed agenda, if any.
+    pub agenda: Option<String>,
+    /// The member's passcode, if any.
+    pub passcode: Option<String>,
+    /// Let Zoom generate a passcode when none is given.
+    pub auto_passcode: bool,
+    /// Waiting room, when someone decided.
+    pub waiting_room: Option<bool>,
+    /// Join before host, when the server decided.
+    pub join_before_host: Option<bool>,
+    /// Mute on entry, when the server decided.
+    pub mute_upon_entry: Option<bool>,
+    /// Recording, when someone decided.
+    pub recording: Option<Recording>,
+}
+
+/// Why a meeting cannot be planned. Each Display says what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// Empty or whitespace-only topic.
+    #[error("The topic is empty. Give the meeting a name, like topic:\"Weekly sync\".")]
+    EmptyTopic,
+    /// Topic over Zoom's limit.
+    #[error(
+        "The topic is {0} characters long; Zoom allows at most {TOPIC_MAX}. Shorten it and put details in the agenda."
+    )]
+    TopicTooLong(usize),
+    /// Agenda over Zoom's limit.
+    #[error("The agenda is {0} characters long; Zoom allows at most {AGENDA_MAX}. Shorten it.")]
+    AgendaTooLong(usize),
+    /// A passcode Zoom would refuse.
+    #[error(
+        "That passcode won't work: Zoom takes 1 to {PASSCODE_MAX} characters, only letters, digits and @ - _ *. Leave it out and Zoom will make one."
+    )]
+    BadPasscode,
+    /// A bad duration.
+    #[error("{0}")]
+    Duration(#[from] DurationError),
+    /// A bad start.
+    #[error("{0}")]
+    When(#[from] WhenError),
+    /// A bad time zone.
+    #[error("{0}")]
+    TimeZone(#[from] TimeZoneError),
+}
+
+/// Whether Zoom accepts `passcode`: 1 to 10 characters of letters, digits, `@ - _ *`.
+pub fn valid_passcode(passcode: &str) -> bool {
+    let n = passcode.chars().count();
+    (1..=PASSCODE_MAX).contains(&n)
+        && passcode
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@-_*".contains(c))
+}
+
+/// Resolves `input` over `defaults` at `now`.
+pub fn plan(
+    input: &MeetInput,
+    defaults: &Defaults,
+    now: Timestamp,
+) -> Result<MeetingPlan, PlanError> {
+    let topic = input.topic.trim();
+    if topic.is_empty() || topic.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+        return Err(PlanError::EmptyTopic);
+    }
+    let topic_len = topic.chars().count();
+    if topic_len > TOPIC_MAX {
+        return Err(PlanError::TopicTooLong(topic_len));
+    }
+    let agenda = input
+        .agenda
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    if let Some(n) = agenda
+        .map(|a| a.chars().count())
+        .filter(|n| *n > AGENDA_MAX)
+    {
+        return Err(PlanError::AgendaTooLong(n));
+    }
+    let passcode = input
+        .passcode
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    if passcode.is_some_and(|p| !valid_passcode(p)) {
+        return Err(PlanError::BadPasscode);
+    }
+    let length = match input
+        .duration
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        Some(text) => parse_duration(text)?,
+        None => defaults
+            .duration_minutes
+            .and_then(MeetingLength::from_minutes)
+            .unwrap_or(MeetingLength::DEFAULT),
+    };
+    let (zone, zone_source) = resolve_zone(input, defaults)?;
+    let start = parse_when(input.when.as_deref().unwrap_or("now"), now, &zone)?;
+    Ok(MeetingPlan {
+        topic: topic.to_owned(),
+        start,
+        zone_source,
+        length,
+        agenda: agenda.map(str::to_owned),
+        passcode: passcode.map(str::to_owned),
+        auto_passcode: defaults.auto_passcode.unwrap_or(true),
+        waiting_room: input.waiting_room.or(defaults.waiting_room),
+        join_before_host: defaults.join_before_host,
+        mute_upon_entry: defaults.mute_upon_entry,
+        recording: input.recording.or(defaults.recording),
+    })
+}
+
+fn resolve_zone(
+    input: &MeetInput,
+    defaults: &Defaults,
+) -> Result<(TimeZone, ZoneSource), TimeZoneError> {
+    let nonblank = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    if let Some(name) = nonblank(&input.timezone) {
+        return Ok((parse_timezone(&name)?, ZoneSource::Command));
+    }
+    // Stored zones were checked when they were saved; one that no longer parses falls through.
+    let stored = [
+        (&defaults.member_timezone, ZoneSource::Member),
+        (&defaults.guild_timezone, ZoneSource::Server),
+    ];
+    for (name, source) in stored {
+        if let Some(zone) = nonblank(name).and_then(|n| parse_timezone(&n).ok()) {
+            return Ok((zone, source));
+        }
+    }
+    Ok((TimeZone::UTC, ZoneSource::Default))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Timestamp {
+        "2026-11-25T10:00:00Z".parse().unwrap()
+    }
+
+    fn input(topic: &str) -> MeetInput {
+        MeetInput {
+            topic: topic.to_owned(),
+            ..MeetInput::default()
+        }
+    }
+
+    #[test]
+    fn a_bare_topic_gets_the_built_in_defaults() {
+        let p = plan(&input(" Weekly sync "), &Defaults::default(), now()).unwrap();
+        assert_eq!(p.topic, "Weekly sync");
+        assert_eq!(p.length.minutes(), 30);
+        assert_eq!(p.start.timestamp(), now());
+        assert_eq!(p.zone_source, ZoneSource::Default);
+        assert!(p.auto_passcode);
+        assert_eq!((p.waiting_room, p.recording), (None, None));
+    }
+
+    #[test]
+    fn the_command_beats_the_member_which_beats_the_server() {
+        let defaults = Defaults {
+            member_timezone: Some("America/New_York".to_owned()),
+            guild_timezone: Some("Asia/Tokyo".to_owned()),
+            duration_minutes: Some(50),
+            waiting_room: Some(true),
+            recording: Some(Recording::Cloud),
+            ..Defaults::default()
+        };
+        let mut i = input("t");
+        i.when = Some("tomorrow 15:00".to_owned());
+        let p = plan(&i, &defaults, now()).unwrap();
+        assert_eq!(p.zone_source, ZoneSource::Member);
+        assert_eq!(p.start.time_zone().iana_name(), Some("America/New_York"));
+        assert_eq!(p.start.hour(), 15);
+        assert_eq!(p.length.minutes(), 50);
+        assert_eq!(
+            (p.waiting_room, p.recording),
+            (Some(true), Some(Recording::Cloud))
+        );
+
+        i.timezone = Some("Europe/Berlin".to_owned());
+        i.duration = Some("1h".to_owned());
+        i.waiting_room = Some(false);
+        i.recording = Some(Recording::None);
+        let p = plan(&i, &defaults, now()).unwrap();
+        assert_eq!(p.zone_source, ZoneSource::Command);
+        assert_eq!(p.start.time_zone().iana_name(), Some("Europe/Berlin"));
+        assert_eq!(p.length.minutes(), 60);
+        assert_eq!(
+            (p.waiting_room, p.recording),
+            (Some(false), Some(Recording::None))
+        );
+
+        let server_only = Defaults {
+            member_timezone: None,
+            ..defaults
+        };
+        let p = plan(&input("t"), &server_only, now()).unwrap();
+        assert_eq!(p.zone_source, ZoneSource::Server);
+    }
+
+    #[test]
+    fn topics_must_have_visible_text_within_zooms_limit() {
+        for blank in ["", "   ", "\u{200b}\u{200f}", "\t\n"] {
+            assert_eq!(
+                plan(&input(blank), &Defaults::default(), now()),
+                Err(PlanError::EmptyTopic),
+                "{blank:?}"
+            );
+        }
+        assert_eq!(
+            plan(&input(&"a".repeat(201)), &Defaults::default(), now()),
+            Err(PlanError::TopicTooLong(201))
+        );
+        assert!(
+            plan(&input(&"🎉".repeat(200)), &Defaults::default(), now()).is_ok(),
+            "limits count characters"
+        );
+    }
+
+    #[test]
+    fn agendas_and_passcodes_follow_zooms_rules() {
+        let mut i = input("t");
+        i.agenda = Some("a".repeat(2001));
+        assert_eq!(
+            plan(&i, &Defaults::default(), now()),
+            Err(PlanError::AgendaTooLong(2001))
+        );
+        for bad in ["12345678901", "pass word", "päss"] {
+            let mut i = input("t");
+            i.passcode = Some(bad.to_owned());
+            assert_eq!(
+                plan(&i, &Defaults::default(), now()),
+                Err(PlanError::BadPasscode),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_durations_times_and_zones_are_refused_with_their_own_reason() {
+        let mut i = input("t");
+        i.duration = Some("25h".to_owned());
+        assert!(matches!(
+            plan(&i, &Defaults::default(), now()),
+            Err(PlanError::Duration(_))
+        ));
+        let mut i = input("t");
+        i.when = Some("yesterday".to_owned());
+        assert!(matches!(
+            plan(&i, &Defaults::default(), now()),
+            Err(PlanError::When(_))
+        ));
+        let mut i = input("t");
+        i.timezone = Some("Mars/Olympus".to_owned());
+        assert!(matches!(
+            plan(&i, &Defaults::default(), now()),
+            Err(PlanError::TimeZone(_))
+        ));
+    }
+}

@@ -1,0 +1,238 @@
+//! The real `zoombot` binary's command line against the fake Zoom.
+
+mod support;
+
+use std::process::{Command, Output};
+
+use support::fake_zoom::{FakeZoom, TokenFailure};
+
+/// Runs the binary with exactly `vars` as its environment, outside any directory holding a `.env`.
+async fn zoombot(args: &[&str], vars: Vec<(String, String)>) -> Output {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_zoombot"))
+            .args(args)
+            .env_clear()
+            .envs(vars)
+            .current_dir(std::env::temp_dir())
+            .output()
+            .expect("run zoombot")
+    })
+    .await
+    .expect("join")
+}
+
+fn env_for(zoom: &FakeZoom) -> Vec<(String, String)> {
+    [
+        ("ZOOM_ACCOUNT_ID", FakeZoom::ACCOUNT_ID.to_owned()),
+        ("ZOOM_CLIENT_ID", FakeZoom::CLIENT_ID.to_owned()),
+        ("ZOOM_CLIENT_SECRET", FakeZoom::CLIENT_SECRET.to_owned()),
+        ("ZOOM_API_BASE", zoom.api_base()),
+        ("ZOOM_OAUTH_URL", zoom.oauth_url()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn doctor_passes_every_check_on_a_healthy_setup() {
+    let zoom = FakeZoom::start().await;
+
+    let out = zoombot(&["doctor"], env_for(&zoom)).await;
+
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("ok")).count(),
+        4,
+        "{text}"
+    );
+    assert!(text.contains(FakeZoom::DEFAULT_USER_EMAIL), "{text}");
+}
+
+#[tokio::test]
+async fn doctor_names_the_missing_scopes_and_fails() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_scopes("meeting:read:meeting:admin user:read:user:admin");
+
+    let out = zoombot(&["doctor"], env_for(&zoom)).await;
+
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let scopes = text
+        .lines()
+        .find(|l| l.contains("scopes"))
+        .expect("a scopes verdict");
+    assert!(scopes.starts_with("FAIL"), "{text}");
+    assert!(
+        scopes.contains("meeting:write:meeting:admin")
+            && scopes.contains("meeting:delete:meeting:admin"),
+        "{scopes}"
+    );
+    assert!(
+        !scopes.contains("user:read:user:admin"),
+        "granted scopes are not listed: {scopes}"
+    );
+}
+
+#[tokio::test]
+async fn doctor_explains_a_wrong_secret() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_token_failure(Some(TokenFailure::InvalidClient));
+
+    let out = zoombot(&["doctor"], env_for(&zoom)).await;
+
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("FAIL  token") && l.contains("ZOOM_CLIENT_SECRET")),
+        "{text}"
+    );
+    assert!(
+        !text.contains(FakeZoom::CLIENT_SECRET) && !stderr(&out).contains(FakeZoom::CLIENT_SECRET)
+    );
+}
+
+#[tokio::test]
+async fn doctor_lists_every_configuration_problem_at_once() {
+    let out = zoombot(
+        &["doctor"],
+        vec![("ZOOM_API_BASE".to_owned(), "nope".to_owned())],
+    )
+    .await;
+
+    assert_eq!(out.status.code(), Some(1));
+    let text = stderr(&out);
+    for key in [
+        "ZOOM_ACCOUNT_ID",
+        "ZOOM_CLIENT_ID",
+        "ZOOM_CLIENT_SECRET",
+        "ZOOM_API_BASE",
+    ] {
+        assert!(text.contains(key), "{key}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn doctor_fails_when_the_host_user_does_not_exist() {
+    let zoom = FakeZoom::start().await;
+    let mut vars = env_for(&zoom);
+    vars.push(("ZOOM_HOST_USER".to_owned(), "ghost@example.com".to_owned()));
+
+    let out = zoombot(&["doctor"], vars).await;
+
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l.starts_with("FAIL  host user")),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[tokio::test]
+async fn meet_create_prints_the_join_link_and_keeps_the_start_link_private_unless_asked() {
+    let zoom = FakeZoom::start().await;
+    let year = jiff::Zoned::now().year() + 1;
+    let start = format!("{year}-03-02 15:00");
+
+    let out = zoombot(
+        &[
+            "meet",
+            "create",
+            "--topic",
+            "Weekly sync",
+            "--duration",
+            "45m",
+            "--start",
+            &start,
+            "--timezone",
+            "Europe/Berlin",
+        ],
+        env_for(&zoom),
+    )
+    .await;
+
+    assert!(out.status.success(), "{}", stderr(&out));
+    let meeting = &zoom.meetings()[0];
+    assert_eq!(
+        meeting["start_time"],
+        format!("{year}-03-02T14:00:00Z"),
+        "15:00 in Berlin in winter"
+    );
+    assert_eq!(meeting["timezone"], "Europe/Berlin");
+    assert_eq!(meeting["duration"], 45);
+    let text = stdout(&out);
+    assert!(
+        text.contains(meeting["join_url"].as_str().unwrap()),
+        "{text}"
+    );
+    assert!(
+        !text.contains("zak="),
+        "no start link without --show-start-url: {text}"
+    );
+
+    let out = zoombot(
+        &["meet", "create", "--topic", "Now", "--show-start-url"],
+        env_for(&zoom),
+    )
+    .await;
+    assert!(stdout(&out).contains("zak="), "{}", stdout(&out));
+}
+
+#[tokio::test]
+async fn meet_create_refuses_bad_input_before_calling_zoom() {
+    let zoom = FakeZoom::start().await;
+
+    let out = zoombot(
+        &["meet", "create", "--topic", "x", "--duration", "25h"],
+        env_for(&zoom),
+    )
+    .await;
+
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("24 hours"), "{}", stderr(&out));
+    assert!(zoom.requests().is_empty());
+}
+
+#[tokio::test]
+async fn meet_list_and_delete_manage_upcoming_meetings() {
+    let zoom = FakeZoom::start().await;
+    let created = zoombot(
+        &["meet", "create", "--topic", "Listed", "--start", "in 2h"],
+        env_for(&zoom),
+    )
+    .await;
+    assert!(created.status.success(), "{}", stderr(&created));
+    let id = zoom.meetings()[0]["id"].as_i64().unwrap().to_string();
+
+    let listed = zoombot(&["meet", "list"], env_for(&zoom)).await;
+    assert!(
+        stdout(&listed).contains(&id) && stdout(&listed).contains("Listed"),
+        "{}",
+        stdout(&listed)
+    );
+
+    let deleted = zoombot(&["meet", "delete", &id], env_for(&zoom)).await;
+    assert!(deleted.status.success(), "{}", stderr(&deleted));
+    assert_eq!(zoom.meeting_count(), 0);
+
+    let again = zoombot(&["meet", "delete", &id], env_for(&zoom)).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("no such meeting"),
+        "{}",
+        stderr(&again)
+    );
+}

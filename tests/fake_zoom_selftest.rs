@@ -1,0 +1,805 @@
+//! The fake Zoom checked against itself and against Zoom's Meetings spec, so the tests that use it
+//! can trust it.
+
+#[path = "support/fake_zoom.rs"]
+mod fake_zoom;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use fake_zoom::{CreateFailure, FakeZoom, RateLimit, TokenFailure};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+
+fn client() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("reqwest client")
+}
+
+async fn token_response(zoom: &FakeZoom, id: &str, secret: &str, account: &str) -> Response {
+    client()
+        .post(zoom.oauth_url())
+        .basic_auth(id, Some(secret))
+        .form(&[
+            ("grant_type", "account_credentials"),
+            ("account_id", account),
+        ])
+        .send()
+        .await
+        .expect("token request")
+}
+
+async fn token(zoom: &FakeZoom) -> String {
+    let resp = token_response(
+        zoom,
+        FakeZoom::CLIENT_ID,
+        FakeZoom::CLIENT_SECRET,
+        FakeZoom::ACCOUNT_ID,
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.expect("token json");
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
+}
+
+async fn json_of(resp: Response) -> (StatusCode, Value) {
+    let status = resp.status();
+    let text = resp.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    };
+    (status, body)
+}
+
+async fn create(zoom: &FakeZoom, token: &str, body: &Value) -> (StatusCode, Value) {
+    let resp = client()
+        .post(format!("{}/users/me/meetings", zoom.api_base()))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("create request");
+    json_of(resp).await
+}
+
+async fn get_meeting(zoom: &FakeZoom, token: &str, id: &Value) -> (StatusCode, Value) {
+    let resp = client()
+        .get(format!("{}/meetings/{id}", zoom.api_base()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get request");
+    json_of(resp).await
+}
+
+async fn get_me(zoom: &FakeZoom, token: &str) -> (StatusCode, Value) {
+    let resp = client()
+        .get(format!("{}/users/me", zoom.api_base()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get user request");
+    json_of(resp).await
+}
+
+fn future(hours: i64) -> String {
+    let t = jiff::Timestamp::now().as_second() + hours * 3600;
+    jiff::Timestamp::from_second(t)
+        .expect("timestamp")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_token_from_account_credentials_opens_the_api() {
+    let zoom = FakeZoom::start().await;
+
+    let resp = token_response(
+        &zoom,
+        FakeZoom::CLIENT_ID,
+        FakeZoom::CLIENT_SECRET,
+        FakeZoom::ACCOUNT_ID,
+    )
+    .await;
+    let (status, body) = json_of(resp).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["token_type"], "bearer");
+    assert_eq!(body["expires_in"], 3599);
+    assert_eq!(body["api_url"], json!(zoom.url()));
+    assert!(
+        body["scope"]
+            .as_str()
+            .unwrap()
+            .contains("meeting:write:meeting:admin")
+    );
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let (status, user) = get_me(&zoom, &token).await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    assert_eq!(user["id"], FakeZoom::DEFAULT_USER_ID);
+    assert_eq!(user["email"], FakeZoom::DEFAULT_USER_EMAIL);
+    assert_eq!(user["status"], "active");
+
+    // Zoom also takes the parameters from the query string; each token is new.
+    let resp = client()
+        .post(format!(
+            "{}?grant_type=account_credentials&account_id={}",
+            zoom.oauth_url(),
+            FakeZoom::ACCOUNT_ID
+        ))
+        .basic_auth(FakeZoom::CLIENT_ID, Some(FakeZoom::CLIENT_SECRET))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json_of(resp).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(body["access_token"].as_str().unwrap(), token);
+    assert_eq!(zoom.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn the_token_endpoint_answers_zoom_oauth_errors() {
+    let zoom = FakeZoom::start().await;
+
+    let (status, body) =
+        json_of(token_response(&zoom, "nope", "nope", FakeZoom::ACCOUNT_ID).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        json!({"reason":"Invalid client_id or client_secret","error":"invalid_client"})
+    );
+
+    let (status, body) =
+        json_of(token_response(&zoom, FakeZoom::CLIENT_ID, FakeZoom::CLIENT_SECRET, "other").await)
+            .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        json!({"reason":"Invalid account_id","error":"invalid_request"})
+    );
+
+    let resp = client()
+        .post(zoom.oauth_url())
+        .basic_auth(FakeZoom::CLIENT_ID, Some(FakeZoom::CLIENT_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json_of(resp).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        json!({"reason":"Unsupported grant type","error":"unsupported_grant_type"})
+    );
+
+    zoom.set_token_failure(Some(TokenFailure::Down));
+    let resp = token_response(
+        &zoom,
+        FakeZoom::CLIENT_ID,
+        FakeZoom::CLIENT_SECRET,
+        FakeZoom::ACCOUNT_ID,
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(resp.text().await.unwrap().is_empty());
+
+    zoom.set_token_failure(Some(TokenFailure::InvalidClient));
+    let resp = token_response(
+        &zoom,
+        FakeZoom::CLIENT_ID,
+        FakeZoom::CLIENT_SECRET,
+        FakeZoom::ACCOUNT_ID,
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+
+    zoom.set_token_failure(None);
+    token(&zoom).await;
+    assert_eq!(zoom.token_requests(), 6);
+}
+
+#[tokio::test]
+async fn the_api_wants_a_valid_bearer_token() {
+    let zoom = FakeZoom::start().await;
+    let invalid = json!({"code":124,"message":"Invalid access token."});
+
+    let resp = client()
+        .get(format!("{}/users/me", zoom.api_base()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_of(resp).await,
+        (StatusCode::UNAUTHORIZED, invalid.clone())
+    );
+    assert_eq!(
+        get_me(&zoom, "made-up").await,
+        (StatusCode::UNAUTHORIZED, invalid.clone())
+    );
+
+    let token = token(&zoom).await;
+    assert_eq!(get_me(&zoom, &token).await.0, StatusCode::OK);
+    zoom.revoke_tokens();
+    assert_eq!(
+        get_me(&zoom, &token).await,
+        (StatusCode::UNAUTHORIZED, invalid)
+    );
+}
+
+#[tokio::test]
+async fn a_token_expires_after_its_ttl() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_token_ttl(1);
+    let resp = token_response(
+        &zoom,
+        FakeZoom::CLIENT_ID,
+        FakeZoom::CLIENT_SECRET,
+        FakeZoom::ACCOUNT_ID,
+    )
+    .await;
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["expires_in"], 1);
+    let token = body["access_token"].as_str().unwrap().to_owned();
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let (status, body) = loop {
+        let answer = get_me(&zoom, &token).await;
+        if answer.0 != StatusCode::OK || Instant::now() > deadline {
+            break answer;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        json!({"code":124,"message":"Access token is expired."})
+    );
+}
+
+/// Pages through `type=upcoming` and returns the start times in order; checks every page.
+async fn upcoming_start_times(
+    zoom: &FakeZoom,
+    token: &str,
+    page_size: usize,
+    total: usize,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut page_token = String::new();
+    for _ in 0..=total {
+        let resp = client()
+            .get(format!("{}/users/me/meetings", zoom.api_base()))
+            .query(&[
+                ("type", "upcoming"),
+                ("page_size", &page_size.to_string()),
+                ("next_page_token", &page_token),
+            ])
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let (status, page) = json_of(resp).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(page["total_records"], total);
+        assert_eq!(page["page_size"], page_size);
+        for m in page["meetings"].as_array().unwrap() {
+            assert!(m.get("start_url").is_none() && m.get("password").is_none());
+            seen.push(m["start_time"].as_str().unwrap().to_owned());
+        }
+        page["next_page_token"]
+            .as_str()
+            .unwrap()
+            .clone_into(&mut page_token);
+        if page_token.is_empty() {
+            break;
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_meeting_is_created_read_listed_updated_and_deleted() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+
+    let (status, created) = create(
+        &zoom,
+        &token,
+        &json!({"topic":"Standup","type":2,"start_time":future(3),"duration":30,
+                "timezone":"Europe/Berlin","agenda":"daily","settings":{"join_before_host":true}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].clone();
+    let id_digits = id.as_i64().expect("integer id").to_string();
+    assert_eq!(id_digits.len(), 11);
+    assert_eq!(created["topic"], "Standup");
+    assert_eq!(created["host_email"], FakeZoom::DEFAULT_USER_EMAIL);
+    assert_eq!(created["timezone"], "Europe/Berlin");
+    assert_eq!(created["settings"]["join_before_host"], true);
+    assert_eq!(created["settings"]["mute_upon_entry"], false);
+    let password = created["password"].as_str().unwrap();
+    assert!((6..=10).contains(&password.len()));
+    let start_url = created["start_url"].as_str().unwrap();
+    assert!(start_url.starts_with(&format!("https://zoom.us/s/{id_digits}?zak=")));
+    assert!(
+        created["join_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("https://zoom.us/j/{id_digits}?pwd="))
+    );
+    let created_at = created["created_at"].as_str().unwrap();
+    assert!(
+        created_at.ends_with('Z') && created_at.len() == 20,
+        "{created_at}"
+    );
+
+    let (status, got) = get_meeting(&zoom, &token, &id).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(got["status"], "waiting");
+    assert_eq!(got["host_id"], FakeZoom::DEFAULT_USER_ID);
+    assert_eq!(got["start_time"], created["start_time"]);
+    assert_ne!(
+        got["start_url"], created["start_url"],
+        "a fresh zak on every GET"
+    );
+
+    for hour in [5, 1, 9, 7] {
+        let (status, _) = create(
+            &zoom,
+            &token,
+            &json!({"topic":format!("at {hour}"),"type":2,"start_time":future(hour),"duration":60}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let seen = upcoming_start_times(&zoom, &token, 2, 5).await;
+    assert_eq!(seen.len(), 5);
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "sorted: {seen:?}");
+
+    let new_start = future(4);
+    let resp = client()
+        .patch(format!("{}/meetings/{id}", zoom.api_base()))
+        .bearer_auth(&token)
+        .json(&json!({"topic":"Retro","start_time":new_start}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let (_, got) = get_meeting(&zoom, &token, &id).await;
+    assert_eq!(got["topic"], "Retro");
+    assert_eq!(got["start_time"], json!(new_start));
+
+    let resp = client()
+        .delete(format!("{}/meetings/{id}", zoom.api_base()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        get_meeting(&zoom, &token, &id).await,
+        (
+            StatusCode::NOT_FOUND,
+            json!({"code":3001,"message":format!("Meeting does not exist: {id_digits}.")})
+        )
+    );
+    assert_eq!(zoom.meeting_count(), 4);
+}
+
+#[tokio::test]
+async fn a_local_start_time_is_read_in_the_given_timezone() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+
+    let (status, created) = create(
+        &zoom,
+        &token,
+        &json!({"topic":"t","type":2,"start_time":"2031-07-01T15:00:00","timezone":"Europe/Berlin"}),
+    )
+    .await;
+
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(created["start_time"], "2031-07-01T13:00:00Z");
+}
+
+#[tokio::test]
+async fn invalid_meeting_requests_get_validation_errors() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    let cases = [
+        (json!({"topic": "x".repeat(201)}), "topic"),
+        (json!({"agenda": "x".repeat(2001)}), "agenda"),
+        (json!({"password": "12345678901"}), "password"),
+        (json!({"password": "a b"}), "password"),
+        (json!({"duration": 0}), "duration"),
+        (json!({"duration": "60"}), "duration"),
+        (json!({"type": 5}), "type"),
+        (json!({"start_time": "tomorrow"}), "start_time"),
+        (json!({"timezone": "Mars/Olympus"}), "timezone"),
+    ];
+    for (body, field) in cases {
+        let (status, answer) = create(&zoom, &token, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(answer["code"], 300);
+        assert_eq!(answer["message"], "Validation Failed.");
+        assert_eq!(answer["errors"][0]["field"], field, "{answer}");
+    }
+
+    let resp = client()
+        .post(format!("{}/users/me/meetings", zoom.api_base()))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_of(resp).await,
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"code":300,"message":"Request Body should be a valid JSON object."})
+        )
+    );
+
+    let resp = client()
+        .post(format!("{}/users/nobody/meetings", zoom.api_base()))
+        .bearer_auth(&token)
+        .json(&json!({"topic":"t"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_of(resp).await,
+        (
+            StatusCode::NOT_FOUND,
+            json!({"code":1001,"message":"User does not exist: nobody."})
+        )
+    );
+    assert_eq!(zoom.meeting_count(), 0);
+}
+
+#[tokio::test]
+async fn rate_limits_answer_429_with_zoom_headers() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    let body = json!({"topic":"t","type":2,"start_time":future(2)});
+
+    zoom.rate_limit_next(
+        1,
+        RateLimit::PerSecond {
+            retry_after_secs: 2,
+        },
+    );
+    let resp = client()
+        .post(format!("{}/users/me/meetings", zoom.api_base()))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["retry-after"], "2");
+    assert_eq!(resp.headers()["x-ratelimit-type"], "QPS");
+    assert_eq!(resp.headers()["x-ratelimit-category"], "Medium");
+    let (status, answer) = json_of(resp).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(answer["code"], 429);
+
+    zoom.rate_limit_next(1, RateLimit::Daily);
+    let resp = client()
+        .post(format!("{}/users/me/meetings", zoom.api_base()))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let tomorrow = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .tomorrow()
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        resp.headers()["retry-after"],
+        format!("{tomorrow}T00:00:00Z").as_str()
+    );
+    assert_eq!(resp.headers()["x-ratelimit-type"], "Daily-limit");
+    assert_eq!(zoom.meeting_count(), 0);
+
+    zoom.set_daily_create_limit(Some(1));
+    assert_eq!(create(&zoom, &token, &body).await.0, StatusCode::CREATED);
+    let (status, answer) = create(&zoom, &token, &body).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("daily rate limit (1)")
+    );
+    assert_eq!(zoom.meeting_count(), 1);
+}
+
+#[tokio::test]
+async fn create_failures_leave_the_meeting_count_as_zoom_would() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    let body = json!({"topic":"t","type":2,"start_time":future(2)});
+
+    zoom.fail_next_creates(1, CreateFailure::BeforeCreate(503));
+    assert_eq!(
+        create(&zoom, &token, &body).await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(zoom.meeting_count(), 0);
+
+    zoom.fail_next_creates(1, CreateFailure::AfterCreate(502));
+    assert_eq!(
+        create(&zoom, &token, &body).await.0,
+        StatusCode::BAD_GATEWAY
+    );
+    assert_eq!(zoom.meeting_count(), 1);
+
+    zoom.fail_next_creates(1, CreateFailure::SlowAfterCreate(Duration::from_secs(5)));
+    let outcome = Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap()
+        .post(format!("{}/users/me/meetings", zoom.api_base()))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await;
+    assert!(outcome.is_err_and(|e| e.is_timeout()));
+    assert_eq!(zoom.meeting_count(), 2);
+
+    assert_eq!(create(&zoom, &token, &body).await.0, StatusCode::CREATED);
+    assert_eq!(zoom.meeting_count(), 3);
+}
+
+#[tokio::test]
+async fn fail_next_and_slow_next_hit_any_api_request_once_each() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+
+    zoom.fail_next(1, 500);
+    assert_eq!(
+        get_me(&zoom, &token).await,
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"code":500,"message":"Internal Server Error"})
+        )
+    );
+    assert_eq!(get_me(&zoom, &token).await.0, StatusCode::OK);
+
+    zoom.slow_next(1, Duration::from_millis(300));
+    let started = Instant::now();
+    assert_eq!(get_me(&zoom, &token).await.0, StatusCode::OK);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let started = Instant::now();
+    get_me(&zoom, &token).await;
+    assert!(started.elapsed() < Duration::from_millis(300));
+}
+
+#[tokio::test]
+async fn a_token_without_the_scope_gets_4711() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_scopes("meeting:read:meeting:admin");
+    let token = token(&zoom).await;
+
+    let (status, answer) = create(&zoom, &token, &json!({"topic":"t"})).await;
+
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["code"], 4711);
+}
+
+#[tokio::test]
+async fn requests_are_recorded_until_recording_is_turned_off() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    create(&zoom, &token, &json!({"topic":"t"})).await;
+
+    let requests = zoom.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].path, "/oauth/token");
+    assert_eq!(
+        requests[0].body.as_ref().unwrap()["grant_type"],
+        "account_credentials"
+    );
+    assert!(
+        requests[0]
+            .authorization
+            .as_deref()
+            .unwrap()
+            .starts_with("Basic ")
+    );
+    assert_eq!(requests[1].method, "POST");
+    assert_eq!(requests[1].path, "/v2/users/me/meetings");
+    assert_eq!(requests[1].authorization, Some(format!("Bearer {token}")));
+    assert_eq!(requests[1].body, Some(json!({"topic":"t"})));
+
+    zoom.set_recording(false);
+    get_me(&zoom, &token).await;
+    assert_eq!(zoom.requests().len(), 2);
+}
+
+// ---- against the spec -------------------------------------------------------------------------
+
+/// Zoom's Meetings spec, or `None` (with a notice) when it is not there and not required.
+fn load_spec() -> Option<Value> {
+    let dir = std::env::var_os("ZOOMBOT_SPECS_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/specs"),
+        PathBuf::from,
+    );
+    let path = dir.join("zoom/zoom-meetings-openapi-3.0.json");
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(serde_json::from_slice(&bytes).expect("spec is JSON")),
+        Err(e) if std::env::var("ZOOMBOT_REQUIRE_SPECS").as_deref() == Ok("1") => {
+            panic!(
+                "ZOOMBOT_REQUIRE_SPECS=1 but {} is unreadable: {e}",
+                path.display()
+            )
+        }
+        Err(e) => {
+            eprintln!(
+                "notice: skipping spec check, {} unreadable: {e}",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// Follows `$ref`s and single-element `allOf`s to a schema object.
+fn resolve<'a>(spec: &'a Value, mut schema: &'a Value) -> &'a Value {
+    loop {
+        if let Some(reference) = schema["$ref"].as_str() {
+            let name = reference.rsplit('/').next().unwrap();
+            schema = &spec["components"]["schemas"][name];
+        } else if let Some([only]) = schema["allOf"].as_array().map(Vec::as_slice) {
+            schema = only;
+        } else {
+            return schema;
+        }
+    }
+}
+
+fn properties(spec: &Value, schema: &Value) -> BTreeSet<String> {
+    let schema = resolve(spec, schema);
+    let mut keys: BTreeSet<String> = schema["properties"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        keys.extend(properties(spec, part));
+    }
+    keys
+}
+
+fn response_schema<'a>(spec: &'a Value, path: &str, method: &str, status: &str) -> &'a Value {
+    &spec["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+}
+
+fn keys(value: &Value) -> BTreeSet<String> {
+    value.as_object().unwrap().keys().cloned().collect()
+}
+
+/// What is wrong with `instance` by a spec schema, with the spec's components in scope.
+fn schema_errors(spec: &Value, schema: &Value, instance: &Value) -> Vec<String> {
+    let mut root = schema.clone();
+    root["components"] = spec["components"].clone();
+    let validator = jsonschema::validator_for(&root).expect("spec schema compiles");
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
+}
+
+fn assert_valid(spec: &Value, schema: &Value, instance: &Value) {
+    let errors = schema_errors(spec, schema, instance);
+    assert!(errors.is_empty(), "{errors:?}\n{instance}");
+}
+
+/// Response keys the spec lists that Zoom sends only for some meetings (recurring, registration,
+/// PMI, continuous chat, scheduled for someone else, tracking fields).
+const CONDITIONAL: &[&str] = &[
+    "assistant_id",
+    "chat_join_url",
+    "dynamic_host_key",
+    "occurrences",
+    "pmi",
+    "recurrence",
+    "registration_url",
+    "tracking_fields",
+];
+
+fn assert_same_keys(spec_keys: &BTreeSet<String>, fake: &Value, what: &str) {
+    let fake_keys = keys(fake);
+    let extra: Vec<_> = fake_keys.difference(spec_keys).collect();
+    let missing: Vec<_> = spec_keys
+        .difference(&fake_keys)
+        .filter(|k| !CONDITIONAL.contains(&k.as_str()))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "{what}: keys the spec does not list: {extra:?}"
+    );
+    assert!(
+        missing.is_empty(),
+        "{what}: spec keys the fake leaves out: {missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn meeting_responses_have_the_keys_and_types_of_the_spec() {
+    let Some(spec) = load_spec() else {
+        return;
+    };
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    let (status, created) = create(
+        &zoom,
+        &token,
+        &json!({"topic":"t","type":2,"start_time":future(2),"duration":45,"agenda":"a"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let create_schema = response_schema(&spec, "/users/{userId}/meetings", "post", "201");
+    assert_same_keys(
+        &properties(&spec, create_schema),
+        &created,
+        "POST /users/{userId}/meetings",
+    );
+    let settings_schema = &resolve(&spec, create_schema)["properties"]["settings"];
+    let spec_settings = properties(&spec, settings_schema);
+    let extra: Vec<_> = keys(&created["settings"])
+        .difference(&spec_settings)
+        .cloned()
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "settings keys the spec does not list: {extra:?}"
+    );
+    assert_valid(&spec, create_schema, &created);
+    // The check can fail: a string id is caught.
+    let mut wrong = created.clone();
+    wrong["id"] = json!(created["id"].to_string());
+    assert!(!schema_errors(&spec, create_schema, &wrong).is_empty());
+
+    let (_, got) = get_meeting(&zoom, &token, &created["id"]).await;
+    let get_schema = response_schema(&spec, "/meetings/{meetingId}", "get", "200");
+    assert_same_keys(
+        &properties(&spec, get_schema),
+        &got,
+        "GET /meetings/{meetingId}",
+    );
+    assert_valid(&spec, get_schema, &got);
+
+    let resp = client()
+        .get(format!("{}/users/me/meetings", zoom.api_base()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let (_, listed) = json_of(resp).await;
+    let list_schema = response_schema(&spec, "/users/{userId}/meetings", "get", "200");
+    assert_same_keys(
+        &properties(&spec, list_schema),
+        &listed,
+        "GET /users/{userId}/meetings",
+    );
+    let item_schema = &resolve(&spec, &resolve(&spec, list_schema)["allOf"][1])["properties"]["meetings"]
+        ["items"];
+    assert_same_keys(
+        &properties(&spec, item_schema),
+        &listed["meetings"][0],
+        "list item",
+    );
+    assert_valid(&spec, list_schema, &listed);
+}

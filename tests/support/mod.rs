@@ -1,0 +1,43 @@
+//! Shared test support: the fake Zoom, spec loading and client construction.
+#![allow(dead_code)]
+
+pub mod fake_zoom;
+pub mod specs;
+
+use std::time::Duration;
+
+use fake_zoom::FakeZoom;
+use zoombot::config::ZoomConfig;
+use zoombot::secret::Secret;
+use zoombot::zoom::{RetryPolicy, ZoomClient};
+
+/// The configuration that points the client at `fake` with its accepted credentials.
+pub fn zoom_config(fake: &FakeZoom) -> ZoomConfig {
+    ZoomConfig {
+        account_id: FakeZoom::ACCOUNT_ID.to_owned(),
+        client_id: FakeZoom::CLIENT_ID.to_owned(),
+        client_secret: Secret::new(FakeZoom::CLIENT_SECRET),
+        api_base: fake.api_base(),
+        oauth_url: fake.oauth_url(),
+        host_user: "me".to_owned(),
+        connect_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(5),
+    }
+}
+
+/// Backoffs short enough for tests, with the production shape.
+pub fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_rate_limit_wait: Duration::from_secs(3),
+        max_attempts: 4,
+        base_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+    }
+}
+
+/// A client for `fake` with quick retries.
+pub fn zoom_client(fake: &FakeZoom) -> ZoomClient {
+    ZoomClient::new(&zoom_config(fake))
+        .expect("client")
+        .with_retry_policy(quick_retries())
+}

@@ -1,0 +1,490 @@
+//! The Zoom client against the fake Zoom: tokens, retries, rate limits, ambiguous creates, errors.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use support::fake_zoom::{CreateFailure, FakeZoom, RateLimit, TokenFailure};
+use support::{zoom_client, zoom_config};
+use zoombot::secret::Secret;
+use zoombot::zoom::model::{AutoRecording, MeetingSettings, MeetingUpdate, NewMeeting};
+use zoombot::zoom::{AuthProblem, Missing, ZoomClient, ZoomError};
+
+fn meeting(topic: &str) -> NewMeeting {
+    let start = Timestamp::now() + jiff::SignedDuration::from_hours(24);
+    NewMeeting::new(topic, start, 45)
+}
+
+async fn create_many(client: &Arc<ZoomClient>, n: usize) -> Vec<Result<i64, ZoomError>> {
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let client = Arc::clone(client);
+            tokio::spawn(async move {
+                client
+                    .create_meeting("me", &meeting(&format!("m{i}")))
+                    .await
+                    .map(|m| m.id)
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.expect("task"));
+    }
+    results
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_concurrent_calls_on_a_cold_client_fetch_one_token() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_latency(Duration::from_millis(20));
+    let client = Arc::new(zoom_client(&zoom));
+
+    let results = create_many(&client, 100).await;
+
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(zoom.token_requests(), 1);
+    assert_eq!(zoom.meeting_count(), 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_that_live_two_seconds_are_renewed_without_errors_over_six_seconds() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_token_ttl(2);
+    let client = Arc::new(zoom_client(&zoom));
+
+    let mut errors = 0;
+    let started = tokio::time::Instant::now();
+    for i in 0..60u32 {
+        tokio::time::sleep_until(started + Duration::from_millis(100) * i).await;
+        if client.get_user("me").await.is_err() {
+            errors += 1;
+        }
+    }
+
+    assert_eq!(errors, 0);
+    assert!(
+        zoom.token_requests() >= 3,
+        "tokens: {}",
+        zoom.token_requests()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_tokens_mid_run_loses_no_call_and_fetches_one_new_token() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_latency(Duration::from_millis(5));
+    let client = Arc::new(zoom_client(&zoom));
+    assert!(create_many(&client, 20).await.iter().all(Result::is_ok));
+
+    zoom.revoke_tokens();
+    let results = create_many(&client, 50).await;
+
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(zoom.token_requests(), 2);
+    assert_eq!(zoom.meeting_count(), 70);
+}
+
+#[tokio::test]
+async fn the_token_request_is_a_form_with_basic_auth_and_api_calls_carry_the_bearer_token() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+
+    client.get_user("me").await.expect("user");
+
+    let requests = zoom.requests();
+    let token = requests
+        .iter()
+        .find(|r| r.path == "/oauth/token")
+        .expect("token request");
+    assert_eq!(token.method, "POST");
+    let body = token.body.as_ref().expect("form body");
+    assert_eq!(body["grant_type"], "account_credentials");
+    assert_eq!(body["account_id"], FakeZoom::ACCOUNT_ID);
+    assert!(
+        token
+            .authorization
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Basic "))
+    );
+    let call = requests
+        .iter()
+        .find(|r| r.path == "/v2/users/me")
+        .expect("api call");
+    assert!(
+        call.authorization
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Bearer "))
+    );
+}
+
+#[tokio::test]
+async fn token_endpoint_errors_name_the_likely_cause_and_are_fetched_once() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_token_failure(Some(TokenFailure::InvalidClient));
+    let client = Arc::new(zoom_client(&zoom));
+
+    let results = create_many(&client, 20).await;
+
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, Err(ZoomError::Auth(AuthProblem::InvalidClient)))),
+        "{results:?}"
+    );
+    assert_eq!(
+        zoom.token_requests(),
+        1,
+        "callers waiting on a failed fetch share its error"
+    );
+    assert_eq!(zoom.meeting_count(), 0);
+    let text = results[0].as_ref().unwrap_err().to_string();
+    assert!(text.contains("ZOOM_CLIENT_SECRET"), "{text}");
+
+    zoom.set_token_failure(Some(TokenFailure::InvalidAccount));
+    let fresh = zoom_client(&zoom);
+    assert!(matches!(
+        fresh.get_user("me").await,
+        Err(ZoomError::Auth(AuthProblem::InvalidAccount))
+    ));
+}
+
+#[tokio::test]
+async fn a_token_endpoint_that_is_down_is_retried_then_reported() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_token_failure(Some(TokenFailure::Down));
+    let client = zoom_client(&zoom);
+
+    let err = client.get_user("me").await.unwrap_err();
+
+    assert!(matches!(err, ZoomError::Api { status: 503, .. }), "{err:?}");
+    assert_eq!(zoom.token_requests(), 4, "retried up to max_attempts");
+}
+
+#[tokio::test]
+async fn per_second_rate_limits_are_waited_out_and_retried() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    zoom.rate_limit_next(
+        2,
+        RateLimit::PerSecond {
+            retry_after_secs: 1,
+        },
+    );
+
+    let started = std::time::Instant::now();
+    let created = client.create_meeting("me", &meeting("after a 429")).await;
+
+    assert!(created.is_ok(), "{created:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "waited for Retry-After each time"
+    );
+    assert_eq!(zoom.meeting_count(), 1);
+}
+
+#[tokio::test]
+async fn per_second_waits_are_bounded() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    zoom.rate_limit_next(
+        10,
+        RateLimit::PerSecond {
+            retry_after_secs: 2,
+        },
+    );
+
+    let err = client.get_meeting(1).await.unwrap_err();
+
+    assert!(
+        matches!(err, ZoomError::RateLimited { daily: false, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_daily_limit_is_not_retried_and_carries_its_reset() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    zoom.rate_limit_next(1, RateLimit::Daily);
+
+    let err = client
+        .create_meeting("me", &meeting("one too many"))
+        .await
+        .unwrap_err();
+
+    let ZoomError::RateLimited {
+        daily: true,
+        retry_at: Some(at),
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    let midnight = Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .tomorrow()
+        .unwrap();
+    assert_eq!(
+        at,
+        midnight
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .unwrap()
+            .timestamp()
+    );
+    let creates = zoom
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/meetings"))
+        .count();
+    assert_eq!(creates, 1);
+}
+
+#[tokio::test]
+async fn the_daily_limit_is_recognised_by_the_fakes_per_user_counter_too() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_daily_create_limit(Some(2));
+    let client = zoom_client(&zoom);
+
+    for i in 0..2 {
+        client
+            .create_meeting("me", &meeting(&format!("ok {i}")))
+            .await
+            .expect("within the limit");
+    }
+    let err = client
+        .create_meeting("me", &meeting("third"))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(err, ZoomError::RateLimited { daily: true, .. }),
+        "{err:?}"
+    );
+    assert_eq!(zoom.meeting_count(), 2);
+}
+
+#[tokio::test]
+async fn reads_deletes_and_updates_are_retried_after_5xx() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    let m = client
+        .create_meeting("me", &meeting("retry me"))
+        .await
+        .unwrap();
+
+    zoom.fail_next(2, 503);
+    assert_eq!(client.get_meeting(m.id).await.unwrap().id, m.id);
+    zoom.fail_next(2, 500);
+    let update = MeetingUpdate {
+        topic: Some("renamed".to_owned()),
+        ..MeetingUpdate::default()
+    };
+    client.update_meeting(m.id, &update).await.unwrap();
+    zoom.fail_next(1, 502);
+    client.delete_meeting(m.id).await.unwrap();
+
+    assert_eq!(zoom.meeting_count(), 0);
+}
+
+#[tokio::test]
+async fn persistent_5xx_on_a_read_gives_up_after_the_bounded_attempts() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    zoom.fail_next(100, 500);
+
+    let err = client.get_meeting(1).await.unwrap_err();
+
+    assert!(matches!(err, ZoomError::Api { status: 500, .. }), "{err:?}");
+    let gets = zoom
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v2/meetings/1")
+        .count();
+    assert_eq!(gets, 4);
+}
+
+#[tokio::test]
+async fn a_create_that_failed_after_zoom_created_it_adopts_the_meeting() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    zoom.fail_next_creates(1, CreateFailure::AfterCreate(500));
+
+    let m = client
+        .create_meeting("me", &meeting("ambiguous"))
+        .await
+        .expect("adopted");
+
+    assert_eq!(zoom.meeting_count(), 1);
+    assert_eq!(zoom.meetings()[0]["id"], m.id);
+    assert!(
+        m.start_url.is_some(),
+        "the adopted meeting comes with its start link"
+    );
+}
+
+#[tokio::test]
+async fn a_create_that_failed_before_zoom_created_it_is_sent_once_more() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    zoom.fail_next_creates(1, CreateFailure::BeforeCreate(503));
+
+    client
+        .create_meeting("me", &meeting("retried"))
+        .await
+        .expect("created on the retry");
+
+    assert_eq!(zoom.meeting_count(), 1);
+}
+
+#[tokio::test]
+async fn a_create_that_timed_out_after_zoom_created_it_leaves_exactly_one_meeting() {
+    let zoom = FakeZoom::start().await;
+    let mut config = zoom_config(&zoom);
+    config.request_timeout = Duration::from_millis(300);
+    let client = ZoomClient::new(&config)
+        .unwrap()
+        .with_retry_policy(support::quick_retries());
+    zoom.fail_next_creates(1, CreateFailure::SlowAfterCreate(Duration::from_secs(2)));
+
+    client
+        .create_meeting("me", &meeting("slow"))
+        .await
+        .expect("adopted");
+
+    assert_eq!(zoom.meeting_count(), 1);
+}
+
+#[tokio::test]
+async fn a_create_that_fails_twice_ambiguously_is_not_sent_a_third_time() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    zoom.fail_next_creates(5, CreateFailure::BeforeCreate(500));
+
+    let err = client
+        .create_meeting("me", &meeting("down"))
+        .await
+        .unwrap_err();
+
+    assert!(err.is_ambiguous());
+    let creates = zoom
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v2/users/me/meetings")
+        .count();
+    assert_eq!(creates, 2);
+    assert_eq!(zoom.meeting_count(), 0);
+}
+
+#[tokio::test]
+async fn zoom_error_codes_become_typed_errors() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+
+    assert!(matches!(
+        client.get_meeting(12_345).await,
+        Err(ZoomError::NotFound(Missing::Meeting(_)))
+    ));
+    assert!(matches!(
+        client.get_user("nobody@example.com").await,
+        Err(ZoomError::NotFound(Missing::User(_)))
+    ));
+    assert!(matches!(
+        client
+            .create_meeting("nobody@example.com", &meeting("x"))
+            .await,
+        Err(ZoomError::NotFound(Missing::User(_)))
+    ));
+}
+
+#[tokio::test]
+async fn invalid_meetings_are_refused_before_anything_is_sent() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    let mut m = meeting(&"x".repeat(201));
+    m.password = Some(Secret::new("far too long a passcode"));
+
+    let err = client.create_meeting("me", &m).await.unwrap_err();
+
+    assert!(
+        matches!(&err, ZoomError::Invalid { errors, .. } if errors.len() == 2),
+        "{err:?}"
+    );
+    assert!(zoom.requests().is_empty());
+}
+
+#[tokio::test]
+async fn listing_follows_every_page() {
+    let zoom = FakeZoom::start().await;
+    let client = Arc::new(zoom_client(&zoom));
+    assert!(create_many(&client, 650).await.iter().all(Result::is_ok));
+
+    let listed = client.list_upcoming("me").await.unwrap();
+
+    assert_eq!(listed.len(), 650);
+    let pages = zoom
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/v2/users/me/meetings")
+        .count();
+    assert_eq!(pages, 3);
+}
+
+#[tokio::test]
+async fn an_unreachable_zoom_is_a_transport_error_that_was_not_sent() {
+    let zoom = FakeZoom::start().await;
+    let mut config = zoom_config(&zoom);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    config.api_base = format!("http://127.0.0.1:{port}/v2");
+    let client = ZoomClient::new(&config)
+        .unwrap()
+        .with_retry_policy(support::quick_retries());
+
+    let err = client
+        .create_meeting("me", &meeting("nowhere"))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(err, ZoomError::Transport { sent: false, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("could not be reached"));
+}
+
+#[tokio::test]
+async fn settings_reach_zoom_and_come_back() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    let mut m = meeting("with settings");
+    m.timezone = Some("Europe/Berlin".to_owned());
+    m.settings = MeetingSettings {
+        waiting_room: Some(true),
+        join_before_host: Some(false),
+        mute_upon_entry: Some(true),
+        auto_recording: Some(AutoRecording::Cloud),
+        ..MeetingSettings::default()
+    };
+
+    let created = client.create_meeting("me", &m).await.unwrap();
+
+    let settings = created.settings.expect("settings echoed");
+    assert_eq!(settings.waiting_room, Some(true));
+    assert_eq!(settings.auto_recording, Some(AutoRecording::Cloud));
+    assert_eq!(
+        created.start_time.map(Timestamp::as_second),
+        Some(m.start_time.as_second())
+    );
+    let fresh = client.get_meeting(created.id).await.unwrap();
+    assert_ne!(
+        fresh.start_url.as_ref().map(Secret::expose),
+        created.start_url.as_ref().map(Secret::expose),
+        "each GET issues a fresh start link"
+    );
+}
