@@ -31,6 +31,49 @@ pub struct ZoomConfig {
     pub request_timeout: Duration,
 }
 
+/// Settings of the Discord client.
+#[derive(Debug, Clone)]
+pub struct DiscordConfig {
+    /// `DISCORD_TOKEN`: the bot token.
+    pub token: Secret,
+    /// `DISCORD_GUILD_ID`: a server whose commands are also registered directly (they appear at
+    /// once there, while global commands can take a while).
+    pub guild_id: Option<u64>,
+    /// `DISCORD_API_BASE`: a Discord REST proxy standing in for `https://discord.com`.
+    pub api_base: Option<String>,
+}
+
+/// Everything the bot needs.
+#[derive(Debug, Clone)]
+pub struct BotConfig {
+    /// Discord.
+    pub discord: DiscordConfig,
+    /// Zoom.
+    pub zoom: ZoomConfig,
+}
+
+impl BotConfig {
+    /// Reads the bot's settings from the process environment, reporting every problem at once.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&|key| std::env::var(key).ok())
+    }
+
+    /// Reads the bot's settings through `lookup`.
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut env = Env::new(lookup);
+        let discord = DiscordConfig {
+            token: Secret::new(env.required(
+                "DISCORD_TOKEN",
+                "the bot token from the Discord Developer Portal → your application → Bot → Reset Token",
+            )),
+            guild_id: env.snowflake("DISCORD_GUILD_ID"),
+            api_base: env.get("DISCORD_API_BASE").map(|_| env.url("DISCORD_API_BASE", "https://discord.com")),
+        };
+        let zoom = ZoomConfig::read(&mut env);
+        env.finish().map(|()| Self { discord, zoom })
+    }
+}
+
 /// Everything that is wrong with the configuration, one line per problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -155,6 +198,21 @@ impl<'a> Env<'a> {
         }
     }
 
+    /// A Discord id (snowflake), if set.
+    pub(crate) fn snowflake(&mut self, key: &str) -> Option<u64> {
+        let value = self.get(key)?;
+        match value.parse::<u64>() {
+            Ok(id) if id > 0 => Some(id),
+            _ => {
+                self.problem(format!(
+                    "{key} is not a Discord id: {value:?}. Turn on Developer Mode in Discord, \
+                     right-click the server and choose Copy Server ID, or leave it unset."
+                ));
+                None
+            }
+        }
+    }
+
     /// A humantime duration such as `5s` or `1m 30s`.
     pub(crate) fn duration(&mut self, key: &str, default: Duration) -> Duration {
         let Some(value) = self.get(key) else {
@@ -255,6 +313,36 @@ mod tests {
         let zoom = zoom_from(&vars).unwrap();
         assert_eq!(zoom.api_base, "https://api.zoomgov.com/v2");
         assert_eq!(zoom.oauth_url, "https://zoomgov.com/oauth/token");
+    }
+
+    #[test]
+    fn the_bot_needs_a_discord_token_and_reports_it_with_the_zoom_problems() {
+        let map: HashMap<&str, &str> = [("DISCORD_GUILD_ID", "abc")].into_iter().collect();
+        let err = BotConfig::from_lookup(&|key| map.get(key).map(|v| (*v).to_owned())).unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.problems.len(), 5, "{text}");
+        assert!(
+            text.contains("DISCORD_TOKEN")
+                && text.contains("DISCORD_GUILD_ID")
+                && text.contains("ZOOM_CLIENT_ID")
+        );
+    }
+
+    #[test]
+    fn a_complete_bot_config_reads_the_discord_settings() {
+        let mut vars: HashMap<&str, &str> = COMPLETE.into_iter().collect();
+        vars.extend([
+            ("DISCORD_TOKEN", "tok"),
+            ("DISCORD_GUILD_ID", "123"),
+            ("DISCORD_API_BASE", "http://127.0.0.1:9/"),
+        ]);
+        let config = BotConfig::from_lookup(&|key| vars.get(key).map(|v| (*v).to_owned())).unwrap();
+        assert_eq!(config.discord.guild_id, Some(123));
+        assert_eq!(
+            config.discord.api_base.as_deref(),
+            Some("http://127.0.0.1:9")
+        );
+        assert!(!format!("{config:?}").contains("tok\""));
     }
 
     #[test]

@@ -1,8 +1,13 @@
 //! zoombot: schedule Zoom meetings from Discord slash commands.
 
+pub mod app;
 pub mod cli;
 pub mod config;
+pub mod discord;
+pub mod ids;
+pub mod meetings;
 pub mod scheduling;
 pub mod secret;
+pub mod store;
 pub mod telemetry;
 pub mod zoom;

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use zoombot::cli::{self, Cli};
 
 #[tokio::main]
@@ -12,10 +12,20 @@ async fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     zoombot::telemetry::init();
     if let Some(command) = cli.command {
-        cli::run(command).await
-    } else {
-        // Running the bot arrives with the Discord front end; until then, show what exists.
-        let _ = Cli::command().print_help();
-        ExitCode::SUCCESS
+        return cli::run(command).await;
+    }
+    let config = match zoombot::config::BotConfig::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match zoombot::app::run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "zoombot stopped");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -152,10 +152,10 @@ impl TokenProvider {
         let status = response.status();
         let body = response.bytes().await.map_err(|e| transport_error(&e))?;
         if status.is_server_error() {
-            return Err(ZoomError::Api {
-                status: status.as_u16(),
-                code: None,
-                message: "the Zoom token endpoint is failing".to_owned(),
+            // No API request was sent, so nothing can have happened: not an ambiguous failure.
+            return Err(ZoomError::Transport {
+                detail: format!("the token endpoint answered HTTP {}", status.as_u16()),
+                sent: false,
             });
         }
         if !status.is_success() {

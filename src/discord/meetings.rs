@@ -1,0 +1,116 @@
+//! `/meetings list`, `/meetings cancel`, `/meetings host-link`.
+
+use serenity::all::{
+    ChannelId, CommandInteraction, Context, CreateAutocompleteResponse, MessageId, ResolvedOption,
+    ResolvedValue,
+};
+
+use super::reply;
+use crate::meetings::{Meetings, Requester, ServiceError};
+
+/// The subcommand and its `meeting` option, if any.
+fn subcommand<'a>(options: &'a [ResolvedOption<'a>]) -> Option<(&'a str, Option<&'a str>)> {
+    options.iter().find_map(|o| match &o.value {
+        ResolvedValue::SubCommand(inner) => {
+            let meeting = inner.iter().find_map(|i| match (i.name, &i.value) {
+                ("meeting", ResolvedValue::String(v)) => Some(*v),
+                _ => None,
+            });
+            Some((o.name, meeting))
+        }
+        _ => None,
+    })
+}
+
+/// The meeting a member picked: the autocomplete value is the Zoom id; a typed id may have spaces.
+fn meeting_id(value: Option<&str>) -> Option<i64> {
+    value?
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .parse()
+        .ok()
+}
+
+/// Runs a `/meetings` subcommand. Every answer is private.
+pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction, who: Requester) {
+    if let Err(err) = command.defer_ephemeral(&ctx.http).await {
+        tracing::warn!(error = %err, "could not acknowledge /meetings");
+        return;
+    }
+    let options = command.data.options();
+    let Some((name, meeting)) = subcommand(&options) else {
+        return;
+    };
+    let answer = match (name, meeting_id(meeting)) {
+        ("list", _) => service.upcoming(who.guild).map(|m| reply::meeting_list(&m)),
+        (_, None) => Err(ServiceError::UnknownMeeting(0)),
+        ("cancel", Some(id)) => match service.cancel(&who, id).await {
+            Ok(record) => {
+                if let Some(message) = record.message {
+                    let edit = reply::cancelled_meeting(&record, who.member.0);
+                    if let Err(err) = ChannelId::new(record.channel.0)
+                        .edit_message(&ctx.http, MessageId::new(message.0), edit)
+                        .await
+                    {
+                        tracing::warn!(error = %err, "could not mark the public message as cancelled");
+                    }
+                }
+                tracing::info!(meeting_id = id, "meeting cancelled");
+                Ok(reply::private(format!(
+                    "Cancelled **{}**; it is deleted in Zoom too.",
+                    record.topic
+                )))
+            }
+            Err(err) => Err(err),
+        },
+        ("host-link", Some(id)) => service
+            .host_link(&who, id)
+            .await
+            .map(|(record, link)| reply::host_link(&record, &link)),
+        _ => return,
+    };
+    let answer = answer.unwrap_or_else(|err| {
+        tracing::info!(error = %err, "/meetings refused");
+        reply::private(reply::error_text(&err))
+    });
+    let _ = command.edit_response(&ctx.http, answer).await;
+}
+
+/// Suggestions for the `meeting` option: this server's upcoming meetings (for host-link, the
+/// member's own), matching what was typed.
+pub fn autocomplete(
+    service: &Meetings,
+    command: &CommandInteraction,
+    who: &Requester,
+) -> CreateAutocompleteResponse {
+    let options = command.data.options();
+    let own_only = subcommand(&options).is_some_and(|(name, _)| name == "host-link");
+    let query = command
+        .data
+        .autocomplete()
+        .map(|o| o.value.to_lowercase())
+        .unwrap_or_default();
+    let meetings = service.upcoming(who.guild).unwrap_or_default();
+    meetings
+        .iter()
+        .filter(|m| !own_only || m.creator == who.member)
+        .filter(|m| {
+            m.topic.to_lowercase().contains(&query) || m.zoom_id.to_string().contains(&query)
+        })
+        .take(25)
+        .fold(CreateAutocompleteResponse::new(), |r, m| {
+            let when = m.start.strftime("%a %-d %b %H:%M UTC").to_string();
+            let mut name = format!("{} · {when}", m.topic);
+            if name.chars().count() > 100 {
+                name = format!(
+                    "{}… · {when}",
+                    m.topic
+                        .chars()
+                        .take(100 - when.chars().count() - 4)
+                        .collect::<String>()
+                );
+            }
+            r.add_string_choice(name, m.zoom_id.to_string())
+        })
+}

@@ -1,0 +1,271 @@
+//! Every word a member sees: the public meeting message, private replies and error texts. Every
+//! message sets `allowed_mentions` to nothing, so text a member typed cannot ping anyone.
+
+use std::fmt::Write;
+
+use serenity::all::{
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
+    CreateEmbedFooter, CreateInteractionResponseFollowup, EditInteractionResponse, EditMessage,
+};
+
+use super::commands::START_BUTTON;
+use crate::meetings::{Created, ServiceError};
+use crate::scheduling::plan::ZoneSource;
+use crate::store::MeetingRecord;
+use crate::zoom::{AuthProblem, Missing, ZoomError};
+
+/// Embed colour of a scheduled meeting (Zoom blue) and of a cancelled one (grey).
+const SCHEDULED: u32 = 0x002D_8CFF;
+const CANCELLED: u32 = 0x0099_AAB5;
+
+/// Mentions nobody, whatever the text says.
+pub fn no_mentions() -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
+        .empty_users()
+        .empty_roles()
+        .everyone(false)
+        .replied_user(false)
+}
+
+/// A Discord timestamp: every reader sees it in their own time zone.
+fn stamp(t: jiff::Timestamp, style: char) -> String {
+    format!("<t:{}:{style}>", t.as_second())
+}
+
+/// "857 4606 5432", as Zoom writes meeting ids.
+pub fn spaced_id(id: i64) -> String {
+    let digits = id.to_string();
+    let split = if digits.len() > 10 { [3, 4] } else { [3, 3] };
+    let (a, rest) = digits.split_at(split[0].min(digits.len()));
+    let (b, c) = rest.split_at(split[1].min(rest.len()));
+    [a, b, c]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn zone_note(zone: &str, source: ZoneSource) -> String {
+    let from = match source {
+        ZoneSource::Command => "as given",
+        ZoneSource::Member => "your time zone",
+        ZoneSource::Server => "this server's time zone",
+        ZoneSource::Default => "nobody set a time zone",
+    };
+    format!(
+        "\"when\" was read in {zone} ({from}). Times above show in each reader's own time zone."
+    )
+}
+
+fn meeting_embed(record: &MeetingRecord) -> CreateEmbed {
+    CreateEmbed::new()
+        .title(record.topic.clone())
+        .field(
+            "Starts",
+            format!(
+                "{} ({})",
+                stamp(record.start, 'F'),
+                stamp(record.start, 'R')
+            ),
+            false,
+        )
+        .field("Duration", format!("{} min", record.duration_minutes), true)
+        .field("Meeting ID", spaced_id(record.zoom_id), true)
+        .field("Host", format!("<@{}>", record.creator), true)
+}
+
+/// The public message for a new meeting: embed, Join link button, Start-as-host button.
+pub fn public_meeting(created: &Created) -> CreateInteractionResponseFollowup {
+    let record = &created.record;
+    let zone = created.plan.start.time_zone().iana_name().unwrap_or("UTC");
+    let mut embed = meeting_embed(record)
+        .colour(SCHEDULED)
+        .footer(CreateEmbedFooter::new(zone_note(
+            zone,
+            created.plan.zone_source,
+        )));
+    if let Some(agenda) = &created.plan.agenda {
+        embed = embed.description(agenda.clone());
+    }
+    let buttons = CreateActionRow::Buttons(vec![
+        CreateButton::new_link(created.meeting.join_url.clone()).label("Join"),
+        CreateButton::new(format!("{START_BUTTON}{}", record.zoom_id))
+            .label("Start as host")
+            .style(ButtonStyle::Secondary),
+    ]);
+    CreateInteractionResponseFollowup::new()
+        .embed(embed)
+        .components(vec![buttons])
+        .allowed_mentions(no_mentions())
+        .ephemeral(false)
+}
+
+/// The public message once the meeting is cancelled: no buttons.
+pub fn cancelled_meeting(record: &MeetingRecord, by: u64) -> EditMessage {
+    let embed = meeting_embed(record)
+        .title(format!("Cancelled: {}", record.topic))
+        .description(format!("Cancelled by <@{by}>."))
+        .colour(CANCELLED);
+    EditMessage::new()
+        .embed(embed)
+        .components(Vec::new())
+        .allowed_mentions(no_mentions())
+}
+
+/// The requester's private confirmation with the host link and the passcode.
+pub fn private_host_link(created: &Created) -> EditInteractionResponse {
+    let mut text = format!(
+        "Scheduled **{}** for {}. The channel has the join link.",
+        created.plan.topic,
+        stamp(created.plan.start.timestamp(), 'F')
+    );
+    if let Some(start_url) = &created.meeting.start_url {
+        let _ = write!(
+            text,
+            "\n\nYour host link (it signs you in as the host; don't share it; valid about 2 hours, press \
+             \"Start as host\" later for a fresh one): {}",
+            start_url.expose()
+        );
+    }
+    if let Some(passcode) = created.meeting.password.as_ref().filter(|p| !p.is_empty()) {
+        let _ = write!(text, "\nPasscode: `{}`", passcode.expose());
+    }
+    private(text)
+}
+
+/// A fresh host link, privately.
+pub fn host_link(record: &MeetingRecord, link: &crate::secret::Secret) -> EditInteractionResponse {
+    private(format!(
+        "Host link for **{}** (it signs you in as the host; don't share it; valid about 2 hours): {}",
+        record.topic,
+        link.expose()
+    ))
+}
+
+/// This server's upcoming meetings.
+pub fn meeting_list(meetings: &[MeetingRecord]) -> EditInteractionResponse {
+    if meetings.is_empty() {
+        return private(
+            "No upcoming meetings were scheduled from this server. Schedule one with /meet."
+                .to_owned(),
+        );
+    }
+    let mut lines = String::new();
+    let mut shown = 0;
+    for m in meetings {
+        let line = format!(
+            "**{}** — {} ({}) · {} min · ID {} · by <@{}>\n",
+            m.topic,
+            stamp(m.start, 'F'),
+            stamp(m.start, 'R'),
+            m.duration_minutes,
+            spaced_id(m.zoom_id),
+            m.creator
+        );
+        // Embed descriptions hold 4096 characters; keep room for the "and N more" line.
+        if lines.chars().count() + line.chars().count() > 3900 {
+            break;
+        }
+        lines.push_str(&line);
+        shown += 1;
+    }
+    if shown < meetings.len() {
+        let _ = write!(lines, "…and {} more.", meetings.len() - shown);
+    }
+    let embed = CreateEmbed::new()
+        .title("Upcoming meetings")
+        .description(lines)
+        .colour(SCHEDULED);
+    EditInteractionResponse::new()
+        .content("")
+        .embed(embed)
+        .allowed_mentions(no_mentions())
+}
+
+/// A private text reply (the original response was deferred ephemerally).
+pub fn private(text: String) -> EditInteractionResponse {
+    EditInteractionResponse::new()
+        .content(text)
+        .allowed_mentions(no_mentions())
+}
+
+/// What a member is told when something fails: what happened and what to do.
+pub fn error_text(err: &ServiceError) -> String {
+    match err {
+        ServiceError::Plan(plan) => plan.to_string(),
+        ServiceError::Zoom(zoom) => zoom_error_text(zoom),
+        ServiceError::Store(_) => "The bot could not save this, so nothing was changed. Try again in a moment; if it \
+                                   keeps failing, tell the bot's operator (the log says why)."
+            .to_owned(),
+        ServiceError::UnknownMeeting(id) => format!(
+            "There is no upcoming meeting {} scheduled from this server. Pick one from the list the command offers, \
+             or see /meetings list.",
+            spaced_id(*id)
+        ),
+        ServiceError::NotCreator => "Only the host can start this meeting.".to_owned(),
+        ServiceError::NotAllowedToCancel => {
+            "Only the member who scheduled this meeting, or someone with Manage Server, can cancel it.".to_owned()
+        }
+        ServiceError::AlreadyCancelled => "That meeting was already cancelled.".to_owned(),
+    }
+}
+
+fn zoom_error_text(err: &ZoomError) -> String {
+    match err {
+        ZoomError::RateLimited { daily: true, retry_at } => format!(
+            "This server's Zoom host has reached Zoom's daily limit of 100 meetings created or changed. It resets {}.",
+            retry_at.map_or_else(|| "at 00:00 UTC".to_owned(), |t| format!("{} ({})", stamp(t, 'R'), stamp(t, 'f')))
+        ),
+        ZoomError::RateLimited { daily: false, .. } => "Zoom is busy right now. Try again in a few seconds.".to_owned(),
+        ZoomError::Auth(AuthProblem::MissingScopes(_)) => "The bot's Zoom app is missing a permission (scope) it needs. \
+                                                           Ask the bot's operator to run `zoombot doctor`."
+            .to_owned(),
+        ZoomError::Auth(_) => {
+            "The bot could not sign in to Zoom. Ask the bot's operator to run `zoombot doctor`.".to_owned()
+        }
+        ZoomError::NotFound(Missing::Meeting(_)) => {
+            "Zoom no longer has this meeting; it may have been deleted in Zoom.".to_owned()
+        }
+        ZoomError::NotFound(Missing::User(_)) => "The Zoom user this server's meetings are created under doesn't \
+                                                  exist. Ask the bot's operator to check the Zoom host user."
+            .to_owned(),
+        ZoomError::Invalid { errors, .. } => {
+            let fields: Vec<_> = errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect();
+            format!("Zoom refused the meeting: {}. Change that and try again.", fields.join("; "))
+        }
+        ZoomError::Transport { sent: false, .. } => {
+            "Zoom can't be reached right now, so nothing was created. Try again in a minute.".to_owned()
+        }
+        err if err.is_ambiguous() => "Zoom didn't answer properly, so the meeting may or may not exist. Check \
+                                      /meetings list before trying again."
+            .to_owned(),
+        ZoomError::Api { .. } | ZoomError::Transport { .. } => {
+            "Zoom answered with an error. Try again in a minute; if it keeps failing, tell the bot's operator.".to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meeting_ids_are_spaced_as_zoom_writes_them() {
+        assert_eq!(spaced_id(85_746_065_432), "857 4606 5432");
+        assert_eq!(spaced_id(123_456_789), "123 456 789");
+    }
+
+    #[test]
+    fn the_daily_limit_shows_its_reset_as_a_discord_timestamp() {
+        let at: jiff::Timestamp = "2026-11-26T00:00:00Z".parse().unwrap();
+        let text = error_text(&ServiceError::Zoom(ZoomError::RateLimited {
+            daily: true,
+            retry_at: Some(at),
+        }));
+        assert!(
+            text.contains(&format!("<t:{}:R>", at.as_second())),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! The whole bot, in-process, against the fake Discord and the fake Zoom.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+use zoombot::config::{BotConfig, DiscordConfig};
+use zoombot::secret::Secret;
+
+use super::fake_discord::{self, FakeDiscord, Member, Message};
+use super::fake_zoom::FakeZoom;
+use super::zoom_config;
+
+/// How long a test waits for something the bot should do promptly.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A running bot and the fakes it talks to.
+pub struct TestBot {
+    pub discord: FakeDiscord,
+    pub zoom: FakeZoom,
+    task: tokio::task::JoinHandle<()>,
+    next_id: AtomicU64,
+}
+
+/// The bot's configuration for `discord` and `zoom`.
+pub fn bot_config(discord: &FakeDiscord, zoom: &FakeZoom) -> BotConfig {
+    BotConfig {
+        discord: DiscordConfig {
+            token: Secret::new(FakeDiscord::BOT_TOKEN),
+            guild_id: Some(FakeDiscord::GUILD_ID),
+            api_base: Some(discord.url()),
+        },
+        zoom: zoom_config(zoom),
+    }
+}
+
+impl TestBot {
+    /// Starts the fakes and the bot, and waits until the bot is connected and has registered
+    /// its commands.
+    pub async fn start() -> Self {
+        let discord = FakeDiscord::start().await;
+        let zoom = FakeZoom::start().await;
+        let config = bot_config(&discord, &zoom);
+        let task = tokio::spawn(async move {
+            if let Err(err) = zoombot::app::run(config).await {
+                panic!("the bot stopped: {err}");
+            }
+        });
+        let registered = discord
+            .wait_for(
+                |d| {
+                    !d.registered_commands(Some(FakeDiscord::GUILD_ID))
+                        .is_empty()
+                },
+                PATIENCE,
+            )
+            .await;
+        assert!(
+            registered,
+            "the bot did not connect and register its commands"
+        );
+        Self {
+            discord,
+            zoom,
+            task,
+            next_id: AtomicU64::new(1_300_000_000_000_000_000),
+        }
+    }
+
+    fn next(&self) -> (u64, String) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        (id, format!("interaction-token-{id}"))
+    }
+
+    /// Sends a slash command as `member`; returns the interaction's id and token.
+    pub async fn slash(&self, member: &Member, name: &str, options: Value) -> (u64, String) {
+        self.slash_in(FakeDiscord::GUILD_ID, member, name, options)
+            .await
+    }
+
+    /// Sends a slash command as `member` of `guild`.
+    pub async fn slash_in(
+        &self,
+        guild: u64,
+        member: &Member,
+        name: &str,
+        options: Value,
+    ) -> (u64, String) {
+        let (id, token) = self.next();
+        let payload = fake_discord::slash_command(
+            id,
+            &token,
+            guild,
+            FakeDiscord::CHANNEL_ID,
+            member,
+            name,
+            options,
+        );
+        self.discord.dispatch_interaction(payload).await;
+        (id, token)
+    }
+
+    /// Sends an autocomplete request; returns the choices the bot offered.
+    pub async fn autocomplete(&self, member: &Member, name: &str, options: Value) -> Vec<Value> {
+        let (id, token) = self.next();
+        let payload = fake_discord::autocomplete(
+            id,
+            &token,
+            FakeDiscord::GUILD_ID,
+            FakeDiscord::CHANNEL_ID,
+            member,
+            name,
+            options,
+        );
+        self.discord.dispatch_interaction(payload).await;
+        let key = id.to_string();
+        assert!(
+            self.discord
+                .wait_for(|d| d.autocomplete_choices(&key).is_some(), PATIENCE)
+                .await,
+            "no autocomplete answer"
+        );
+        self.discord.autocomplete_choices(&key).unwrap_or_default()
+    }
+
+    /// Clicks a button of `message` as `member`; returns the click's token.
+    pub async fn click(&self, member: &Member, custom_id: &str, message: u64) -> String {
+        let (id, token) = self.next();
+        let payload = fake_discord::button_click(
+            id,
+            &token,
+            FakeDiscord::GUILD_ID,
+            FakeDiscord::CHANNEL_ID,
+            member,
+            custom_id,
+            message,
+        );
+        self.discord.dispatch_interaction(payload).await;
+        token
+    }
+
+    /// The private answer to an interaction, once the bot has given it.
+    pub async fn answer(&self, token: &str) -> Message {
+        let done = self
+            .discord
+            .wait_for(|d| d.original(token).is_some_and(|m| !m.thinking), PATIENCE)
+            .await;
+        assert!(done, "the bot never answered interaction {token}");
+        self.discord.original(token).expect("answered")
+    }
+
+    /// Runs `/meet` with `options` and waits for the private answer and, when it succeeded, the
+    /// public message.
+    pub async fn meet(&self, member: &Member, options: Value) -> (Message, Option<Message>) {
+        let (_, token) = self.slash(member, "meet", options).await;
+        let answer = self.answer(&token).await;
+        let public = if answer.content.starts_with("Scheduled") {
+            let posted = self
+                .discord
+                .wait_for(|d| !d.followups(&token).is_empty(), PATIENCE)
+                .await;
+            assert!(posted, "no public message");
+            self.discord.followups(&token).into_iter().next()
+        } else {
+            None
+        };
+        (answer, public)
+    }
+}
+
+impl Drop for TestBot {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// `[{"name": k, "type": 3, "value": v}, ...]` for string options.
+pub fn strings(options: &[(&str, &str)]) -> Value {
+    Value::Array(
+        options
+            .iter()
+            .map(|(name, value)| serde_json::json!({"name": name, "type": 3, "value": value}))
+            .collect(),
+    )
+}
