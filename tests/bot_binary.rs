@@ -1,0 +1,259 @@
+//! The real `zoombot` binary running the bot: nothing secret reaches a log line or a public
+//! message, and SIGTERM shuts it down cleanly after finishing what is in flight.
+
+mod support;
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::json;
+use support::bot::{PATIENCE, bot_config, strings};
+use support::fake_discord::{self, FakeDiscord, Member};
+use support::fake_zoom::FakeZoom;
+
+const ALICE: u64 = 1_400_000_000_000_000_001;
+const BOB: u64 = 1_400_000_000_000_000_002;
+
+struct Running {
+    child: Child,
+    log: Arc<Mutex<String>>,
+    discord: FakeDiscord,
+    zoom: FakeZoom,
+}
+
+async fn start(rust_log: &str) -> Running {
+    let discord = FakeDiscord::start().await;
+    let zoom = FakeZoom::start().await;
+    let config = bot_config(&discord, &zoom);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zoombot"))
+        .env_clear()
+        .envs([
+            ("DISCORD_TOKEN", FakeDiscord::BOT_TOKEN.to_owned()),
+            ("DISCORD_GUILD_ID", FakeDiscord::GUILD_ID.to_string()),
+            ("DISCORD_API_BASE", discord.url()),
+            ("ZOOM_ACCOUNT_ID", config.zoom.account_id.clone()),
+            ("ZOOM_CLIENT_ID", config.zoom.client_id.clone()),
+            ("ZOOM_CLIENT_SECRET", FakeZoom::CLIENT_SECRET.to_owned()),
+            ("ZOOM_API_BASE", config.zoom.api_base.clone()),
+            ("ZOOM_OAUTH_URL", config.zoom.oauth_url.clone()),
+            ("RUST_LOG", rust_log.to_owned()),
+        ])
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start zoombot");
+    let log = Arc::new(Mutex::new(String::new()));
+    let mut stderr = child.stderr.take().expect("stderr");
+    let sink = Arc::clone(&log);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = stderr.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let ready = discord
+        .wait_for(
+            |d| {
+                !d.registered_commands(Some(FakeDiscord::GUILD_ID))
+                    .is_empty()
+            },
+            PATIENCE,
+        )
+        .await;
+    assert!(ready, "the bot did not start: {}", log.lock().unwrap());
+    Running {
+        child,
+        log,
+        discord,
+        zoom,
+    }
+}
+
+impl Running {
+    async fn slash(
+        &self,
+        id: u64,
+        member: &Member,
+        name: &str,
+        options: serde_json::Value,
+    ) -> String {
+        let token = format!("interaction-token-{id}");
+        let payload = fake_discord::slash_command(
+            id,
+            &token,
+            FakeDiscord::GUILD_ID,
+            FakeDiscord::CHANNEL_ID,
+            member,
+            name,
+            options,
+        );
+        self.discord.dispatch_interaction(payload).await;
+        token
+    }
+
+    async fn answered(&self, token: &str) {
+        let done = self
+            .discord
+            .wait_for(|d| d.original(token).is_some_and(|m| !m.thinking), PATIENCE)
+            .await;
+        assert!(done, "no answer to {token}: {}", self.log.lock().unwrap());
+    }
+
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    async fn exit_code(mut self) -> (Option<i32>, String) {
+        let status = tokio::task::spawn_blocking(move || {
+            for _ in 0..300 {
+                if let Some(status) = self.child.try_wait().expect("wait") {
+                    return (status.code(), self);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = self.child.kill();
+            (None, self)
+        })
+        .await
+        .expect("join");
+        let log = status.1.log.lock().unwrap().clone();
+        (status.0, log)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_start_link_token_secret_or_passcode_reaches_a_log_line_or_a_public_message() {
+    let bot = start("debug").await;
+
+    let meet = bot
+        .slash(
+            1,
+            &Member::regular(ALICE),
+            "meet",
+            strings(&[("topic", "Secret sync"), ("passcode", "pa55word")]),
+        )
+        .await;
+    bot.answered(&meet).await;
+    assert!(
+        bot.discord
+            .wait_for(|d| !d.followups(&meet).is_empty(), PATIENCE)
+            .await
+    );
+    let public = bot.discord.followups(&meet).remove(0);
+    for (i, member) in [Member::regular(ALICE), Member::regular(BOB)]
+        .iter()
+        .enumerate()
+    {
+        let token = format!("click-{i}");
+        let click = fake_discord::button_click(
+            100 + i as u64,
+            &token,
+            FakeDiscord::GUILD_ID,
+            FakeDiscord::CHANNEL_ID,
+            member,
+            &format!("zoombot:start:{}", bot.zoom.meetings()[0]["id"]),
+            public.id,
+        );
+        bot.discord.dispatch_interaction(click).await;
+        bot.answered(&token).await;
+    }
+    let id = bot.zoom.meetings()[0]["id"].to_string();
+    let link = bot.slash(2, &Member::regular(ALICE), "meetings", json!([{"name": "host-link", "type": 1, "options": [{"name": "meeting", "type": 3, "value": id}]}])).await;
+    bot.answered(&link).await;
+    let cancel = bot.slash(3, &Member::regular(ALICE), "meetings", json!([{"name": "cancel", "type": 1, "options": [{"name": "meeting", "type": 3, "value": id}]}])).await;
+    bot.answered(&cancel).await;
+
+    let mut secrets = vec![
+        FakeDiscord::BOT_TOKEN.to_owned(),
+        FakeZoom::CLIENT_SECRET.to_owned(),
+        "pa55word".to_owned(),
+    ];
+    secrets.extend(bot.zoom.requests().iter().filter_map(|r| {
+        r.authorization
+            .as_deref()?
+            .strip_prefix("Bearer ")
+            .map(str::to_owned)
+    }));
+    for token in [&meet, &link, &cancel] {
+        let zak = bot.discord.original(token).and_then(|m| {
+            m.content
+                .split("zak=")
+                .nth(1)
+                .map(|z| z.split_whitespace().next().unwrap_or_default().to_owned())
+        });
+        secrets.extend(zak);
+        secrets.push((*token).clone());
+    }
+    assert!(secrets.len() >= 7, "{} secrets collected", secrets.len());
+    let publics: Vec<String> = bot
+        .discord
+        .public_messages()
+        .iter()
+        .map(support::fake_discord::Message::text)
+        .collect();
+    bot.terminate();
+    let (code, log) = bot.exit_code().await;
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("DEBUG"), "the log ran at debug level");
+    for secret in &secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "a secret reached the log: {secret}"
+        );
+        for text in &publics {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret reached a public message: {secret}"
+            );
+        }
+    }
+    assert!(publics.iter().all(|t| !t.contains("zak=")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_a_meet_in_flight_finish_then_exits_cleanly() {
+    let bot = start("info").await;
+    bot.zoom.set_latency(Duration::from_millis(800));
+
+    let meet = bot
+        .slash(
+            1,
+            &Member::regular(ALICE),
+            "meet",
+            strings(&[("topic", "Caught mid-flight")]),
+        )
+        .await;
+    let acked = bot
+        .discord
+        .wait_for(|d| d.original(&meet).is_some(), PATIENCE)
+        .await;
+    assert!(acked);
+    bot.terminate();
+    let discord = bot.discord.clone();
+    let (code, log) = bot.exit_code().await;
+
+    assert_eq!(code, Some(0), "{log}");
+    assert!(
+        log.contains("shutting down")
+            && log.contains("in-flight commands finished")
+            && log.contains("store flushed"),
+        "{log}"
+    );
+    assert!(
+        !discord.followups(&meet).is_empty(),
+        "the meeting in flight was completed: {log}"
+    );
+    assert!(discord.original(&meet).is_some_and(|m| !m.thinking));
+}
