@@ -52,22 +52,15 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.min(sorted.len()) - 1]
 }
 
-#[tokio::main]
-async fn main() {
-    let n: u64 = number("N", "500");
-    let spread_s: f64 = number("SPREAD_S", "0");
-    let latency: u64 = number("ZOOM_LATENCY_MS", "100");
-    let discord = FakeDiscord::start().await;
-    let zoom = FakeZoom::start().await;
-    zoom.set_latency(Duration::from_millis(latency));
-    zoom.set_recording(false);
+/// Starts the release binary next to this example against the fakes.
+fn spawn_bot(discord: &FakeDiscord, zoom: &FakeZoom) -> std::process::Child {
     let binary = std::env::current_exe()
         .expect("exe")
         .parent()
         .and_then(|p| p.parent())
         .expect("target dir")
         .join("zoombot");
-    let mut child = Command::new(&binary)
+    Command::new(&binary)
         .env_clear()
         .envs([
             ("DISCORD_TOKEN", FakeDiscord::BOT_TOKEN.to_owned()),
@@ -87,7 +80,46 @@ async fn main() {
                 "start {}: {e} (build it with cargo build --release)",
                 binary.display()
             )
-        });
+        })
+}
+
+/// Acknowledgement latencies (ms), completed `/meet`s and private host links.
+fn tally(discord: &FakeDiscord, n: u64) -> (Vec<f64>, usize, usize) {
+    let mut acks = Vec::new();
+    let mut completed = 0;
+    let mut private_links = 0;
+    for i in 0..n {
+        let id = 1_500_000_000_000_000_000 + i;
+        let token = format!("load-{id}");
+        if let Some(ack) = discord.ack_latency(&id.to_string()) {
+            acks.push(ack.as_secs_f64() * 1000.0);
+        }
+        let original = discord.original(&token);
+        if original
+            .as_ref()
+            .is_some_and(|m| m.ephemeral && m.content.contains("zak="))
+        {
+            private_links += 1;
+        }
+        if original.is_some_and(|m| !m.thinking)
+            && discord.followups(&token).iter().any(|m| !m.ephemeral)
+        {
+            completed += 1;
+        }
+    }
+    (acks, completed, private_links)
+}
+
+#[tokio::main]
+async fn main() {
+    let n: u64 = number("N", "500");
+    let spread_s: f64 = number("SPREAD_S", "0");
+    let latency: u64 = number("ZOOM_LATENCY_MS", "100");
+    let discord = FakeDiscord::start().await;
+    let zoom = FakeZoom::start().await;
+    zoom.set_latency(Duration::from_millis(latency));
+    zoom.set_recording(false);
+    let mut child = spawn_bot(&discord, &zoom);
     assert!(
         discord
             .wait_for(
@@ -128,29 +160,9 @@ async fn main() {
     let wall_s = began.elapsed().as_secs_f64();
     let rss = peak_rss_mb(child.id());
     let _ = child.kill();
+    let _ = child.wait();
 
-    let mut acks = Vec::new();
-    let mut completed = 0;
-    let mut private_links = 0;
-    for i in 0..n {
-        let id = 1_500_000_000_000_000_000 + i;
-        let token = format!("load-{id}");
-        if let Some(ack) = discord.ack_latency(&id.to_string()) {
-            acks.push(ack.as_secs_f64() * 1000.0);
-        }
-        let original = discord.original(&token);
-        if original
-            .as_ref()
-            .is_some_and(|m| m.ephemeral && m.content.contains("zak="))
-        {
-            private_links += 1;
-        }
-        if original.is_some_and(|m| !m.thinking)
-            && discord.followups(&token).iter().any(|m| !m.ephemeral)
-        {
-            completed += 1;
-        }
-    }
+    let (mut acks, completed, private_links) = tally(&discord, n);
     acks.sort_by(f64::total_cmp);
     let late = acks.iter().filter(|a| **a > 3000.0).count();
     println!(
