@@ -1,31 +1,55 @@
 //! The tracing subscriber. Dependencies that could log secrets are capped whatever `RUST_LOG`
 //! says: serenity's `Http::request` is instrumented (request bodies, host links included, at
-//! debug) and it logs unparsable gateway events whole (interaction tokens included) at WARN.
+//! debug) and it logs unparsable gateway events whole (interaction tokens included) at WARN;
+//! tungstenite logs gateway frames (IDENTIFY carries the bot token) at trace.
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{EnvFilter, FilterExt, LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Layer, fmt};
 
-/// Levels no `RUST_LOG` can raise: (target, most verbose level allowed).
-const CAPS: &[&str] = &[
-    "serenity=error",
-    "hyper=info",
-    "hyper_util=info",
-    "reqwest=info",
-    "rustls=info",
-    "h2=info",
+/// The most verbose level each of these targets may log at, whatever `RUST_LOG` says.
+const CAPS: &[(&str, LevelFilter)] = &[
+    ("serenity", LevelFilter::ERROR),
+    ("tungstenite", LevelFilter::WARN),
+    ("tokio_tungstenite", LevelFilter::WARN),
+    ("hyper", LevelFilter::INFO),
+    ("hyper_util", LevelFilter::INFO),
+    ("reqwest", LevelFilter::INFO),
+    ("rustls", LevelFilter::INFO),
+    ("h2", LevelFilter::INFO),
 ];
 
-/// Installs the global subscriber: `RUST_LOG` (default `info`), with the caps above.
-///
-/// # Panics
-/// Never: the caps are literals that parse.
+/// The caps as a filter of their own. Both it and `RUST_LOG` must let an event through, so a more
+/// specific `RUST_LOG` directive (say `serenity::http=debug`) cannot lift a cap.
+fn caps() -> Targets {
+    CAPS.iter().fold(
+        Targets::new().with_default(LevelFilter::TRACE),
+        |t, (target, level)| t.with_target(*target, *level),
+    )
+}
+
+/// Installs the global subscriber: `RUST_LOG` (default `info`) within the caps above.
 pub fn init() {
-    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    for cap in CAPS {
-        // Each cap is a literal that parses; a later directive for the same target wins.
-        filter = filter.add_directive(cap.parse().expect("static directive"));
-    }
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let env = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let layer = fmt::layer()
         .with_writer(std::io::stderr)
-        .init();
+        .with_filter(env.and(caps()));
+    tracing_subscriber::registry().with(layer).init();
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+
+    use super::*;
+
+    #[test]
+    fn caps_hold_for_submodules_of_capped_crates() {
+        let caps = caps();
+        assert!(!caps.would_enable("serenity::http::client", &Level::WARN));
+        assert!(caps.would_enable("serenity::http::client", &Level::ERROR));
+        assert!(!caps.would_enable("tungstenite::protocol", &Level::TRACE));
+        assert!(caps.would_enable("zoombot::discord", &Level::TRACE));
+    }
 }

@@ -135,7 +135,7 @@ impl Running {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_start_link_token_secret_or_passcode_reaches_a_log_line_or_a_public_message() {
-    let bot = start("debug").await;
+    let bot = start("trace").await;
 
     let meet = bot
         .slash(

@@ -462,6 +462,27 @@ async fn host_link_is_for_the_creator_only_and_autocomplete_offers_their_meeting
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_buttons_and_commands_still_get_an_answer() {
+    let bot = TestBot::start().await;
+
+    let click = bot
+        .click(&Member::regular(ALICE), "something:else", 1)
+        .await;
+    let (_, command) = bot
+        .slash(&Member::regular(ALICE), "retired-command", json!([]))
+        .await;
+
+    for token in [click, command] {
+        let answer = bot.answer(&token).await;
+        assert!(
+            answer.ephemeral && answer.content.contains("outdated"),
+            "{}",
+            answer.content
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_privately_with_the_reason_and_no_zoom_call() {
     let bot = TestBot::start().await;
     let cases: Vec<(Value, &str)> = vec![

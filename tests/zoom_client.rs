@@ -361,6 +361,24 @@ async fn a_create_that_timed_out_after_zoom_created_it_leaves_exactly_one_meetin
     assert_eq!(zoom.meeting_count(), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twin_creates_never_adopt_each_others_meeting() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_latency(Duration::from_millis(50));
+    let client = Arc::new(zoom_client(&zoom));
+    zoom.fail_next_creates(1, CreateFailure::BeforeCreate(500));
+    let twin = meeting("Standup");
+
+    let (a, b) = tokio::join!(
+        client.create_meeting("me", &twin),
+        client.create_meeting("me", &twin)
+    );
+
+    let (a, b) = (a.expect("first twin").id, b.expect("second twin").id);
+    assert_ne!(a, b, "each request gets its own meeting and host link");
+    assert_eq!(zoom.meeting_count(), 2);
+}
+
 #[tokio::test]
 async fn a_create_that_fails_twice_ambiguously_is_not_sent_a_third_time() {
     let zoom = FakeZoom::start().await;

@@ -60,11 +60,18 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
         }
     };
     tracing::info!(meeting_id = created.meeting.id, "meeting created");
-    if let Err(err) = command
-        .edit_response(&ctx.http, reply::private_host_link(&created))
-        .await
-    {
-        tracing::warn!(error = %err, meeting_id = created.meeting.id, "could not give the requester the host link");
+    // Once more on failure: while the original is still "thinking", the public follow-up below
+    // would replace it and turn private (nothing leaks, but the channel would not see it).
+    for attempt in 1..=2 {
+        match command
+            .edit_response(&ctx.http, reply::private_host_link(&created))
+            .await
+        {
+            Ok(_) => break,
+            Err(err) => {
+                tracing::warn!(error = %err, attempt, meeting_id = created.meeting.id, "could not give the requester the host link");
+            }
+        }
     }
     match command
         .create_followup(&ctx.http, reply::public_meeting(&created))

@@ -39,9 +39,7 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
         return;
     }
     let options = command.data.options();
-    let Some((name, meeting)) = subcommand(&options) else {
-        return;
-    };
+    let (name, meeting) = subcommand(&options).unwrap_or_default();
     let answer = match (name, meeting_id(meeting)) {
         ("list", _) => service.upcoming(who.guild).map(|m| reply::meeting_list(&m)),
         (_, None) => Err(ServiceError::UnknownMeeting(0)),
@@ -68,7 +66,7 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
             .host_link(&who, id)
             .await
             .map(|(record, link)| reply::host_link(&record, &link)),
-        _ => return,
+        _ => Ok(reply::private(reply::OUTDATED.to_owned())),
     };
     let answer = answer.unwrap_or_else(|err| {
         tracing::info!(error = %err, "/meetings refused");

@@ -158,7 +158,10 @@ impl Handler {
             match command.data.name.as_str() {
                 "meet" => meet::run(ctx, &self.service, command, who).await,
                 "meetings" => meetings::run(ctx, &self.service, command, who).await,
-                other => tracing::warn!(command = other, "unknown command"),
+                other => {
+                    tracing::warn!(command = other, "unknown command");
+                    answer_now(ctx, command, reply::OUTDATED).await;
+                }
             }
         }
         .instrument(span)
@@ -192,6 +195,9 @@ impl Handler {
             .strip_prefix(commands::START_BUTTON)
             .and_then(|id| id.parse().ok())
         else {
+            let _ = component
+                .create_response(&ctx.http, private_message(reply::OUTDATED))
+                .await;
             return;
         };
         let span = tracing::info_span!("interaction", id = %component.id, button = "start", meeting = id, user = %component.user.id);
@@ -201,6 +207,9 @@ impl Handler {
             &component.user,
             component.member.as_ref(),
         ) else {
+            let _ = component
+                .create_response(&ctx.http, private_message(reply::OUTDATED))
+                .await;
             return;
         };
         meet::start_button(ctx, &self.service, component, who, id)
@@ -227,11 +236,25 @@ fn requester(
 }
 
 async fn outside_a_server(ctx: &Context, command: &CommandInteraction) {
+    answer_now(
+        ctx,
+        command,
+        "zoombot's commands work in a server, not in direct messages.",
+    )
+    .await;
+}
+
+/// A private answer as the interaction's first response.
+fn private_message(text: &str) -> CreateInteractionResponse {
     let message = CreateInteractionResponseMessage::new()
-        .content("zoombot's commands work in a server, not in direct messages.")
+        .content(text)
         .ephemeral(true)
         .allowed_mentions(reply::no_mentions());
+    CreateInteractionResponse::Message(message)
+}
+
+async fn answer_now(ctx: &Context, command: &CommandInteraction, text: &str) {
     let _ = command
-        .create_response(&ctx.http, CreateInteractionResponse::Message(message))
+        .create_response(&ctx.http, private_message(text))
         .await;
 }

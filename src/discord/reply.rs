@@ -183,6 +183,10 @@ pub fn meeting_list(meetings: &[MeetingRecord]) -> EditInteractionResponse {
         .allowed_mentions(no_mentions())
 }
 
+/// The answer to a command, option or button this version of the bot does not know.
+pub const OUTDATED: &str = "That command is outdated or unknown to this version of the bot. Discord may take a \
+                            moment to show the current commands; try again shortly.";
+
 /// A private text reply (the original response was deferred ephemerally).
 pub fn private(text: String) -> EditInteractionResponse {
     EditInteractionResponse::new()

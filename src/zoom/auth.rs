@@ -59,6 +59,17 @@ struct TokenResponse {
     scope: String,
 }
 
+/// A failed token request: whatever happened, no API request was sent, so it is never ambiguous.
+fn not_sent(err: &reqwest::Error) -> ZoomError {
+    match transport_error(err) {
+        ZoomError::Transport { detail, .. } => ZoomError::Transport {
+            detail: format!("token request {detail}"),
+            sent: false,
+        },
+        other => other,
+    }
+}
+
 /// How long before expiry a token is replaced: a tenth of its lifetime, at most five minutes.
 fn refresh_margin(lifetime: Duration) -> Duration {
     (lifetime / 10).min(Duration::from_secs(300))
@@ -148,9 +159,9 @@ impl TokenProvider {
             ])
             .send()
             .await
-            .map_err(|e| transport_error(&e))?;
+            .map_err(|e| not_sent(&e))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|e| transport_error(&e))?;
+        let body = response.bytes().await.map_err(|e| not_sent(&e))?;
         if status.is_server_error() {
             // No API request was sent, so nothing can have happened: not an ambiguous failure.
             return Err(ZoomError::Transport {
@@ -167,7 +178,12 @@ impl TokenProvider {
         let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|e| ZoomError::Api {
             status: status.as_u16(),
             code: None,
-            message: format!("the token response could not be read: {e}"),
+            message: format!(
+                "the token response could not be read ({:?} error at line {} column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ),
         })?;
         let lifetime = Duration::from_secs(parsed.expires_in);
         tracing::debug!(

@@ -59,7 +59,13 @@ pub struct ZoomClient {
     host_user: String,
     auth: TokenProvider,
     policy: RetryPolicy,
+    /// Creates of the same host, topic and start are serialised through one of these, so an
+    /// ambiguous create can never adopt a twin that a concurrent request is creating.
+    create_stripes: Vec<tokio::sync::Mutex<()>>,
 }
+
+/// How many create stripes: enough that unrelated creates rarely wait for each other.
+const CREATE_STRIPES: usize = 1024;
 
 /// A request, kept so that it can be sent again.
 pub(crate) struct Call<'a> {
@@ -89,6 +95,9 @@ impl ZoomClient {
             api_base: config.api_base.clone(),
             host_user: config.host_user.clone(),
             policy: RetryPolicy::default(),
+            create_stripes: (0..CREATE_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
         })
     }
 
@@ -102,6 +111,16 @@ impl ZoomClient {
     /// The Zoom user meetings are created under by default (`ZOOM_HOST_USER`).
     pub fn host_user(&self) -> &str {
         &self.host_user
+    }
+
+    /// The lock that serialises creates that look alike (same `key`).
+    pub(crate) fn create_stripe(&self, key: &impl std::hash::Hash) -> &tokio::sync::Mutex<()> {
+        // A fixed hasher: the same key must always map to the same stripe within this process.
+        let hash =
+            std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+                .hash_one(key);
+        let index = usize::try_from(hash % CREATE_STRIPES as u64).unwrap_or(0);
+        &self.create_stripes[index]
     }
 
     /// The token provider, for `doctor` and metrics.
@@ -145,7 +164,9 @@ impl ZoomClient {
                     }
                     ZoomError::RateLimited {
                         daily: false,
-                        retry_at: Some(Timestamp::now() + wait),
+                        retry_at: jiff::SignedDuration::try_from(wait)
+                            .ok()
+                            .and_then(|w| Timestamp::now().checked_add(w).ok()),
                     }
                 }
                 Err(Failure::Error(err)) => err,
@@ -225,7 +246,12 @@ fn rate_limit(headers: &HeaderMap, error: &ApiErrorBody) -> Result<Failure, Zoom
             retry_at: Some(retry_at.unwrap_or_else(|| next_utc_midnight(now))),
         });
     }
-    let wait = retry_at.map(|at| at.duration_since(now).unsigned_abs());
+    // A Retry-After in the past (clock skew) means "now", not "that long".
+    let wait = retry_at.map(|at| {
+        at.duration_since(now)
+            .max(jiff::SignedDuration::ZERO)
+            .unsigned_abs()
+    });
     Ok(Failure::PerSecondLimit(wait))
 }
 

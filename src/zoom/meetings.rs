@@ -37,6 +37,11 @@ impl ZoomClient {
             query: &[],
             body: Some(json_body(meeting)?),
         };
+        let start = meeting.start_time.as_second();
+        let _alike = self
+            .create_stripe(&(user, &meeting.topic, start))
+            .lock()
+            .await;
         let began = Timestamp::now() - CREATED_AT_SLACK;
         let err = match self.execute(&call).await {
             Ok(body) => return parse(&body),
@@ -44,11 +49,15 @@ impl ZoomClient {
             Err(err) => return Err(err),
         };
         tracing::warn!(error = %err, "creating a Zoom meeting failed ambiguously; checking whether it was created");
-        let upcoming = self.list_upcoming(user).await.map_err(|_| err.clone())?;
-        let start = meeting.start_time.as_second();
-        let adopted = upcoming.iter().find(|m| {
+        // "scheduled" also lists meetings whose start just passed (a "now" meeting), unlike "upcoming".
+        let scheduled = self
+            .list(user, "scheduled")
+            .await
+            .map_err(|_| err.clone())?;
+        let adopted = scheduled.iter().find(|m| {
             m.topic == meeting.topic
                 && m.start_time.map(Timestamp::as_second) == Some(start)
+                && m.duration == Some(meeting.duration)
                 && m.created_at.is_some_and(|c| c >= began)
         });
         match adopted {
@@ -79,11 +88,16 @@ impl ZoomClient {
 
     /// Every upcoming meeting of `user`, following `next_page_token` to the end.
     pub async fn list_upcoming(&self, user: &str) -> Result<Vec<MeetingSummary>, ZoomError> {
+        self.list(user, "upcoming").await
+    }
+
+    /// Every meeting of `user` of Zoom's list `kind`, following `next_page_token` to the end.
+    async fn list(&self, user: &str, kind: &str) -> Result<Vec<MeetingSummary>, ZoomError> {
         let path = format!("/users/{}/meetings", path_segment(user));
         let mut meetings = Vec::new();
         let mut token = String::new();
         loop {
-            let mut query = vec![("type", "upcoming"), ("page_size", "300")];
+            let mut query = vec![("type", kind), ("page_size", "300")];
             if !token.is_empty() {
                 query.push(("next_page_token", &token));
             }
@@ -159,7 +173,13 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ZoomError> {
     serde_json::from_slice(body).map_err(|e| ZoomError::Api {
         status: 200,
         code: None,
-        message: format!("Zoom's answer could not be read ({e})"),
+        // Not `{e}`: serde quotes the offending value, and values can be secrets.
+        message: format!(
+            "Zoom's answer could not be read ({:?} error at line {} column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        ),
     })
 }
 
