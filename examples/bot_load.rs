@@ -15,42 +15,15 @@ mod fake_discord;
 #[path = "../tests/support/fake_zoom.rs"]
 mod fake_zoom;
 
+#[path = "support/figures.rs"]
+mod figures;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fake_discord::{FakeDiscord, Member};
 use fake_zoom::FakeZoom;
-
-fn number<T: std::str::FromStr>(key: &str, default: &str) -> T {
-    std::env::var(key)
-        .unwrap_or_else(|_| default.to_owned())
-        .parse()
-        .unwrap_or_else(|_| panic!("{key} must be a number"))
-}
-
-/// Peak resident set size of process `pid` in MB (Linux).
-fn peak_rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
-    kb / 1024.0
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
-}
+use figures::{number, peak_rss_mb, percentile};
 
 /// Starts the release binary next to this example against the fakes.
 fn spawn_bot(discord: &FakeDiscord, zoom: &FakeZoom) -> std::process::Child {
@@ -158,7 +131,7 @@ async fn main() {
     };
     let all_done = discord.wait_for(complete, Duration::from_secs(120)).await;
     let wall_s = began.elapsed().as_secs_f64();
-    let rss = peak_rss_mb(child.id());
+    let rss = peak_rss_mb(&child.id().to_string());
     let _ = child.kill();
     let _ = child.wait();
 

@@ -7,10 +7,14 @@
 //! Reads `MOCK_URL` (serving /oauth/token and /v2/…), `N` (2000), `C` (50), `SPREAD_S` (0: as fast
 //! as possible; else request i starts at i×`SPREAD_S`/N s), `CLIENT_ID`, `CLIENT_SECRET`, `ACCOUNT_ID`.
 
+#[path = "support/figures.rs"]
+mod figures;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use figures::{number, peak_rss_mb, percentile};
 use zoombot::config::ZoomConfig;
 use zoombot::secret::Secret;
 use zoombot::zoom::ZoomClient;
@@ -18,37 +22,6 @@ use zoombot::zoom::model::NewMeeting;
 
 fn var(key: &str, default: &str) -> String {
     std::env::var(key).unwrap_or_else(|_| default.to_owned())
-}
-
-fn number<T: std::str::FromStr>(key: &str, default: &str) -> T {
-    var(key, default)
-        .parse()
-        .unwrap_or_else(|_| panic!("{key} must be a number"))
-}
-
-/// Peak resident set size of this process in MB (Linux; 0 elsewhere).
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
-    kb / 1024.0
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    // Nearest-rank percentile; the cast is of a small index.
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
 }
 
 #[tokio::main]
@@ -116,6 +89,6 @@ async fn main() {
         percentile(&latencies, 50.0),
         percentile(&latencies, 99.0),
         client.tokens().fetch_count(),
-        peak_rss_mb(),
+        peak_rss_mb("self"),
     );
 }
