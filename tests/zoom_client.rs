@@ -124,6 +124,8 @@ async fn the_token_request_is_a_form_with_basic_auth_and_api_calls_carry_the_bea
 async fn token_endpoint_errors_name_the_likely_cause_and_are_fetched_once() {
     let zoom = FakeZoom::start().await;
     zoom.set_token_failure(Some(TokenFailure::InvalidClient));
+    // A slow answer keeps all callers waiting on the one fetch in flight.
+    zoom.set_latency(Duration::from_millis(300));
     let client = Arc::new(zoom_client(&zoom));
 
     let results = create_many(&client, 20).await;
