@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::config::BotConfig;
 use crate::discord::{self, InFlight};
 use crate::meetings::Meetings;
-use crate::store::{MemoryStore, Store};
+use crate::store::{SledStore, Store};
 use crate::zoom::ZoomClient;
 
 /// How long shutdown waits for commands being handled.
@@ -30,7 +30,13 @@ pub enum AppError {
 /// Runs the bot until a shutdown signal.
 pub async fn run(config: BotConfig) -> Result<(), AppError> {
     let zoom = Arc::new(ZoomClient::new(&config.zoom)?);
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let sled = SledStore::open(&config.data_dir)?;
+    tracing::info!(
+        data_dir = %config.data_dir.display(),
+        servers_with_settings = sled.guild_count(),
+        "store opened"
+    );
+    let store: Arc<dyn Store> = Arc::new(sled);
     let service = Arc::new(Meetings::new(zoom, Arc::clone(&store)));
     let in_flight = Arc::new(InFlight::default());
     tracing::info!(

@@ -2,6 +2,7 @@
 //! at once, each with where to find the right value.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::secret::Secret;
@@ -50,6 +51,8 @@ pub struct BotConfig {
     pub discord: DiscordConfig,
     /// Zoom.
     pub zoom: ZoomConfig,
+    /// `DATA_DIR`: where the store keeps settings and meeting records (default `./data`).
+    pub data_dir: PathBuf,
 }
 
 impl BotConfig {
@@ -70,7 +73,12 @@ impl BotConfig {
             api_base: env.get("DISCORD_API_BASE").map(|_| env.url("DISCORD_API_BASE", "https://discord.com")),
         };
         let zoom = ZoomConfig::read(&mut env);
-        env.finish().map(|()| Self { discord, zoom })
+        let data_dir = PathBuf::from(env.get("DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+        env.finish().map(|()| Self {
+            discord,
+            zoom,
+            data_dir,
+        })
     }
 }
 

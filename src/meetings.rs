@@ -5,15 +5,16 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use crate::ids::{ChannelId, GuildId, MemberId, MessageId};
+use crate::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
 use crate::scheduling::plan::{Defaults, MeetInput, MeetingPlan, PlanError, Recording, plan};
+use crate::scheduling::{MeetingLength, parse_duration, parse_timezone};
 use crate::secret::Secret;
-use crate::store::{MeetingRecord, Store, StoreError};
+use crate::store::{GuildSettings, MeetingRecord, MemberPrefs, SettingField, Store, StoreError};
 use crate::zoom::model::{AutoRecording, Meeting, NewMeeting};
 use crate::zoom::{Missing, ZoomClient, ZoomError};
 
 /// Who is asking, and from where.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requester {
     /// The server.
     pub guild: GuildId,
@@ -23,6 +24,8 @@ pub struct Requester {
     pub member: MemberId,
     /// Whether the member has Manage Server (as Discord computed it for this interaction).
     pub manage_guild: bool,
+    /// The member's roles in this server.
+    pub roles: Vec<RoleId>,
 }
 
 /// Why a request failed. The words a member sees are written in `discord::reply`.
@@ -51,6 +54,21 @@ pub enum ServiceError {
     /// Already cancelled.
     #[error("this meeting was already cancelled")]
     AlreadyCancelled,
+    /// Changing settings takes Manage Server.
+    #[error("changing this server's settings takes the Manage Server permission")]
+    NotManager,
+    /// The server lets only members with a role schedule meetings.
+    #[error("only members with role {0} may schedule meetings in this server")]
+    MissingCreatorRole(RoleId),
+    /// `/meet-settings set` without a field.
+    #[error("no setting was given to change")]
+    NothingToChange,
+    /// Zoom has no such user to create meetings under.
+    #[error("Zoom has no user {0} in this account")]
+    UnknownHostUser(String),
+    /// A host user that cannot be a Zoom user id or email.
+    #[error("{0:?} is not a Zoom user id or email")]
+    BadHostUser(String),
 }
 
 /// A meeting just created: what was planned and what Zoom made of it.
@@ -62,7 +80,46 @@ pub struct Created {
     pub meeting: Meeting,
     /// What the store keeps of it.
     pub record: MeetingRecord,
+    /// The server wants the host link sent by direct message too.
+    pub dm_host_link: bool,
 }
+
+/// What `/meet-settings set` asked for: the fields given, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsInput {
+    /// "45m".
+    pub duration: Option<String>,
+    /// An IANA name.
+    pub timezone: Option<String>,
+    /// Waiting room.
+    pub waiting_room: Option<bool>,
+    /// Join before host.
+    pub join_before_host: Option<bool>,
+    /// Mute on entry.
+    pub mute_upon_entry: Option<bool>,
+    /// Automatic recording.
+    pub auto_recording: Option<Recording>,
+    /// `true`: Zoom makes a passcode; `false`: none unless the member gives one.
+    pub auto_passcode: Option<bool>,
+    /// Zoom user id or email.
+    pub host_user: Option<String>,
+    /// Also DM the host link.
+    pub dm_host_link: Option<bool>,
+    /// Only members with this role may /meet.
+    pub creator_role: Option<RoleId>,
+}
+
+/// A server's settings as they apply, with what is used where nothing is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectiveSettings {
+    /// What the server set.
+    pub set: GuildSettings,
+    /// The Zoom user meetings are created under when the server sets none (`ZOOM_HOST_USER`).
+    pub default_host_user: String,
+}
+
+/// The longest Zoom user id or email accepted as a host user.
+const HOST_USER_MAX: usize = 128;
 
 /// The meetings service.
 pub struct Meetings {
@@ -92,11 +149,17 @@ impl Meetings {
         who: &Requester,
         input: &MeetInput,
     ) -> Result<Created, ServiceError> {
-        let plan = plan(input, &Defaults::default(), Timestamp::now())?;
-        let meeting = self
-            .zoom
-            .create_meeting(self.zoom.host_user(), &new_meeting(&plan))
-            .await?;
+        let settings = self.store.guild_settings(who.guild)?;
+        if let Some(role) = settings.creator_role.filter(|r| !who.roles.contains(r)) {
+            return Err(ServiceError::MissingCreatorRole(role));
+        }
+        let prefs = self.store.member_prefs(who.member)?;
+        let plan = plan(input, &defaults(&settings, prefs), Timestamp::now())?;
+        let host = settings
+            .host_user
+            .as_deref()
+            .unwrap_or(self.zoom.host_user());
+        let meeting = self.zoom.create_meeting(host, &new_meeting(&plan)).await?;
         let record = MeetingRecord {
             guild: who.guild,
             channel: who.channel,
@@ -125,7 +188,125 @@ impl Meetings {
             plan,
             meeting,
             record,
+            dm_host_link: settings.dm_host_link.unwrap_or(false),
         })
+    }
+
+    /// A server's settings, with what applies where nothing is set.
+    pub fn settings(&self, guild: GuildId) -> Result<EffectiveSettings, ServiceError> {
+        Ok(self.effective(self.store.guild_settings(guild)?))
+    }
+
+    /// Changes the fields of a server's settings that `input` gives, after checking each (the
+    /// host user with Zoom). Needs Manage Server. Durable before it returns.
+    pub async fn change_settings(
+        &self,
+        who: &Requester,
+        input: &SettingsInput,
+    ) -> Result<EffectiveSettings, ServiceError> {
+        if !who.manage_guild {
+            return Err(ServiceError::NotManager);
+        }
+        let change = self.checked(input).await?;
+        if change.is_empty() {
+            return Err(ServiceError::NothingToChange);
+        }
+        let settings = self
+            .store
+            .update_guild_settings(who.guild, &|s| s.apply(&change))?;
+        self.store.flush().await?;
+        Ok(self.effective(settings))
+    }
+
+    /// Unsets one field of a server's settings, or all of them. Needs Manage Server.
+    pub async fn reset_settings(
+        &self,
+        who: &Requester,
+        field: Option<SettingField>,
+    ) -> Result<EffectiveSettings, ServiceError> {
+        if !who.manage_guild {
+            return Err(ServiceError::NotManager);
+        }
+        let settings = self
+            .store
+            .update_guild_settings(who.guild, &|s| match field {
+                Some(field) => s.reset(field),
+                None => *s = GuildSettings::default(),
+            })?;
+        self.store.flush().await?;
+        Ok(self.effective(settings))
+    }
+
+    /// Sets (or with `None`, clears) a member's own time zone. Returns its IANA name.
+    pub async fn set_member_timezone(
+        &self,
+        member: MemberId,
+        zone: Option<&str>,
+    ) -> Result<Option<String>, ServiceError> {
+        let timezone = zone.map(checked_zone).transpose()?;
+        let mut prefs = self.store.member_prefs(member)?;
+        prefs.timezone.clone_from(&timezone);
+        self.store.put_member_prefs(member, &prefs)?;
+        self.store.flush().await?;
+        Ok(timezone)
+    }
+
+    /// A member's own time zone, if they set one.
+    pub fn member_timezone(&self, member: MemberId) -> Result<Option<String>, ServiceError> {
+        Ok(self.store.member_prefs(member)?.timezone)
+    }
+
+    fn effective(&self, set: GuildSettings) -> EffectiveSettings {
+        EffectiveSettings {
+            set,
+            default_host_user: self.zoom.host_user().to_owned(),
+        }
+    }
+
+    /// `input` as settings to apply, every value checked.
+    async fn checked(&self, input: &SettingsInput) -> Result<GuildSettings, ServiceError> {
+        let duration_minutes = input
+            .duration
+            .as_deref()
+            .map(|d| parse_duration(d.trim()).map(MeetingLength::minutes))
+            .transpose()
+            .map_err(PlanError::from)?;
+        let timezone = input.timezone.as_deref().map(checked_zone).transpose()?;
+        let host_user = match input.host_user.as_deref().map(str::trim) {
+            Some(user) => Some(self.checked_host_user(user).await?),
+            None => None,
+        };
+        Ok(GuildSettings {
+            duration_minutes,
+            timezone,
+            waiting_room: input.waiting_room,
+            join_before_host: input.join_before_host,
+            mute_upon_entry: input.mute_upon_entry,
+            auto_recording: input.auto_recording,
+            auto_passcode: input.auto_passcode,
+            host_user,
+            dm_host_link: input.dm_host_link,
+            creator_role: input.creator_role,
+        })
+    }
+
+    /// A host user Zoom knows (GET /users/{id}), as it was given.
+    async fn checked_host_user(&self, user: &str) -> Result<String, ServiceError> {
+        if user.is_empty()
+            || user.chars().count() > HOST_USER_MAX
+            || user
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '/')
+        {
+            return Err(ServiceError::BadHostUser(user.to_owned()));
+        }
+        match self.zoom.get_user(user).await {
+            Ok(_) => Ok(user.to_owned()),
+            Err(ZoomError::NotFound(Missing::User(_))) => {
+                Err(ServiceError::UnknownHostUser(user.to_owned()))
+            }
+            Err(err) => Err(err.into()),
+        }
     }
 
     /// Notes where the public message of a meeting is, so cancelling can edit it.
@@ -214,6 +395,26 @@ impl Meetings {
         self.store.put_meeting(record)?;
         self.store.flush().await?;
         Ok(())
+    }
+}
+
+/// A time zone name, checked, as its IANA name.
+fn checked_zone(name: &str) -> Result<String, ServiceError> {
+    let zone = parse_timezone(name.trim()).map_err(PlanError::from)?;
+    Ok(zone.iana_name().unwrap_or("UTC").to_owned())
+}
+
+/// What applies below the member's own input: their time zone, then the server's settings.
+fn defaults(settings: &GuildSettings, prefs: MemberPrefs) -> Defaults {
+    Defaults {
+        member_timezone: prefs.timezone,
+        guild_timezone: settings.timezone.clone(),
+        duration_minutes: settings.duration_minutes,
+        waiting_room: settings.waiting_room,
+        join_before_host: settings.join_before_host,
+        mute_upon_entry: settings.mute_upon_entry,
+        recording: settings.auto_recording,
+        auto_passcode: settings.auto_passcode,
     }
 }
 

@@ -4,6 +4,7 @@
 mod support;
 
 use std::io::Read;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,26 +21,44 @@ struct Running {
     child: Child,
     log: Arc<Mutex<String>>,
     discord: FakeDiscord,
-    zoom: FakeZoom,
+    zoom: Arc<FakeZoom>,
+    data: Arc<tempfile::TempDir>,
 }
 
+/// Starts the binary against fresh fakes, with a fresh data directory.
 async fn start(rust_log: &str) -> Running {
     let discord = FakeDiscord::start().await;
-    let zoom = FakeZoom::start().await;
-    let config = bot_config(&discord, &zoom);
+    let zoom = Arc::new(FakeZoom::start().await);
+    let data = Arc::new(tempfile::tempdir().expect("data dir"));
+    spawn(rust_log, discord, zoom, data).await
+}
+
+/// The binary's environment for these fakes and data directory.
+fn environment(
+    discord: &FakeDiscord,
+    zoom: &FakeZoom,
+    data_dir: &Path,
+) -> Vec<(&'static str, String)> {
+    let config = bot_config(discord, zoom, data_dir);
+    vec![
+        ("DISCORD_TOKEN", FakeDiscord::BOT_TOKEN.to_owned()),
+        ("DISCORD_GUILD_ID", FakeDiscord::GUILD_ID.to_string()),
+        ("DISCORD_API_BASE", discord.url()),
+        ("ZOOM_ACCOUNT_ID", config.zoom.account_id.clone()),
+        ("ZOOM_CLIENT_ID", config.zoom.client_id.clone()),
+        ("ZOOM_CLIENT_SECRET", FakeZoom::CLIENT_SECRET.to_owned()),
+        ("ZOOM_API_BASE", config.zoom.api_base.clone()),
+        ("ZOOM_OAUTH_URL", config.zoom.oauth_url.clone()),
+        ("DATA_DIR", data_dir.display().to_string()),
+    ]
+}
+
+/// Runs the binary with `env`, collecting its log.
+fn launch(rust_log: &str, env: Vec<(&'static str, String)>) -> (Child, Arc<Mutex<String>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zoombot"))
         .env_clear()
-        .envs([
-            ("DISCORD_TOKEN", FakeDiscord::BOT_TOKEN.to_owned()),
-            ("DISCORD_GUILD_ID", FakeDiscord::GUILD_ID.to_string()),
-            ("DISCORD_API_BASE", discord.url()),
-            ("ZOOM_ACCOUNT_ID", config.zoom.account_id.clone()),
-            ("ZOOM_CLIENT_ID", config.zoom.client_id.clone()),
-            ("ZOOM_CLIENT_SECRET", FakeZoom::CLIENT_SECRET.to_owned()),
-            ("ZOOM_API_BASE", config.zoom.api_base.clone()),
-            ("ZOOM_OAUTH_URL", config.zoom.oauth_url.clone()),
-            ("RUST_LOG", rust_log.to_owned()),
-        ])
+        .envs(env)
+        .env("RUST_LOG", rust_log)
         .current_dir(std::env::temp_dir())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -59,14 +78,28 @@ async fn start(rust_log: &str) -> Running {
                 .push_str(&String::from_utf8_lossy(&buf[..n]));
         }
     });
-    let ready = discord
-        .wait_for(
-            |d| {
-                !d.registered_commands(Some(FakeDiscord::GUILD_ID))
-                    .is_empty()
-            },
-            PATIENCE,
+    (child, log)
+}
+
+/// Starts the binary against `discord` and `zoom` with its data in `data`, and waits until it
+/// has connected and registered its commands (again, after a restart).
+async fn spawn(
+    rust_log: &str,
+    discord: FakeDiscord,
+    zoom: Arc<FakeZoom>,
+    data: Arc<tempfile::TempDir>,
+) -> Running {
+    let registrations = |d: &FakeDiscord| {
+        d.requests_matching(
+            "PUT",
+            &format!("/guilds/{}/commands", FakeDiscord::GUILD_ID),
         )
+        .len()
+    };
+    let before = registrations(&discord);
+    let (child, log) = launch(rust_log, environment(&discord, &zoom, data.path()));
+    let ready = discord
+        .wait_for(|d| registrations(d) > before, PATIENCE)
         .await;
     assert!(ready, "the bot did not start: {}", log.lock().unwrap());
     Running {
@@ -74,6 +107,7 @@ async fn start(rust_log: &str) -> Running {
         log,
         discord,
         zoom,
+        data,
     }
 }
 
@@ -108,11 +142,33 @@ impl Running {
     }
 
     fn terminate(&self) {
+        self.signal("-TERM");
+    }
+
+    fn signal(&self, signal: &str) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([signal, &self.child.id().to_string()])
             .status()
             .expect("kill");
         assert!(status.success());
+    }
+
+    /// Stops the bot (SIGTERM, or SIGKILL when `kill`) and starts it again on the same fakes
+    /// and data directory.
+    async fn restart(self, kill: bool) -> Running {
+        self.signal(if kill { "-KILL" } else { "-TERM" });
+        let (discord, zoom, data) = (
+            self.discord.clone(),
+            Arc::clone(&self.zoom),
+            Arc::clone(&self.data),
+        );
+        let (code, log) = self.exit_code().await;
+        if kill {
+            assert_eq!(code, None, "killed by a signal: {log}");
+        } else {
+            assert_eq!(code, Some(0), "{log}");
+        }
+        spawn("info", discord, zoom, data).await
     }
 
     async fn exit_code(mut self) -> (Option<i32>, String) {
@@ -131,6 +187,148 @@ impl Running {
         let log = status.1.log.lock().unwrap().clone();
         (status.0, log)
     }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // A failed test must not leave a bot running.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `/meet-settings set` with these options, as a server admin; returns the private answer.
+async fn set_settings(bot: &Running, id: u64, options: serde_json::Value) -> String {
+    let token = bot
+        .slash(
+            id,
+            &Member::admin(ALICE),
+            "meet-settings",
+            json!([{"name": "set", "type": 1, "options": options}]),
+        )
+        .await;
+    bot.answered(&token).await;
+    bot.discord.original(&token).expect("answer").text()
+}
+
+/// `/meet-settings show` as a server admin.
+async fn shown_settings(bot: &Running, id: u64) -> String {
+    let token = bot
+        .slash(
+            id,
+            &Member::admin(ALICE),
+            "meet-settings",
+            json!([{"name": "show", "type": 1}]),
+        )
+        .await;
+    bot.answered(&token).await;
+    bot.discord.original(&token).expect("answer").text()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_and_member_time_zones_survive_a_restart_and_shape_the_next_meeting() {
+    let bot = start("info").await;
+    let saved = set_settings(
+        &bot,
+        1,
+        json!([
+            {"name": "duration", "type": 3, "value": "45m"},
+            {"name": "timezone", "type": 3, "value": "Europe/Berlin"},
+            {"name": "waiting_room", "type": 5, "value": true},
+        ]),
+    )
+    .await;
+    assert!(saved.contains("Saved"), "{saved}");
+    let zone = bot
+        .slash(
+            2,
+            &Member::regular(BOB),
+            "meet-timezone",
+            strings(&[("zone", "Asia/Tokyo")]),
+        )
+        .await;
+    bot.answered(&zone).await;
+
+    let bot = bot.restart(false).await;
+
+    let shown = shown_settings(&bot, 3).await;
+    assert!(
+        shown.contains("45 min")
+            && shown.contains("Europe/Berlin")
+            && !shown.contains("45 min *(default)*"),
+        "{shown}"
+    );
+    let meet = bot
+        .slash(
+            4,
+            &Member::regular(BOB),
+            "meet",
+            strings(&[("topic", "After restart"), ("when", "tomorrow 09:00")]),
+        )
+        .await;
+    bot.answered(&meet).await;
+    let created = bot.zoom.meetings();
+    assert_eq!(created.len(), 1, "{}", bot.log.lock().unwrap());
+    assert_eq!(created[0]["duration"], 45);
+    assert_eq!(
+        created[0]["timezone"], "Asia/Tokyo",
+        "the member's zone beats the server's"
+    );
+    assert_eq!(created[0]["settings"]["waiting_room"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_setting_acknowledged_just_before_sigkill_is_there_after_the_restart() {
+    let bot = start("info").await;
+    // Nothing else written before: the change is the only thing sled had to make durable.
+    let saved = set_settings(
+        &bot,
+        1,
+        json!([{"name": "duration", "type": 3, "value": "1h10m"}]),
+    )
+    .await;
+    assert!(saved.contains("70 min"), "{saved}");
+
+    let bot = bot.restart(true).await;
+
+    let shown = shown_settings(&bot, 2).await;
+    assert!(shown.contains("**duration**: 70 min"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_dir_held_by_another_process_stops_the_bot_with_an_error_naming_it() {
+    let discord = FakeDiscord::start().await;
+    let zoom = FakeZoom::start().await;
+    let data = tempfile::tempdir().expect("data dir");
+    let held = zoombot::store::SledStore::open(data.path()).expect("first open");
+
+    let (mut child, log) = launch("info", environment(&discord, &zoom, data.path()));
+    let status = tokio::task::spawn_blocking(move || {
+        for _ in 0..200 {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        None
+    })
+    .await
+    .expect("join");
+    drop(held);
+
+    let log = log.lock().unwrap().clone();
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{log}");
+    assert!(
+        log.contains(&data.path().display().to_string())
+            && log.contains("in use by another process"),
+        "{log}"
+    );
+    assert!(!log.contains("panicked"), "{log}");
+    assert!(
+        discord.identify_count() == 0,
+        "it stopped before connecting"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

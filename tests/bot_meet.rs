@@ -52,7 +52,11 @@ async fn the_bot_identifies_with_guilds_only_and_registers_its_commands() {
             .iter()
             .map(|c| c["name"].as_str().unwrap_or_default())
             .collect();
-        assert_eq!(names, ["meet", "meetings"], "{scope:?}");
+        assert_eq!(
+            names,
+            ["meet", "meetings", "meet-settings", "meet-timezone"],
+            "{scope:?}"
+        );
         let meet = &commands[0];
         let options: Vec<_> = meet["options"]
             .as_array()

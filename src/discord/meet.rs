@@ -1,15 +1,13 @@
 //! `/meet` and its "Start as host" button.
 
 use serenity::all::{
-    CommandInteraction, ComponentInteraction, Context, CreateAutocompleteResponse, ResolvedOption,
-    ResolvedValue,
+    CommandInteraction, ComponentInteraction, Context, ResolvedOption, ResolvedValue,
 };
 
 use super::reply;
 use crate::ids::{ChannelId, MessageId};
 use crate::meetings::{Meetings, Requester};
 use crate::scheduling::plan::{MeetInput, Recording};
-use crate::scheduling::timezone_suggestions;
 
 /// Reads `/meet`'s options into the domain's input.
 fn input(options: &[ResolvedOption<'_>]) -> MeetInput {
@@ -73,6 +71,9 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
             }
         }
     }
+    if created.dm_host_link {
+        direct_host_link(ctx, command, &created).await;
+    }
     match command
         .create_followup(&ctx.http, reply::public_meeting(&created))
         .await
@@ -95,18 +96,25 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
     }
 }
 
-/// Time zone suggestions for `/meet timezone:`.
-pub fn autocomplete(command: &CommandInteraction) -> CreateAutocompleteResponse {
-    let query = command
-        .data
-        .autocomplete()
-        .map(|o| o.value)
-        .unwrap_or_default();
-    timezone_suggestions(query, 25)
-        .into_iter()
-        .fold(CreateAutocompleteResponse::new(), |r, zone| {
-            r.add_string_choice(zone.clone(), zone)
-        })
+/// The host link by direct message too, where the server opted in. Closed DMs (50007) are
+/// expected: the requester has the private answer already.
+async fn direct_host_link(
+    ctx: &Context,
+    command: &CommandInteraction,
+    created: &crate::meetings::Created,
+) {
+    let Some(message) = reply::direct_host_link(created) else {
+        return;
+    };
+    match command.user.direct_message(&ctx.http, message).await {
+        Ok(_) => tracing::debug!("host link sent by direct message"),
+        Err(serenity::Error::Http(serenity::all::HttpError::UnsuccessfulRequest(e)))
+            if e.error.code == 50007 =>
+        {
+            tracing::debug!("the requester's DMs are closed; the private answer has the host link");
+        }
+        Err(err) => tracing::warn!(error = %err, "could not send the host link by direct message"),
+    }
 }
 
 /// "Start as host": a fresh start link for the creator, a polite refusal for anyone else.

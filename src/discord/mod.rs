@@ -5,6 +5,8 @@ pub mod commands;
 pub mod meet;
 pub mod meetings;
 pub mod reply;
+pub mod settings;
+pub mod timezone;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -100,8 +102,8 @@ pub async fn client(
 #[serenity::async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
-        let commands = commands::all();
-        match serenity::all::Command::set_global_commands(&ctx.http, commands.clone()).await {
+        let commands = commands::registration();
+        match ctx.http.create_global_commands(&commands).await {
             Ok(registered) => {
                 let names: Vec<_> = registered.iter().map(|c| c.name.as_str()).collect();
                 tracing::info!(
@@ -115,7 +117,11 @@ impl EventHandler for Handler {
             Err(err) => tracing::error!(error = %err, "registering the global commands failed"),
         }
         if let Some(guild) = self.dev_guild {
-            match GuildId::new(guild).set_commands(&ctx.http, commands).await {
+            match ctx
+                .http
+                .create_guild_commands(GuildId::new(guild), &commands)
+                .await
+            {
                 Ok(_) => tracing::info!(guild, "commands also registered on the development guild"),
                 Err(err) => {
                     tracing::error!(guild, error = %err, "registering the guild commands failed");
@@ -158,6 +164,8 @@ impl Handler {
             match command.data.name.as_str() {
                 "meet" => meet::run(ctx, &self.service, command, who).await,
                 "meetings" => meetings::run(ctx, &self.service, command, who).await,
+                "meet-settings" => settings::run(ctx, &self.service, command, who).await,
+                "meet-timezone" => timezone::run(ctx, &self.service, command, who).await,
                 other => {
                     tracing::warn!(command = other, "unknown command");
                     answer_now(ctx, command, reply::OUTDATED).await;
@@ -178,7 +186,8 @@ impl Handler {
             return;
         };
         let choices = match command.data.name.as_str() {
-            "meet" => meet::autocomplete(command),
+            // Their only autocompleted options besides `meeting` are time zones.
+            "meet" | "meet-settings" | "meet-timezone" => timezone::suggestions(command),
             "meetings" => meetings::autocomplete(&self.service, command, &who),
             _ => return,
         };
@@ -232,6 +241,9 @@ fn requester(
         manage_guild: member
             .and_then(|m| m.permissions)
             .is_some_and(serenity::all::Permissions::manage_guild),
+        roles: member
+            .map(|m| m.roles.iter().map(|r| ids::RoleId(r.get())).collect())
+            .unwrap_or_default(),
     })
 }
 

@@ -9,9 +9,10 @@ use serenity::all::{
 };
 
 use super::commands::START_BUTTON;
-use crate::meetings::{Created, ServiceError};
-use crate::scheduling::plan::ZoneSource;
-use crate::store::MeetingRecord;
+use crate::meetings::{Created, EffectiveSettings, ServiceError};
+use crate::scheduling::MeetingLength;
+use crate::scheduling::plan::{Recording, ZoneSource};
+use crate::store::{MeetingRecord, SettingField, StoreError};
 use crate::zoom::{AuthProblem, Missing, ZoomError};
 
 /// Embed colour of a scheduled meeting (Zoom blue) and of a cancelled one (grey).
@@ -183,6 +184,106 @@ pub fn meeting_list(meetings: &[MeetingRecord]) -> EditInteractionResponse {
         .allowed_mentions(no_mentions())
 }
 
+/// The requester's host link by direct message (when the server opted in).
+pub fn direct_host_link(created: &Created) -> Option<serenity::all::CreateMessage> {
+    let link = created.meeting.start_url.as_ref()?;
+    Some(
+        serenity::all::CreateMessage::new()
+            .content(format!(
+                "Host link for **{}** ({}); it signs you in as the host, don't share it: {}",
+                created.plan.topic,
+                stamp(created.plan.start.timestamp(), 'F'),
+                link.expose()
+            ))
+            .allowed_mentions(no_mentions()),
+    )
+}
+
+fn on_off(v: bool) -> &'static str {
+    if v { "on" } else { "off" }
+}
+
+fn recording_name(r: Recording) -> &'static str {
+    match r {
+        Recording::None => "none",
+        Recording::Local => "local",
+        Recording::Cloud => "cloud",
+    }
+}
+
+/// One line per setting: its effective value, marked "(default)" where the server set nothing.
+pub fn settings(settings: &EffectiveSettings, title: &str) -> EditInteractionResponse {
+    const ZOOM: &str = "Zoom account default";
+    let set = &settings.set;
+    let value = |field: SettingField| -> Option<String> {
+        match field {
+            SettingField::Duration => set.duration_minutes.map(|m| format!("{m} min")),
+            SettingField::Timezone => set.timezone.clone(),
+            SettingField::WaitingRoom => set.waiting_room.map(|v| on_off(v).to_owned()),
+            SettingField::JoinBeforeHost => set.join_before_host.map(|v| on_off(v).to_owned()),
+            SettingField::MuteUponEntry => set.mute_upon_entry.map(|v| on_off(v).to_owned()),
+            SettingField::AutoRecording => set.auto_recording.map(|r| recording_name(r).to_owned()),
+            SettingField::Passcode => set.auto_passcode.map(|auto| {
+                if auto {
+                    "auto (Zoom makes one)"
+                } else {
+                    "none unless given"
+                }
+                .to_owned()
+            }),
+            SettingField::HostUser => set.host_user.clone().map(|u| format!("`{u}`")),
+            SettingField::DmHostLink => set.dm_host_link.map(|v| on_off(v).to_owned()),
+            SettingField::CreatorRole => set.creator_role.map(|r| format!("<@&{r}>")),
+        }
+    };
+    let default = |field: SettingField| -> String {
+        match field {
+            SettingField::Duration => format!("{} min", MeetingLength::DEFAULT.minutes()),
+            SettingField::Timezone => "UTC".to_owned(),
+            SettingField::WaitingRoom
+            | SettingField::JoinBeforeHost
+            | SettingField::MuteUponEntry
+            | SettingField::AutoRecording => ZOOM.to_owned(),
+            SettingField::Passcode => "auto (Zoom makes one)".to_owned(),
+            SettingField::HostUser => format!("`{}`", settings.default_host_user),
+            SettingField::DmHostLink => "off".to_owned(),
+            SettingField::CreatorRole => "everyone".to_owned(),
+        }
+    };
+    let mut lines = String::new();
+    for field in SettingField::ALL {
+        let shown = value(field).unwrap_or_else(|| format!("{} *(default)*", default(field)));
+        let _ = writeln!(lines, "**{}**: {shown}", field.name());
+    }
+    lines.push_str(
+        "\nA member's own /meet-timezone comes before the server's time zone, and /meet's options before both.",
+    );
+    let embed = CreateEmbed::new()
+        .title(title)
+        .description(lines)
+        .colour(SCHEDULED);
+    EditInteractionResponse::new()
+        .content("")
+        .embed(embed)
+        .allowed_mentions(no_mentions())
+}
+
+/// The confirmation of `/meet-timezone`, with the member's local "now".
+pub fn member_timezone(zone: Option<&str>) -> EditInteractionResponse {
+    let now = jiff::Timestamp::now();
+    let text = match zone.and_then(|z| jiff::tz::TimeZone::get(z).ok().map(|tz| (z, tz))) {
+        Some((name, tz)) => format!(
+            "Your time zone is now **{name}**: it is {} there ({} on your device). /meet reads `when` in it \
+             unless you give timezone:.",
+            now.to_zoned(tz).strftime("%A %-d %B, %H:%M"),
+            stamp(now, 't')
+        ),
+        None => "Your time zone is cleared: /meet reads `when` in the server's time zone (or UTC)."
+            .to_owned(),
+    };
+    private(text)
+}
+
 /// The answer to a command, option or button this version of the bot does not know.
 pub const OUTDATED: &str = "That command is outdated or unknown to this version of the bot. Discord may take a \
                             moment to show the current commands; try again shortly.";
@@ -199,6 +300,11 @@ pub fn error_text(err: &ServiceError) -> String {
     match err {
         ServiceError::Plan(plan) => plan.to_string(),
         ServiceError::Zoom(zoom) => zoom_error_text(zoom),
+        ServiceError::Store(StoreError::NewerVersion { .. } | StoreError::Corrupt { .. }) => {
+            "The bot's stored data for this can't be read by this version of the bot, so it left it untouched and \
+             changed nothing. Tell the bot's operator (the log says which record)."
+                .to_owned()
+        }
         ServiceError::Store(_) => "The bot could not save this, so nothing was changed. Try again in a moment; if it \
                                    keeps failing, tell the bot's operator (the log says why)."
             .to_owned(),
@@ -212,6 +318,25 @@ pub fn error_text(err: &ServiceError) -> String {
             "Only the member who scheduled this meeting, or someone with Manage Server, can cancel it.".to_owned()
         }
         ServiceError::AlreadyCancelled => "That meeting was already cancelled.".to_owned(),
+        ServiceError::NotManager => {
+            "Only members with the Manage Server permission can see or change this server's meeting settings."
+                .to_owned()
+        }
+        ServiceError::MissingCreatorRole(role) => format!(
+            "In this server only members with the <@&{role}> role can schedule meetings. Ask a server admin if you \
+             need it."
+        ),
+        ServiceError::NothingToChange => "Nothing to change: give at least one setting, like \
+                                          `/meet-settings set duration:45m`. `/meet-settings show` lists them."
+            .to_owned(),
+        ServiceError::UnknownHostUser(user) => format!(
+            "Zoom has no user `{user}` in the bot's Zoom account, so nothing was changed. Use the email or user id \
+             of a user in that account (Zoom → Admin → User Management → Users)."
+        ),
+        ServiceError::BadHostUser(user) => format!(
+            "`{}` can't be a Zoom user: give the email or user id of a user in the bot's Zoom account.",
+            user.chars().take(64).collect::<String>()
+        ),
     }
 }
 

@@ -1,15 +1,19 @@
-//! An in-memory store: for tests, and for running without a data directory.
+//! An in-memory store: for tests, and for tools that must not touch the data directory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
 
-use super::{MeetingRecord, Store, StoreError, StoreFuture};
-use crate::ids::GuildId;
+use super::{
+    GuildSettings, MeetingRecord, MemberPrefs, SettingsChange, Store, StoreError, StoreFuture,
+};
+use crate::ids::{GuildId, MemberId};
 
-/// Keeps everything in a map; nothing survives the process.
+/// Keeps everything in maps; nothing survives the process.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     meetings: Mutex<BTreeMap<(GuildId, i64), MeetingRecord>>,
+    guilds: Mutex<HashMap<GuildId, GuildSettings>>,
+    members: Mutex<HashMap<MemberId, MemberPrefs>>,
 }
 
 impl MemoryStore {
@@ -19,24 +23,52 @@ impl MemoryStore {
     }
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl Store for MemoryStore {
     fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
-        let mut meetings = self.meetings.lock().unwrap_or_else(PoisonError::into_inner);
-        meetings.insert((record.guild, record.zoom_id), record.clone());
+        lock(&self.meetings).insert((record.guild, record.zoom_id), record.clone());
         Ok(())
     }
 
     fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
-        let meetings = self.meetings.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(meetings.get(&(guild, zoom_id)).cloned())
+        Ok(lock(&self.meetings).get(&(guild, zoom_id)).cloned())
     }
 
     fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
-        let meetings = self.meetings.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(meetings
+        Ok(lock(&self.meetings)
             .range((guild, i64::MIN)..=(guild, i64::MAX))
             .map(|(_, r)| r.clone())
             .collect())
+    }
+
+    fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
+        Ok(lock(&self.guilds).get(&guild).cloned().unwrap_or_default())
+    }
+
+    fn update_guild_settings(
+        &self,
+        guild: GuildId,
+        change: SettingsChange<'_>,
+    ) -> Result<GuildSettings, StoreError> {
+        let mut guilds = lock(&self.guilds);
+        let settings = guilds.entry(guild).or_default();
+        change(settings);
+        Ok(settings.clone())
+    }
+
+    fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
+        Ok(lock(&self.members)
+            .get(&member)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    fn put_member_prefs(&self, member: MemberId, prefs: &MemberPrefs) -> Result<(), StoreError> {
+        lock(&self.members).insert(member, prefs.clone());
+        Ok(())
     }
 
     fn flush(&self) -> StoreFuture<'_, ()> {

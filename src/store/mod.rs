@@ -1,49 +1,20 @@
-//! Where the bot keeps what it must remember: the meetings it created (and, with the settings,
-//! servers' defaults and members' time zones). Behind a trait so the service does not care how.
+//! Where the bot keeps what it must remember: the meetings it created, servers' settings and
+//! members' time zones. Behind a trait so the service does not care how; sled on disk by default.
 
+pub mod codec;
+pub mod disk;
 pub mod memory;
+mod records;
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
 
-use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use crate::ids::{GuildId, MemberId};
 
-use crate::ids::{ChannelId, GuildId, MemberId, MessageId};
-
+pub use disk::SledStore;
 pub use memory::MemoryStore;
-
-/// A meeting the bot created. Holds no secret: no start link, no passcode, no join link.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MeetingRecord {
-    /// The server it was created from.
-    pub guild: GuildId,
-    /// The channel its public message is in.
-    pub channel: ChannelId,
-    /// The public message, once posted.
-    pub message: Option<MessageId>,
-    /// Who created it.
-    pub creator: MemberId,
-    /// Zoom's meeting id.
-    pub zoom_id: i64,
-    /// The topic.
-    pub topic: String,
-    /// The start.
-    pub start: Timestamp,
-    /// Minutes.
-    pub duration_minutes: u32,
-    /// The IANA zone the start was read in.
-    pub timezone: String,
-    /// Cancelled through the bot.
-    pub cancelled: bool,
-}
-
-impl MeetingRecord {
-    /// When the meeting is planned to end.
-    pub fn end(&self) -> Timestamp {
-        self.start + jiff::SignedDuration::from_mins(i64::from(self.duration_minutes))
-    }
-}
+pub use records::{GuildSettings, MeetingRecord, MemberPrefs, SettingField};
 
 /// A store failure.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -52,12 +23,40 @@ pub enum StoreError {
     #[error("the bot's data store failed: {0}")]
     Backend(String),
     /// A record could not be read.
-    #[error("a stored record is unreadable ({0})")]
-    Corrupt(String),
+    #[error("a stored {what} is unreadable ({detail}); it was left as it is")]
+    Corrupt {
+        /// Which kind of record.
+        what: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A record written by a newer zoombot: refused, never overwritten.
+    #[error(
+        "a stored {what} was written by a newer zoombot (record version {version}; this one reads up to {supported}); \
+         it was left as it is. Run the newer zoombot, or restore a backup of the data directory."
+    )]
+    NewerVersion {
+        /// Which kind of record.
+        what: &'static str,
+        /// The record's version.
+        version: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// Another process holds the data directory.
+    #[error(
+        "the data directory {} is in use by another process (another zoombot?). Stop it, or set DATA_DIR to another directory.",
+        .0.display()
+    )]
+    Locked(PathBuf),
 }
 
 /// A boxed future, so the trait stays object-safe.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// A change to a server's settings, applied atomically by [`Store::update_guild_settings`]. It may
+/// run more than once (when another update wins a race), so it must only depend on its argument.
+pub type SettingsChange<'a> = &'a (dyn Fn(&mut GuildSettings) + Sync);
 
 /// The bot's storage. Reads and writes are quick and synchronous; [`Store::flush`] makes what was
 /// written durable, and a write is acknowledged to a user only after it.
@@ -68,6 +67,19 @@ pub trait Store: Send + Sync {
     fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError>;
     /// Every meeting created from `guild`.
     fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError>;
+    /// A server's settings (all unset when it never changed any).
+    fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError>;
+    /// Applies `change` to a server's settings atomically: concurrent updates of different fields
+    /// all take effect. Returns the settings after the change.
+    fn update_guild_settings(
+        &self,
+        guild: GuildId,
+        change: SettingsChange<'_>,
+    ) -> Result<GuildSettings, StoreError>;
+    /// A member's preferences (they follow the member across servers).
+    fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError>;
+    /// Replaces a member's preferences.
+    fn put_member_prefs(&self, member: MemberId, prefs: &MemberPrefs) -> Result<(), StoreError>;
     /// Makes every write so far durable.
     fn flush(&self) -> StoreFuture<'_, ()>;
 }

@@ -1,5 +1,6 @@
 //! The whole bot, in-process, against the fake Discord and the fake Zoom.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -20,10 +21,12 @@ pub struct TestBot {
     pub zoom: FakeZoom,
     task: tokio::task::JoinHandle<()>,
     next_id: AtomicU64,
+    // Dropped (deleted) after the task is aborted, with the test.
+    _data: tempfile::TempDir,
 }
 
-/// The bot's configuration for `discord` and `zoom`.
-pub fn bot_config(discord: &FakeDiscord, zoom: &FakeZoom) -> BotConfig {
+/// The bot's configuration for `discord` and `zoom`, keeping its data in `data_dir`.
+pub fn bot_config(discord: &FakeDiscord, zoom: &FakeZoom, data_dir: &Path) -> BotConfig {
     BotConfig {
         discord: DiscordConfig {
             token: Secret::new(FakeDiscord::BOT_TOKEN),
@@ -31,6 +34,7 @@ pub fn bot_config(discord: &FakeDiscord, zoom: &FakeZoom) -> BotConfig {
             api_base: Some(discord.url()),
         },
         zoom: zoom_config(zoom),
+        data_dir: data_dir.to_owned(),
     }
 }
 
@@ -40,7 +44,8 @@ impl TestBot {
     pub async fn start() -> Self {
         let discord = FakeDiscord::start().await;
         let zoom = FakeZoom::start().await;
-        let config = bot_config(&discord, &zoom);
+        let data = tempfile::tempdir().expect("temporary data dir");
+        let config = bot_config(&discord, &zoom, data.path());
         let task = tokio::spawn(async move {
             if let Err(err) = zoombot::app::run(config).await {
                 panic!("the bot stopped: {err}");
@@ -64,6 +69,7 @@ impl TestBot {
             zoom,
             task,
             next_id: AtomicU64::new(1_300_000_000_000_000_000),
+            _data: data,
         }
     }
 

@@ -1,0 +1,102 @@
+//! `/meet-settings show | set | reset`: a server's defaults for /meet. Discord shows the command
+//! only to members with Manage Server, and the service checks it again: a client can be tricked.
+
+use serenity::all::{CommandInteraction, Context, ResolvedOption, ResolvedValue};
+
+use super::reply;
+use crate::ids::RoleId;
+use crate::meetings::{Meetings, Requester, ServiceError, SettingsInput};
+use crate::scheduling::plan::Recording;
+use crate::store::SettingField;
+
+/// Reads `set`'s options.
+fn input(options: &[ResolvedOption<'_>]) -> SettingsInput {
+    let mut input = SettingsInput::default();
+    for option in options {
+        match (option.name, &option.value) {
+            ("duration", ResolvedValue::String(v)) => input.duration = Some((*v).to_owned()),
+            ("timezone", ResolvedValue::String(v)) => input.timezone = Some((*v).to_owned()),
+            ("waiting_room", ResolvedValue::Boolean(v)) => input.waiting_room = Some(*v),
+            ("join_before_host", ResolvedValue::Boolean(v)) => input.join_before_host = Some(*v),
+            ("mute_upon_entry", ResolvedValue::Boolean(v)) => input.mute_upon_entry = Some(*v),
+            ("auto_recording", ResolvedValue::String(v)) => {
+                input.auto_recording = match *v {
+                    "none" => Some(Recording::None),
+                    "local" => Some(Recording::Local),
+                    "cloud" => Some(Recording::Cloud),
+                    _ => None,
+                }
+            }
+            ("passcode", ResolvedValue::String(v)) => input.auto_passcode = Some(*v == "auto"),
+            ("host_user", ResolvedValue::String(v)) => input.host_user = Some((*v).to_owned()),
+            ("dm_host_link", ResolvedValue::Boolean(v)) => input.dm_host_link = Some(*v),
+            ("creator_role", ResolvedValue::Role(role)) => {
+                input.creator_role = Some(RoleId(role.id.get()));
+            }
+            _ => {}
+        }
+    }
+    input
+}
+
+/// Runs a `/meet-settings` subcommand. Every answer is private.
+pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction, who: Requester) {
+    if let Err(err) = command.defer_ephemeral(&ctx.http).await {
+        tracing::warn!(error = %err, "could not acknowledge /meet-settings");
+        return;
+    }
+    let options = command.data.options();
+    let (name, inner) = options
+        .iter()
+        .find_map(|o| match &o.value {
+            ResolvedValue::SubCommand(inner) => Some((o.name, inner.as_slice())),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let result = match name {
+        // Even reading the settings takes Manage Server: they name the Zoom host user.
+        "show" if !who.manage_guild => Err(ServiceError::NotManager),
+        "show" => service
+            .settings(who.guild)
+            .map(|s| reply::settings(&s, "This server's meeting settings")),
+        "set" => service
+            .change_settings(&who, &input(inner))
+            .await
+            .map(|s| reply::settings(&s, "Saved. This server's meeting settings are now")),
+        "reset" => {
+            let field = inner.iter().find_map(|o| match (o.name, &o.value) {
+                ("field", ResolvedValue::String(v)) => Some(*v),
+                _ => None,
+            });
+            match field.map(|f| SettingField::from_name(f).ok_or(f)) {
+                Some(Err(unknown)) => {
+                    tracing::info!(field = unknown, "unknown settings field");
+                    let _ = command
+                        .edit_response(&ctx.http, reply::private(reply::OUTDATED.to_owned()))
+                        .await;
+                    return;
+                }
+                Some(Ok(field)) => service.reset_settings(&who, Some(field)).await,
+                None => service.reset_settings(&who, None).await,
+            }
+            .map(|s| reply::settings(&s, "Reset. This server's meeting settings are now"))
+        }
+        _ => {
+            let _ = command
+                .edit_response(&ctx.http, reply::private(reply::OUTDATED.to_owned()))
+                .await;
+            return;
+        }
+    };
+    let answer = match result {
+        Ok(answer) => {
+            tracing::info!(subcommand = name, "settings answered");
+            answer
+        }
+        Err(err) => {
+            tracing::info!(error = %err, subcommand = name, "/meet-settings refused");
+            reply::private(reply::error_text(&err))
+        }
+    };
+    let _ = command.edit_response(&ctx.http, answer).await;
+}

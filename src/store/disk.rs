@@ -1,0 +1,166 @@
+//! The sled store: one directory (`DATA_DIR`), one tree per kind of record. sled writes to disk in
+//! the background every 500 ms, so [`Store::flush`] (`flush_async`) is what makes a write durable.
+
+use std::path::{Path, PathBuf};
+
+use super::codec::{decode, encode};
+use super::{
+    GuildSettings, MeetingRecord, MemberPrefs, SettingsChange, Store, StoreError, StoreFuture,
+};
+use crate::ids::{GuildId, MemberId};
+
+const MEETING: &str = "meeting record";
+const SETTINGS: &str = "server settings record";
+const PREFS: &str = "member preference record";
+
+/// The on-disk store.
+#[derive(Debug, Clone)]
+pub struct SledStore {
+    db: sled::Db,
+    dir: PathBuf,
+    meetings: sled::Tree,
+    guilds: sled::Tree,
+    members: sled::Tree,
+}
+
+fn backend(dir: &Path) -> impl Fn(sled::Error) -> StoreError + '_ {
+    move |e| StoreError::Backend(format!("{} ({e})", dir.display()))
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir`. Only one process may have it open.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Backend(format!(
+                "cannot create the data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let db = sled::Config::new().path(dir).open().map_err(|e| match e {
+            // sled takes an exclusive file lock on its directory.
+            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                StoreError::Locked(dir.to_owned())
+            }
+            other => backend(dir)(other),
+        })?;
+        let tree = |name: &str| db.open_tree(name).map_err(backend(dir));
+        Ok(Self {
+            meetings: tree("meetings")?,
+            guilds: tree("guild_settings")?,
+            members: tree("member_prefs")?,
+            dir: dir.to_owned(),
+            db,
+        })
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// How many servers have settings.
+    pub fn guild_count(&self) -> usize {
+        self.guilds.len()
+    }
+
+    fn err(&self) -> impl Fn(sled::Error) -> StoreError + '_ {
+        backend(&self.dir)
+    }
+}
+
+fn meeting_key(guild: GuildId, zoom_id: i64) -> [u8; 16] {
+    let mut key = [0; 16];
+    key[..8].copy_from_slice(&guild.0.to_be_bytes());
+    key[8..].copy_from_slice(&zoom_id.to_be_bytes());
+    key
+}
+
+impl Store for SledStore {
+    fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
+        self.meetings
+            .insert(meeting_key(record.guild, record.zoom_id), encode(record))
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
+        self.meetings
+            .get(meeting_key(guild, zoom_id))
+            .map_err(self.err())?
+            .map(|bytes| decode(MEETING, &bytes))
+            .transpose()
+    }
+
+    fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
+        self.meetings
+            .scan_prefix(guild.0.to_be_bytes())
+            .map(|entry| {
+                let (_, bytes) = entry.map_err(self.err())?;
+                decode(MEETING, &bytes)
+            })
+            .collect()
+    }
+
+    fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
+        match self.guilds.get(guild.0.to_be_bytes()).map_err(self.err())? {
+            Some(bytes) => decode(SETTINGS, &bytes),
+            None => Ok(GuildSettings::default()),
+        }
+    }
+
+    fn update_guild_settings(
+        &self,
+        guild: GuildId,
+        change: SettingsChange<'_>,
+    ) -> Result<GuildSettings, StoreError> {
+        let key = guild.0.to_be_bytes();
+        loop {
+            let old = self.guilds.get(key).map_err(self.err())?;
+            // An unreadable or newer record is refused here, so it is never overwritten.
+            let mut settings = match &old {
+                Some(bytes) => decode(SETTINGS, bytes)?,
+                None => GuildSettings::default(),
+            };
+            change(&mut settings);
+            let new = encode(&settings);
+            let swapped = self
+                .guilds
+                .compare_and_swap(key, old, Some(new))
+                .map_err(self.err())?;
+            if swapped.is_ok() {
+                return Ok(settings);
+            }
+            // Another update got in between: start over from what it wrote.
+        }
+    }
+
+    fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
+        match self
+            .members
+            .get(member.0.to_be_bytes())
+            .map_err(self.err())?
+        {
+            Some(bytes) => decode(PREFS, &bytes),
+            None => Ok(MemberPrefs::default()),
+        }
+    }
+
+    fn put_member_prefs(&self, member: MemberId, prefs: &MemberPrefs) -> Result<(), StoreError> {
+        let key = member.0.to_be_bytes();
+        if let Some(bytes) = self.members.get(key).map_err(self.err())? {
+            // Refuse to replace what a newer zoombot wrote.
+            decode::<MemberPrefs>(PREFS, &bytes)?;
+        }
+        self.members
+            .insert(key, encode(prefs))
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn flush(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.db.flush_async().await.map_err(self.err())?;
+            Ok(())
+        })
+    }
+}
