@@ -1,7 +1,7 @@
 //! `/meet-settings show | set | reset`: a server's defaults for /meet. Discord shows the command
 //! only to members with Manage Server, and the service checks it again: a client can be tricked.
 
-use serenity::all::{CommandInteraction, Context, ResolvedOption, ResolvedValue};
+use serenity::all::{CommandInteraction, Context, ResolvedOption, ResolvedValue, Unresolved};
 
 use super::reply;
 use crate::ids::RoleId;
@@ -32,6 +32,10 @@ fn input(options: &[ResolvedOption<'_>]) -> SettingsInput {
             ("dm_host_link", ResolvedValue::Boolean(v)) => input.dm_host_link = Some(*v),
             ("creator_role", ResolvedValue::Role(role)) => {
                 input.creator_role = Some(RoleId(role.id.get()));
+            }
+            // Discord resolves the role; its id alone is just as good.
+            ("creator_role", ResolvedValue::Unresolved(Unresolved::RoleId(id))) => {
+                input.creator_role = Some(RoleId(id.get()));
             }
             _ => {}
         }

@@ -304,9 +304,49 @@ fn normalize_options(options: Value) -> Vec<Value> {
         .collect()
 }
 
+/// The ids given to role options (type 8), subcommands included.
+fn role_option_ids(options: &[Value], ids: &mut Vec<String>) {
+    for option in options {
+        if option["type"] == 8 {
+            if let Some(id) = option["value"].as_str() {
+                ids.push(id.to_owned());
+            }
+        }
+        if let Some(nested) = option["options"].as_array() {
+            role_option_ids(nested, ids);
+        }
+    }
+}
+
+/// A role object as Discord sends it in `data.resolved.roles`.
+fn role_json(id: &str) -> Value {
+    json!({
+        "id": id,
+        "name": format!("role{id}"),
+        "color": 0,
+        "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
+        "hoist": false,
+        "icon": null,
+        "unicode_emoji": null,
+        "position": 1,
+        "permissions": MEMBER_PERMISSIONS.to_string(),
+        "managed": false,
+        "mentionable": true,
+        "flags": 0,
+    })
+}
+
 fn command_data(name: &str, options: Value) -> Value {
     let options = normalize_options(options);
     let mut data = json!({ "id": command_id_for(name).to_string(), "name": name, "type": 1 });
+    // Discord resolves the objects that options refer to.
+    let mut roles = Vec::new();
+    role_option_ids(&options, &mut roles);
+    if !roles.is_empty() {
+        let resolved: serde_json::Map<String, Value> =
+            roles.iter().map(|id| (id.clone(), role_json(id))).collect();
+        data["resolved"] = json!({ "roles": resolved });
+    }
     if !options.is_empty() {
         data["options"] = Value::Array(options);
     }
@@ -1704,9 +1744,13 @@ fn overwrite_commands(state: &mut State, guild: Option<u64>, body: Option<&Value
         );
         command.insert("version".into(), json!(state.snowflake().to_string()));
         command.entry("description").or_insert(json!(""));
-        command
-            .entry("default_member_permissions")
-            .or_insert(Value::Null);
+        // Requests carry an integer, responses a string (a permission bit set), as the spec says.
+        let permissions = match command.get("default_member_permissions") {
+            Some(Value::Number(n)) => json!(n.to_string()),
+            Some(other) => other.clone(),
+            None => Value::Null,
+        };
+        command.insert("default_member_permissions".into(), permissions);
         command.entry("nsfw").or_insert(json!(false));
         if let Some(g) = guild {
             command.insert("guild_id".into(), json!(g.to_string()));

@@ -1,0 +1,253 @@
+//! The sled store: what is written is read back after reopening, concurrent updates of different
+//! fields all land, unreadable and newer records are refused and left as they are, and a data
+//! directory in use is named in the error.
+
+mod support;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use support::fake_zoom::FakeZoom;
+use support::zoom_client;
+use zoombot::ids::{ChannelId, GuildId, MemberId, RoleId};
+use zoombot::meetings::{Meetings, Requester, ServiceError};
+use zoombot::scheduling::plan::{MeetInput, Recording};
+use zoombot::store::{GuildSettings, MeetingRecord, MemberPrefs, SledStore, Store, StoreError};
+
+const GUILD: GuildId = GuildId(1_200_000_000_000_000_001);
+
+/// Writes `bytes` under `key` in `tree`, as a damaged disk or a newer zoombot might have.
+/// The tree names and keys are the store's on-disk layout.
+fn plant(dir: &Path, tree: &str, key: &[u8], bytes: &[u8]) {
+    let db = sled::open(dir).expect("raw open");
+    db.open_tree(tree)
+        .expect("tree")
+        .insert(key, bytes)
+        .expect("insert");
+    db.flush().expect("flush");
+}
+
+fn raw(dir: &Path, tree: &str, key: &[u8]) -> Option<Vec<u8>> {
+    let db = sled::open(dir).expect("raw open");
+    db.open_tree(tree)
+        .expect("tree")
+        .get(key)
+        .expect("get")
+        .map(|v| v.to_vec())
+}
+
+fn record(zoom_id: i64) -> MeetingRecord {
+    MeetingRecord {
+        guild: GUILD,
+        channel: ChannelId(7),
+        message: None,
+        creator: MemberId(9),
+        zoom_id,
+        topic: "Weekly sync".into(),
+        start: "2026-12-01T09:30:00Z".parse::<Timestamp>().unwrap(),
+        duration_minutes: 45,
+        timezone: "Europe/Berlin".into(),
+        cancelled: false,
+    }
+}
+
+#[tokio::test]
+async fn everything_written_and_flushed_is_there_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = GuildSettings {
+        duration_minutes: Some(45),
+        timezone: Some("Europe/Berlin".into()),
+        auto_recording: Some(Recording::Cloud),
+        creator_role: Some(RoleId(5)),
+        ..GuildSettings::default()
+    };
+    let prefs = MemberPrefs {
+        timezone: Some("Asia/Tokyo".into()),
+    };
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        store.put_meeting(&record(1)).unwrap();
+        store.put_meeting(&record(2)).unwrap();
+        store
+            .put_meeting(&MeetingRecord {
+                guild: GuildId(GUILD.0 + 1),
+                ..record(3)
+            })
+            .unwrap();
+        store
+            .update_guild_settings(GUILD, &|s| *s = settings.clone())
+            .unwrap();
+        store.put_member_prefs(MemberId(9), &prefs).unwrap();
+        store.flush().await.unwrap();
+    }
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(store.guild_settings(GUILD).unwrap(), settings);
+    assert_eq!(store.member_prefs(MemberId(9)).unwrap(), prefs);
+    assert_eq!(store.meeting(GUILD, 2).unwrap(), Some(record(2)));
+    let ids: Vec<_> = store
+        .guild_meetings(GUILD)
+        .unwrap()
+        .iter()
+        .map(|m| m.zoom_id)
+        .collect();
+    assert_eq!(ids, [1, 2], "another server's meeting is not listed");
+    assert_eq!(store.meeting(GUILD, 3).unwrap(), None);
+    assert!(store.guild_settings(GuildId(1)).unwrap().is_empty());
+}
+
+#[test]
+fn concurrent_updates_of_different_fields_lose_nothing() {
+    const ROUNDS: u32 = 300;
+    type Setter = fn(&mut GuildSettings, u32);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SledStore::open(dir.path()).unwrap());
+    let setters: [Setter; 6] = [
+        |s, i| s.duration_minutes = Some(i + 1),
+        |s, i| s.timezone = Some(format!("zone-{i}")),
+        |s, i| s.host_user = Some(format!("user-{i}")),
+        |s, i| s.creator_role = Some(RoleId(u64::from(i))),
+        |s, i| s.waiting_room = Some(i % 2 == 0),
+        |s, i| s.mute_upon_entry = Some(i % 2 == 1),
+    ];
+    std::thread::scope(|scope| {
+        for setter in setters {
+            let store = Arc::clone(&store);
+            scope.spawn(move || {
+                for i in 0..ROUNDS {
+                    store
+                        .update_guild_settings(GUILD, &|s| setter(s, i))
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let last = ROUNDS - 1;
+    let mut expected = GuildSettings::default();
+    for setter in setters {
+        setter(&mut expected, last);
+    }
+    assert_eq!(store.guild_settings(GUILD).unwrap(), expected);
+}
+
+#[tokio::test]
+async fn an_unreadable_settings_record_is_refused_and_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = GUILD.0.to_be_bytes();
+    plant(dir.path(), "guild_settings", &key, b"\x00\x01not json");
+
+    let store = SledStore::open(dir.path()).unwrap();
+    assert!(matches!(
+        store.guild_settings(GUILD),
+        Err(StoreError::Corrupt { .. })
+    ));
+    let update = store.update_guild_settings(GUILD, &|s| s.duration_minutes = Some(10));
+    assert!(
+        matches!(update, Err(StoreError::Corrupt { .. })),
+        "{update:?}"
+    );
+    store.flush().await.unwrap();
+    drop(store);
+
+    assert_eq!(
+        raw(dir.path(), "guild_settings", &key).as_deref(),
+        Some(&b"\x00\x01not json"[..])
+    );
+}
+
+#[tokio::test]
+async fn records_from_a_newer_zoombot_are_refused_by_name_and_left_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let newer_settings = br#"{"v":2,"d":{"duration_minutes":45,"new_field":{"x":1}}}"#;
+    let newer_prefs = br#"{"v":7,"d":{"timezone":"Europe/Paris"}}"#;
+    let guild_key = GUILD.0.to_be_bytes();
+    let member_key = 9u64.to_be_bytes();
+    plant(dir.path(), "guild_settings", &guild_key, newer_settings);
+    plant(dir.path(), "member_prefs", &member_key, newer_prefs);
+
+    let store = SledStore::open(dir.path()).unwrap();
+    let err = store
+        .update_guild_settings(GUILD, &|s| s.waiting_room = Some(true))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NewerVersion {
+                version: 2,
+                supported: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("newer zoombot"), "{err}");
+    assert!(matches!(
+        store.put_member_prefs(MemberId(9), &MemberPrefs::default()),
+        Err(StoreError::NewerVersion { version: 7, .. })
+    ));
+    store.flush().await.unwrap();
+    drop(store);
+
+    assert_eq!(
+        raw(dir.path(), "guild_settings", &guild_key).as_deref(),
+        Some(&newer_settings[..])
+    );
+    assert_eq!(
+        raw(dir.path(), "member_prefs", &member_key).as_deref(),
+        Some(&newer_prefs[..])
+    );
+}
+
+#[tokio::test]
+async fn a_meet_in_a_server_whose_settings_cannot_be_read_creates_nothing() {
+    let zoom = FakeZoom::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    plant(
+        dir.path(),
+        "guild_settings",
+        &GUILD.0.to_be_bytes(),
+        br#"{"v":3,"d":{}}"#,
+    );
+    let store = Arc::new(SledStore::open(dir.path()).unwrap());
+    let service = Meetings::new(Arc::new(zoom_client(&zoom)), store);
+    let who = Requester {
+        guild: GUILD,
+        channel: ChannelId(7),
+        member: MemberId(9),
+        manage_guild: false,
+        roles: vec![],
+    };
+    let input = MeetInput {
+        topic: "Sync".into(),
+        ..MeetInput::default()
+    };
+
+    let result = service.create(&who, &input).await;
+
+    assert!(
+        matches!(
+            result,
+            Err(ServiceError::Store(StoreError::NewerVersion { .. }))
+        ),
+        "{result:?}"
+    );
+    assert_eq!(zoom.requests().len(), 0, "Zoom was not called");
+}
+
+#[test]
+fn a_data_dir_already_open_is_reported_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = SledStore::open(dir.path()).unwrap();
+
+    let err = SledStore::open(dir.path()).unwrap_err();
+
+    assert!(
+        matches!(&err, StoreError::Locked(d) if d == dir.path()),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains(&dir.path().display().to_string()) && text.contains("DATA_DIR"),
+        "{text}"
+    );
+}
