@@ -26,7 +26,11 @@ use fake_zoom::FakeZoom;
 use figures::{number, peak_rss_mb, percentile};
 
 /// Starts the release binary next to this example against the fakes.
-fn spawn_bot(discord: &FakeDiscord, zoom: &FakeZoom) -> std::process::Child {
+fn spawn_bot(
+    discord: &FakeDiscord,
+    zoom: &FakeZoom,
+    data_dir: &std::path::Path,
+) -> std::process::Child {
     let binary = std::env::current_exe()
         .expect("exe")
         .parent()
@@ -44,6 +48,7 @@ fn spawn_bot(discord: &FakeDiscord, zoom: &FakeZoom) -> std::process::Child {
             ("ZOOM_API_BASE", zoom.api_base()),
             ("ZOOM_OAUTH_URL", zoom.oauth_url()),
             ("RUST_LOG", "warn".to_owned()),
+            ("DATA_DIR", data_dir.display().to_string()),
         ])
         .current_dir(std::env::temp_dir())
         .stdout(Stdio::null())
@@ -92,7 +97,8 @@ async fn main() {
     let zoom = FakeZoom::start().await;
     zoom.set_latency(Duration::from_millis(latency));
     zoom.set_recording(false);
-    let mut child = spawn_bot(&discord, &zoom);
+    let data = tempfile::tempdir().expect("data dir");
+    let mut child = spawn_bot(&discord, &zoom, data.path());
     assert!(
         discord
             .wait_for(

@@ -149,12 +149,8 @@ impl Meetings {
         who: &Requester,
         input: &MeetInput,
     ) -> Result<Created, ServiceError> {
-        let settings = self.store.guild_settings(who.guild)?;
-        if let Some(role) = settings.creator_role.filter(|r| !who.roles.contains(r)) {
-            return Err(ServiceError::MissingCreatorRole(role));
-        }
-        let prefs = self.store.member_prefs(who.member)?;
-        let plan = plan(input, &defaults(&settings, prefs), Timestamp::now())?;
+        let (settings, defaults) = self.meet_defaults(who)?;
+        let plan = plan(input, &defaults, Timestamp::now())?;
         let host = settings
             .host_user
             .as_deref()
@@ -307,6 +303,21 @@ impl Meetings {
             }
             Err(err) => Err(err.into()),
         }
+    }
+
+    /// What a /meet by `who` starts from: the server's settings (refusing members without its
+    /// creator role) and the defaults below the command's options. Two store lookups.
+    pub fn meet_defaults(
+        &self,
+        who: &Requester,
+    ) -> Result<(GuildSettings, Defaults), ServiceError> {
+        let settings = self.store.guild_settings(who.guild)?;
+        if let Some(role) = settings.creator_role.filter(|r| !who.roles.contains(r)) {
+            return Err(ServiceError::MissingCreatorRole(role));
+        }
+        let prefs = self.store.member_prefs(who.member)?;
+        let defaults = defaults(&settings, prefs);
+        Ok((settings, defaults))
     }
 
     /// Notes where the public message of a meeting is, so cancelling can edit it.

@@ -105,7 +105,7 @@ mod tests {
             &b"\xff\x00garbage"[..],
             br#"{"d":{}}"#,
             br#"{"v":0,"d":{}}"#,
-            br#"{"v":1,"d":{"duration_minutes":"long"}}"#,
+            br#"{"v":1,"d":{"dur":"long"}}"#,
             br#"{"v":1}"#,
         ] {
             assert!(
