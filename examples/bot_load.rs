@@ -109,7 +109,6 @@ async fn main() {
         "bot not ready"
     );
 
-    let member = Member::regular(1_400_000_000_000_000_001);
     let began = Instant::now();
     for i in 0..n {
         if spread_s > 0.0 {
@@ -123,7 +122,9 @@ async fn main() {
             &format!("load-{id}"),
             FakeDiscord::GUILD_ID,
             FakeDiscord::CHANNEL_ID,
-            &member,
+            // One member each: a burst from many members, as at the top of the hour (and no
+            // member's cooldown in the way).
+            &Member::regular(1_400_000_000_000_000_000 + i),
             "meet",
             serde_json::json!([{"name": "topic", "type": 3, "value": format!("load {i}")}, {"name": "when", "type": 3, "value": "in 1h"}]),
         );

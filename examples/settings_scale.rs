@@ -30,6 +30,7 @@ use figures::{number, percentile};
 use zoombot::config::ZoomConfig;
 use zoombot::ids::{ChannelId, GuildId, MemberId, RoleId};
 use zoombot::meetings::{Meetings, Requester};
+use zoombot::scheduling::Cooldown;
 use zoombot::scheduling::plan::Recording;
 use zoombot::secret::Secret;
 use zoombot::store::{GuildSettings, SledStore, Store};
@@ -55,6 +56,7 @@ fn settings(i: u64) -> GuildSettings {
         host_user: Some(format!("host{i}@example.com")),
         dm_host_link: Some(false),
         creator_role: Some(RoleId(FIRST_GUILD + i)),
+        cooldown: Some(Cooldown::DEFAULT),
     }
 }
 

@@ -1,13 +1,17 @@
 //! The service every front end calls: create, list, cancel, host link. Settings → plan → Zoom →
 //! record. Knows nothing of Discord: its callers hand it plain ids.
 
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use jiff::Timestamp;
 
 use crate::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
 use crate::scheduling::plan::{Defaults, MeetInput, MeetingPlan, PlanError, Recording, plan};
-use crate::scheduling::{MeetingLength, parse_duration, parse_timezone};
+use crate::scheduling::{
+    Cooldown, CooldownError, MeetingLength, parse_cooldown, parse_duration, parse_timezone,
+};
 use crate::secret::Secret;
 use crate::store::{GuildSettings, MeetingRecord, MemberPrefs, SettingField, Store, StoreError};
 use crate::zoom::model::{AutoRecording, Meeting, NewMeeting};
@@ -66,6 +70,17 @@ pub enum ServiceError {
     /// Zoom has no such user to create meetings under.
     #[error("Zoom has no user {0} in this account")]
     UnknownHostUser(String),
+    /// A cooldown setting that cannot be read.
+    #[error(transparent)]
+    BadCooldown(#[from] CooldownError),
+    /// The member scheduled as many meetings as the server's cooldown allows.
+    #[error("the member reached this server's limit of {cooldown}")]
+    TooMany {
+        /// The server's rule.
+        cooldown: Cooldown,
+        /// When the member may schedule again.
+        retry_at: Timestamp,
+    },
     /// A host user that cannot be a Zoom user id or email.
     #[error("{0:?} is not a Zoom user id or email")]
     BadHostUser(String),
@@ -107,6 +122,8 @@ pub struct SettingsInput {
     pub dm_host_link: Option<bool>,
     /// Only members with this role may /meet.
     pub creator_role: Option<RoleId>,
+    /// "5/10m", "off".
+    pub cooldown: Option<String>,
 }
 
 /// A server's settings as they apply, with what is used where nothing is set.
@@ -125,12 +142,63 @@ const HOST_USER_MAX: usize = 128;
 pub struct Meetings {
     zoom: Arc<ZoomClient>,
     store: Arc<dyn Store>,
+    recent: Recent,
+}
+
+/// When each member's recent meetings were scheduled, for the cooldown. In memory: a restart
+/// forgets it, which errs on the member's side.
+#[derive(Default)]
+struct Recent(Mutex<HashMap<(GuildId, MemberId), VecDeque<Instant>>>);
+
+/// Above this many members tracked, members with nothing recent are dropped.
+const RECENT_PRUNE_AT: usize = 10_000;
+
+impl Recent {
+    /// Takes one of `who`'s slots under `rule`, or says when the next one frees up.
+    fn take(&self, who: &Requester, rule: Cooldown) -> Result<Instant, ServiceError> {
+        let now = Instant::now();
+        let mut recent = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if recent.len() > RECENT_PRUNE_AT {
+            recent.retain(|_, times| times.back().is_some_and(|t| now - *t < rule.window()));
+        }
+        let times = recent.entry((who.guild, who.member)).or_default();
+        while times.front().is_some_and(|t| now - *t >= rule.window()) {
+            times.pop_front();
+        }
+        if times.len() >= rule.count as usize {
+            let frees_in = times
+                .front()
+                .map_or(rule.window(), |t| rule.window().saturating_sub(now - *t));
+            let retry_at = jiff::SignedDuration::try_from(frees_in)
+                .ok()
+                .and_then(|d| Timestamp::now().checked_add(d).ok())
+                .unwrap_or_else(Timestamp::now);
+            return Err(ServiceError::TooMany {
+                cooldown: rule,
+                retry_at,
+            });
+        }
+        times.push_back(now);
+        Ok(now)
+    }
+
+    /// Gives back a slot taken for a meeting that was not created.
+    fn give_back(&self, who: &Requester, taken: Instant) {
+        let mut recent = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(times) = recent.get_mut(&(who.guild, who.member)) {
+            times.retain(|t| *t != taken);
+        }
+    }
 }
 
 impl Meetings {
     /// A service over `zoom` and `store`.
     pub fn new(zoom: Arc<ZoomClient>, store: Arc<dyn Store>) -> Self {
-        Self { zoom, store }
+        Self {
+            zoom,
+            store,
+            recent: Recent::default(),
+        }
     }
 
     /// The Zoom client.
@@ -155,7 +223,22 @@ impl Meetings {
             .host_user
             .as_deref()
             .unwrap_or(self.zoom.host_user());
-        let meeting = self.zoom.create_meeting(host, &new_meeting(&plan)).await?;
+        let rule = settings.cooldown.unwrap_or(Cooldown::DEFAULT);
+        let slot = if rule.is_off() {
+            None
+        } else {
+            Some(self.recent.take(who, rule)?)
+        };
+        let meeting = match self.zoom.create_meeting(host, &new_meeting(&plan)).await {
+            Ok(meeting) => meeting,
+            Err(err) => {
+                // Only meetings that exist count: a Zoom failure costs the member nothing.
+                if let Some(slot) = slot {
+                    self.recent.give_back(who, slot);
+                }
+                return Err(err.into());
+            }
+        };
         let record = MeetingRecord {
             guild: who.guild,
             channel: who.channel,
@@ -268,6 +351,7 @@ impl Meetings {
             .transpose()
             .map_err(PlanError::from)?;
         let timezone = input.timezone.as_deref().map(checked_zone).transpose()?;
+        let cooldown = input.cooldown.as_deref().map(parse_cooldown).transpose()?;
         let host_user = match input.host_user.as_deref().map(str::trim) {
             Some(user) => Some(self.checked_host_user(user).await?),
             None => None,
@@ -283,6 +367,7 @@ impl Meetings {
             host_user,
             dm_host_link: input.dm_host_link,
             creator_role: input.creator_role,
+            cooldown,
         })
     }
 

@@ -90,7 +90,14 @@ fn settings() -> CreateCommand {
                     CommandOptionType::Role,
                     "creator_role",
                     "Only members with this role may schedule meetings",
-                )),
+                ))
+                .add_sub_option(
+                    text(
+                        "cooldown",
+                        "Meetings per member in a window: 5/10m (default), 20/1h, or off",
+                    )
+                    .max_length(32),
+                ),
         )
         .add_option(subcommand("reset", "Back to the defaults").add_sub_option(reset_field))
 }

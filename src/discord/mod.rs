@@ -70,11 +70,51 @@ impl Drop for InFlightGuard {
     }
 }
 
+/// Interaction ids seen lately. A gateway resume can deliver an interaction again; the second
+/// delivery must not create a second meeting (and could not be answered anyway).
+#[derive(Debug, Default)]
+pub struct Seen(std::sync::Mutex<SeenInner>);
+
+#[derive(Debug, Default)]
+struct SeenInner {
+    ids: std::collections::HashSet<u64>,
+    order: std::collections::VecDeque<(std::time::Instant, u64)>,
+}
+
+/// How long an interaction can be answered (its token's lifetime), so how long to remember it.
+const SEEN_FOR: Duration = Duration::from_secs(15 * 60);
+/// A bound on memory whatever the rate.
+const SEEN_MAX: usize = 100_000;
+
+impl Seen {
+    /// Whether `id` is new; remembers it.
+    pub fn first_time(&self, id: u64) -> bool {
+        let now = std::time::Instant::now();
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while let Some(&(at, old)) = seen.order.front() {
+            if now - at < SEEN_FOR && seen.order.len() < SEEN_MAX {
+                break;
+            }
+            seen.order.pop_front();
+            seen.ids.remove(&old);
+        }
+        if !seen.ids.insert(id) {
+            return false;
+        }
+        seen.order.push_back((now, id));
+        true
+    }
+}
+
 /// The event handler.
 pub struct Handler {
     service: Arc<Meetings>,
     dev_guild: Option<u64>,
     in_flight: Arc<InFlight>,
+    seen: Seen,
 }
 
 /// Builds the serenity client: GUILDS intent only; REST through `DISCORD_API_BASE` when set.
@@ -93,6 +133,7 @@ pub async fn client(
         service,
         dev_guild: config.guild_id,
         in_flight,
+        seen: Seen::default(),
     };
     ClientBuilder::new_with_http(http.build(), GatewayIntents::GUILDS)
         .event_handler(handler)
@@ -131,6 +172,10 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        if !self.seen.first_time(interaction.id().get()) {
+            tracing::info!(id = %interaction.id(), "ignored an interaction delivered twice");
+            return;
+        }
         let _guard = self.in_flight.enter();
         match interaction {
             Interaction::Command(command) => self.command(&ctx, &command).await,
@@ -269,4 +314,22 @@ async fn answer_now(ctx: &Context, command: &CommandInteraction, text: &str) {
     let _ = command
         .create_response(&ctx.http, private_message(text))
         .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interaction_id_is_new_once_and_memory_stays_bounded() {
+        let seen = Seen::default();
+        assert!(seen.first_time(1));
+        assert!(!seen.first_time(1));
+        for id in 2..=(SEEN_MAX as u64 + 1) {
+            assert!(seen.first_time(id));
+        }
+        let inner = seen.0.lock().unwrap();
+        assert!(inner.ids.len() <= SEEN_MAX && inner.order.len() <= SEEN_MAX);
+        assert!(!inner.ids.contains(&1), "the oldest was forgotten");
+    }
 }

@@ -10,8 +10,8 @@ use serenity::all::{
 
 use super::commands::START_BUTTON;
 use crate::meetings::{Created, EffectiveSettings, ServiceError};
-use crate::scheduling::MeetingLength;
 use crate::scheduling::plan::{Recording, ZoneSource};
+use crate::scheduling::{Cooldown, MeetingLength};
 use crate::store::{MeetingRecord, SettingField, StoreError};
 use crate::zoom::{AuthProblem, Missing, ZoomError};
 
@@ -234,6 +234,7 @@ pub fn settings(settings: &EffectiveSettings, title: &str) -> EditInteractionRes
             SettingField::HostUser => set.host_user.clone().map(|u| format!("`{u}`")),
             SettingField::DmHostLink => set.dm_host_link.map(|v| on_off(v).to_owned()),
             SettingField::CreatorRole => set.creator_role.map(|r| format!("<@&{r}>")),
+            SettingField::Cooldown => set.cooldown.map(|c| c.to_string()),
         }
     };
     let default = |field: SettingField| -> String {
@@ -248,6 +249,7 @@ pub fn settings(settings: &EffectiveSettings, title: &str) -> EditInteractionRes
             SettingField::HostUser => format!("`{}`", settings.default_host_user),
             SettingField::DmHostLink => "off".to_owned(),
             SettingField::CreatorRole => "everyone".to_owned(),
+            SettingField::Cooldown => Cooldown::DEFAULT.to_string(),
         }
     };
     let mut lines = String::new();
@@ -332,6 +334,14 @@ pub fn error_text(err: &ServiceError) -> String {
         ServiceError::UnknownHostUser(user) => format!(
             "Zoom has no user `{user}` in the bot's Zoom account, so nothing was changed. Use the email or user id \
              of a user in that account (Zoom → Admin → User Management → Users)."
+        ),
+        ServiceError::BadCooldown(err) => err.to_string(),
+        ServiceError::TooMany { cooldown, retry_at } => format!(
+            "This server allows {} meetings per member in {} minutes, and you have scheduled that many. You can \
+             schedule the next one {}.",
+            cooldown.count,
+            cooldown.window_minutes,
+            stamp(*retry_at, 'R')
         ),
         ServiceError::BadHostUser(user) => format!(
             "`{}` can't be a Zoom user: give the email or user id of a user in the bot's Zoom account.",

@@ -30,6 +30,7 @@ fn input(options: &[ResolvedOption<'_>]) -> SettingsInput {
             ("passcode", ResolvedValue::String(v)) => input.auto_passcode = Some(*v == "auto"),
             ("host_user", ResolvedValue::String(v)) => input.host_user = Some((*v).to_owned()),
             ("dm_host_link", ResolvedValue::Boolean(v)) => input.dm_host_link = Some(*v),
+            ("cooldown", ResolvedValue::String(v)) => input.cooldown = Some((*v).to_owned()),
             ("creator_role", ResolvedValue::Role(role)) => {
                 input.creator_role = Some(RoleId(role.id.get()));
             }

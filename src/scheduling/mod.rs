@@ -1,10 +1,12 @@
 //! The pure domain: reading what members type (start, length, time zone) into checked values. No I/O.
 
+pub mod cooldown;
 pub mod duration;
 pub mod plan;
 pub mod timezone;
 pub mod when;
 
+pub use cooldown::{Cooldown, CooldownError, parse_cooldown};
 pub use duration::{DurationError, MeetingLength, parse_duration};
 pub use timezone::{TimeZoneError, parse_timezone, timezone_suggestions};
 pub use when::{WhenError, describe_when, parse_when};

@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
+use crate::scheduling::Cooldown;
 use crate::scheduling::plan::Recording;
 
 /// A meeting the bot created.
@@ -74,6 +75,9 @@ pub struct GuildSettings {
     /// Only members with this role may schedule meetings.
     #[serde(rename = "role", skip_serializing_if = "Option::is_none")]
     pub creator_role: Option<RoleId>,
+    /// How many meetings a member may schedule in a window.
+    #[serde(rename = "cd", skip_serializing_if = "Option::is_none")]
+    pub cooldown: Option<Cooldown>,
 }
 
 /// One field of [`GuildSettings`], as `/meet-settings reset` names it.
@@ -99,11 +103,13 @@ pub enum SettingField {
     DmHostLink,
     /// `creator_role`
     CreatorRole,
+    /// `cooldown`
+    Cooldown,
 }
 
 impl SettingField {
     /// Every field, in the order they are shown.
-    pub const ALL: [SettingField; 10] = [
+    pub const ALL: [SettingField; 11] = [
         Self::Duration,
         Self::Timezone,
         Self::WaitingRoom,
@@ -114,6 +120,7 @@ impl SettingField {
         Self::HostUser,
         Self::DmHostLink,
         Self::CreatorRole,
+        Self::Cooldown,
     ];
 
     /// The option name.
@@ -129,6 +136,7 @@ impl SettingField {
             Self::HostUser => "host_user",
             Self::DmHostLink => "dm_host_link",
             Self::CreatorRole => "creator_role",
+            Self::Cooldown => "cooldown",
         }
     }
 
@@ -152,6 +160,7 @@ impl GuildSettings {
             SettingField::HostUser => self.host_user = None,
             SettingField::DmHostLink => self.dm_host_link = None,
             SettingField::CreatorRole => self.creator_role = None,
+            SettingField::Cooldown => self.cooldown = None,
         }
     }
 
@@ -172,6 +181,7 @@ impl GuildSettings {
         take(&mut self.host_user, change.host_user.as_ref());
         take(&mut self.dm_host_link, change.dm_host_link.as_ref());
         take(&mut self.creator_role, change.creator_role.as_ref());
+        take(&mut self.cooldown, change.cooldown.as_ref());
     }
 
     /// Whether no field is set.
