@@ -27,16 +27,20 @@ pub enum AppError {
     Store(#[from] crate::store::StoreError),
 }
 
-/// Runs the bot until a shutdown signal.
+/// Runs the bot, with its store in `DATA_DIR`, until a shutdown signal.
 pub async fn run(config: BotConfig) -> Result<(), AppError> {
-    let zoom = Arc::new(ZoomClient::new(&config.zoom)?);
     let sled = SledStore::open(&config.data_dir)?;
     tracing::info!(
         data_dir = %config.data_dir.display(),
         servers_with_settings = sled.guild_count(),
         "store opened"
     );
-    let store: Arc<dyn Store> = Arc::new(sled);
+    run_with_store(config, Arc::new(sled)).await
+}
+
+/// Runs the bot on `store` until a shutdown signal (tests hand in stores that fail on demand).
+pub async fn run_with_store(config: BotConfig, store: Arc<dyn Store>) -> Result<(), AppError> {
+    let zoom = Arc::new(ZoomClient::new(&config.zoom)?);
     let service = Arc::new(Meetings::new(zoom, Arc::clone(&store)));
     let in_flight = Arc::new(InFlight::default());
     tracing::info!(

@@ -4,7 +4,7 @@ use serenity::all::{
     CommandInteraction, ComponentInteraction, Context, ResolvedOption, ResolvedValue,
 };
 
-use super::reply;
+use super::{reply, rest};
 use crate::ids::{ChannelId, MessageId};
 use crate::meetings::{Meetings, Requester};
 use crate::scheduling::plan::{MeetInput, Recording};
@@ -43,41 +43,42 @@ fn input(options: &[ResolvedOption<'_>]) -> MeetInput {
 /// after it. A public defer would turn the first follow-up public whatever its flags (Discord
 /// replaces a "thinking" original with it), which is how other bots leak host links.
 pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction, who: Requester) {
-    if let Err(err) = command.defer_ephemeral(&ctx.http).await {
-        tracing::warn!(error = %err, "could not acknowledge /meet");
+    if !rest::defer(ctx, command).await {
         return;
     }
     let created = match service.create(&who, &input(&command.data.options())).await {
         Ok(created) => created,
         Err(err) => {
             tracing::info!(error = %err, "/meet refused");
-            let _ = command
-                .edit_response(&ctx.http, reply::private(reply::error_text(&err)))
-                .await;
+            let _ = rest::answer(ctx, command, reply::private(reply::error_text(&err))).await;
             return;
         }
     };
     tracing::info!(meeting_id = created.meeting.id, "meeting created");
-    // Once more on failure: while the original is still "thinking", the public follow-up below
-    // would replace it and turn private (nothing leaks, but the channel would not see it).
-    for attempt in 1..=2 {
-        match command
-            .edit_response(&ctx.http, reply::private_host_link(&created))
-            .await
-        {
-            Ok(_) => break,
-            Err(err) => {
-                tracing::warn!(error = %err, attempt, meeting_id = created.meeting.id, "could not give the requester the host link");
-            }
+    // The meeting exists now: the member must hear of it and the channel must see it, even when
+    // the interaction can no longer be answered (its token expired, Discord failed).
+    let answered = rest::answer(ctx, command, reply::private_host_link(&created))
+        .await
+        .is_ok();
+    if !answered || created.dm_host_link {
+        if let Some(message) = reply::direct_host_link(&created) {
+            rest::direct(ctx, &command.user, message).await;
         }
     }
-    if created.dm_host_link {
-        direct_host_link(ctx, command, &created).await;
-    }
-    match command
-        .create_followup(&ctx.http, reply::public_meeting(&created))
+    // While the original is still "thinking", a follow-up would replace it and turn private: after
+    // a failed answer, post to the channel directly.
+    let posted = if answered {
+        rest::patiently(|| command.create_followup(&ctx.http, reply::public_meeting(&created)))
+            .await
+    } else {
+        rest::patiently(|| {
+            command
+                .channel_id
+                .send_message(&ctx.http, reply::public_meeting_message(&created))
+        })
         .await
-    {
+    };
+    match posted {
         Ok(message) => {
             let (channel, message) = (
                 ChannelId(message.channel_id.get()),
@@ -96,27 +97,6 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
     }
 }
 
-/// The host link by direct message too, where the server opted in. Closed DMs (50007) are
-/// expected: the requester has the private answer already.
-async fn direct_host_link(
-    ctx: &Context,
-    command: &CommandInteraction,
-    created: &crate::meetings::Created,
-) {
-    let Some(message) = reply::direct_host_link(created) else {
-        return;
-    };
-    match command.user.direct_message(&ctx.http, message).await {
-        Ok(_) => tracing::debug!("host link sent by direct message"),
-        Err(serenity::Error::Http(serenity::all::HttpError::UnsuccessfulRequest(e)))
-            if e.error.code == 50007 =>
-        {
-            tracing::debug!("the requester's DMs are closed; the private answer has the host link");
-        }
-        Err(err) => tracing::warn!(error = %err, "could not send the host link by direct message"),
-    }
-}
-
 /// "Start as host": a fresh start link for the creator, a polite refusal for anyone else.
 pub async fn start_button(
     ctx: &Context,
@@ -125,13 +105,12 @@ pub async fn start_button(
     who: Requester,
     id: i64,
 ) {
-    if let Err(err) = component.defer_ephemeral(&ctx.http).await {
-        tracing::warn!(error = %err, "could not acknowledge the start button");
+    if !rest::defer_click(ctx, component).await {
         return;
     }
     let answer = match service.host_link(&who, id).await {
         Ok((record, link)) => reply::host_link(&record, &link),
         Err(err) => reply::private(reply::error_text(&err)),
     };
-    let _ = component.edit_response(&ctx.http, answer).await;
+    rest::answer_click(ctx, component, answer).await;
 }

@@ -5,7 +5,7 @@ use serenity::all::{
     ResolvedValue,
 };
 
-use super::reply;
+use super::{reply, rest};
 use crate::meetings::{Meetings, Requester, ServiceError};
 
 /// The subcommand and its `meeting` option, if any.
@@ -34,8 +34,7 @@ fn meeting_id(value: Option<&str>) -> Option<i64> {
 
 /// Runs a `/meetings` subcommand. Every answer is private.
 pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction, who: Requester) {
-    if let Err(err) = command.defer_ephemeral(&ctx.http).await {
-        tracing::warn!(error = %err, "could not acknowledge /meetings");
+    if !rest::defer(ctx, command).await {
         return;
     }
     let options = command.data.options();
@@ -72,7 +71,7 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
         tracing::info!(error = %err, "/meetings refused");
         reply::private(reply::error_text(&err))
     });
-    let _ = command.edit_response(&ctx.http, answer).await;
+    let _ = rest::answer(ctx, command, answer).await;
 }
 
 /// Suggestions for the `meeting` option: this server's upcoming meetings (for host-link, the

@@ -5,6 +5,7 @@ pub mod commands;
 pub mod meet;
 pub mod meetings;
 pub mod reply;
+pub mod rest;
 pub mod settings;
 pub mod timezone;
 
@@ -311,9 +312,7 @@ fn private_message(text: &str) -> CreateInteractionResponse {
 }
 
 async fn answer_now(ctx: &Context, command: &CommandInteraction, text: &str) {
-    let _ = command
-        .create_response(&ctx.http, private_message(text))
-        .await;
+    let _ = rest::patiently(|| command.create_response(&ctx.http, private_message(text))).await;
 }
 
 #[cfg(test)]

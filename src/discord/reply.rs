@@ -77,7 +77,7 @@ fn meeting_embed(record: &MeetingRecord) -> CreateEmbed {
 }
 
 /// The public message for a new meeting: embed, Join link button, Start-as-host button.
-pub fn public_meeting(created: &Created) -> CreateInteractionResponseFollowup {
+fn public_parts(created: &Created) -> (CreateEmbed, CreateActionRow) {
     let record = &created.record;
     let zone = created.plan.start.time_zone().iana_name().unwrap_or("UTC");
     let mut embed = meeting_embed(record)
@@ -95,11 +95,26 @@ pub fn public_meeting(created: &Created) -> CreateInteractionResponseFollowup {
             .label("Start as host")
             .style(ButtonStyle::Secondary),
     ]);
+    (embed, buttons)
+}
+
+/// The public message, as the follow-up of the /meet interaction.
+pub fn public_meeting(created: &Created) -> CreateInteractionResponseFollowup {
+    let (embed, buttons) = public_parts(created);
     CreateInteractionResponseFollowup::new()
         .embed(embed)
         .components(vec![buttons])
         .allowed_mentions(no_mentions())
         .ephemeral(false)
+}
+
+/// The public message, posted to the channel directly (when the interaction cannot take it).
+pub fn public_meeting_message(created: &Created) -> serenity::all::CreateMessage {
+    let (embed, buttons) = public_parts(created);
+    serenity::all::CreateMessage::new()
+        .embed(embed)
+        .components(vec![buttons])
+        .allowed_mentions(no_mentions())
 }
 
 /// The public message once the meeting is cancelled: no buttons.
@@ -284,6 +299,16 @@ pub fn member_timezone(zone: Option<&str>) -> EditInteractionResponse {
             .to_owned(),
     };
     private(text)
+}
+
+/// By direct message, when an interaction expired before the bot could acknowledge it.
+pub fn too_late() -> serenity::all::CreateMessage {
+    serenity::all::CreateMessage::new()
+        .content(
+            "Discord gave up on your last zoombot command before the bot could answer it, so nothing was done. \
+             Please run it again.",
+        )
+        .allowed_mentions(no_mentions())
 }
 
 /// The answer to a command, option or button this version of the bot does not know.

@@ -3,7 +3,7 @@
 
 use serenity::all::{CommandInteraction, Context, ResolvedOption, ResolvedValue, Unresolved};
 
-use super::reply;
+use super::{reply, rest};
 use crate::ids::RoleId;
 use crate::meetings::{Meetings, Requester, ServiceError, SettingsInput};
 use crate::scheduling::plan::Recording;
@@ -46,8 +46,7 @@ fn input(options: &[ResolvedOption<'_>]) -> SettingsInput {
 
 /// Runs a `/meet-settings` subcommand. Every answer is private.
 pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction, who: Requester) {
-    if let Err(err) = command.defer_ephemeral(&ctx.http).await {
-        tracing::warn!(error = %err, "could not acknowledge /meet-settings");
+    if !rest::defer(ctx, command).await {
         return;
     }
     let options = command.data.options();
@@ -58,50 +57,53 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
             _ => None,
         })
         .unwrap_or_default();
+    // `None`: a subcommand or field this version does not know.
     let result = match name {
         // Even reading the settings takes Manage Server: they name the Zoom host user.
-        "show" if !who.manage_guild => Err(ServiceError::NotManager),
-        "show" => service
-            .settings(who.guild)
-            .map(|s| reply::settings(&s, "This server's meeting settings")),
-        "set" => service
-            .change_settings(&who, &input(inner))
-            .await
-            .map(|s| reply::settings(&s, "Saved. This server's meeting settings are now")),
+        "show" if !who.manage_guild => Some(Err(ServiceError::NotManager)),
+        "show" => Some(
+            service
+                .settings(who.guild)
+                .map(|s| reply::settings(&s, "This server's meeting settings")),
+        ),
+        "set" => Some(
+            service
+                .change_settings(&who, &input(inner))
+                .await
+                .map(|s| reply::settings(&s, "Saved. This server's meeting settings are now")),
+        ),
         "reset" => {
             let field = inner.iter().find_map(|o| match (o.name, &o.value) {
                 ("field", ResolvedValue::String(v)) => Some(*v),
                 _ => None,
             });
-            match field.map(|f| SettingField::from_name(f).ok_or(f)) {
-                Some(Err(unknown)) => {
-                    tracing::info!(field = unknown, "unknown settings field");
-                    let _ = command
-                        .edit_response(&ctx.http, reply::private(reply::OUTDATED.to_owned()))
-                        .await;
-                    return;
-                }
-                Some(Ok(field)) => service.reset_settings(&who, Some(field)).await,
-                None => service.reset_settings(&who, None).await,
-            }
-            .map(|s| reply::settings(&s, "Reset. This server's meeting settings are now"))
+            let reset = match field.map(SettingField::from_name) {
+                Some(None) => None,
+                Some(Some(field)) => Some(service.reset_settings(&who, Some(field)).await),
+                None => Some(service.reset_settings(&who, None).await),
+            };
+            reset.map(|r| {
+                r.map(|s| reply::settings(&s, "Reset. This server's meeting settings are now"))
+            })
         }
-        _ => {
-            let _ = command
-                .edit_response(&ctx.http, reply::private(reply::OUTDATED.to_owned()))
-                .await;
-            return;
-        }
+        _ => None,
     };
     let answer = match result {
-        Ok(answer) => {
+        Some(Ok(answer)) => {
             tracing::info!(subcommand = name, "settings answered");
             answer
         }
-        Err(err) => {
+        Some(Err(err)) => {
             tracing::info!(error = %err, subcommand = name, "/meet-settings refused");
             reply::private(reply::error_text(&err))
         }
+        None => {
+            tracing::info!(
+                subcommand = name,
+                "unknown /meet-settings subcommand or field"
+            );
+            reply::private(reply::OUTDATED.to_owned())
+        }
     };
-    let _ = command.edit_response(&ctx.http, answer).await;
+    let _ = rest::answer(ctx, command, answer).await;
 }

@@ -2,7 +2,7 @@
 
 use serenity::all::{CommandInteraction, Context, CreateAutocompleteResponse, ResolvedValue};
 
-use super::reply;
+use super::{reply, rest};
 use crate::meetings::{Meetings, Requester};
 use crate::scheduling::timezone_suggestions;
 
@@ -22,8 +22,7 @@ pub fn suggestions(command: &CommandInteraction) -> CreateAutocompleteResponse {
 
 /// `/meet-timezone zone:…`: any member's own time zone, confirmed with their local "now".
 pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction, who: Requester) {
-    if let Err(err) = command.defer_ephemeral(&ctx.http).await {
-        tracing::warn!(error = %err, "could not acknowledge /meet-timezone");
+    if !rest::defer(ctx, command).await {
         return;
     }
     let zone = command
@@ -46,5 +45,5 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
             reply::private(reply::error_text(&err))
         }
     };
-    let _ = command.edit_response(&ctx.http, answer).await;
+    let _ = rest::answer(ctx, command, answer).await;
 }

@@ -1,12 +1,14 @@
 //! The whole bot, in-process, against the fake Discord and the fake Zoom.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
 use zoombot::config::{BotConfig, DiscordConfig};
 use zoombot::secret::Secret;
+use zoombot::store::Store;
 
 use super::fake_discord::{self, FakeDiscord, Member, Message};
 use super::fake_zoom::FakeZoom;
@@ -42,12 +44,26 @@ impl TestBot {
     /// Starts the fakes and the bot, and waits until the bot is connected and has registered
     /// its commands.
     pub async fn start() -> Self {
+        Self::start_with(|_| {}, None).await
+    }
+
+    /// Like [`TestBot::start`], with `tweak` applied to the configuration and, when given, the
+    /// bot's store instead of one in a fresh data directory.
+    pub async fn start_with(
+        tweak: impl FnOnce(&mut BotConfig),
+        store: Option<Arc<dyn Store>>,
+    ) -> Self {
         let discord = FakeDiscord::start().await;
         let zoom = FakeZoom::start().await;
         let data = tempfile::tempdir().expect("temporary data dir");
-        let config = bot_config(&discord, &zoom, data.path());
+        let mut config = bot_config(&discord, &zoom, data.path());
+        tweak(&mut config);
         let task = tokio::spawn(async move {
-            if let Err(err) = zoombot::app::run(config).await {
+            let result = match store {
+                Some(store) => zoombot::app::run_with_store(config, store).await,
+                None => zoombot::app::run(config).await,
+            };
+            if let Err(err) = result {
                 panic!("the bot stopped: {err}");
             }
         });

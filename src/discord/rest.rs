@@ -1,0 +1,121 @@
+//! Discord REST calls that must not be lost: a 429 is waited out (behind a REST proxy serenity's
+//! own rate limiter is off, so a 429 reaches the bot), and an interaction that can no longer be
+//! answered is reported to the member by direct message instead.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serenity::all::{
+    CommandInteraction, ComponentInteraction, Context, CreateMessage, EditInteractionResponse,
+    HttpError, User,
+};
+
+use super::reply;
+
+/// Waits before each new attempt after a 429: at most 2.5 s in all, inside the 3-second window an
+/// acknowledgement has.
+const AFTER_429: [Duration; 3] = [
+    Duration::from_millis(250),
+    Duration::from_millis(750),
+    Duration::from_millis(1500),
+];
+
+/// Discord's JSON error code of a failed call, if it is one.
+pub fn error_code(err: &serenity::Error) -> Option<isize> {
+    match err {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(e)) => Some(e.error.code),
+        _ => None,
+    }
+}
+
+fn rate_limited(err: &serenity::Error) -> bool {
+    matches!(err, serenity::Error::Http(HttpError::UnsuccessfulRequest(e)) if e.status_code.as_u16() == 429)
+}
+
+/// The interaction is gone: not acknowledged in time (10062) or its token expired (10015).
+pub fn interaction_gone(err: &serenity::Error) -> bool {
+    matches!(error_code(err), Some(10062 | 10015))
+}
+
+/// Runs `call`, again after each 429 (bounded).
+pub async fn patiently<T, F, Fut>(mut call: F) -> serenity::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = serenity::Result<T>>,
+{
+    for wait in AFTER_429 {
+        match call().await {
+            Err(err) if rate_limited(&err) => {
+                tracing::debug!(wait_ms = wait.as_millis(), "Discord rate limit: waiting");
+                tokio::time::sleep(wait).await;
+            }
+            other => return other,
+        }
+    }
+    call().await
+}
+
+/// A direct message to `user`; closed DMs (50007) are expected and only logged at debug.
+pub async fn direct(ctx: &Context, user: &User, message: CreateMessage) -> bool {
+    match patiently(|| user.direct_message(&ctx.http, message.clone())).await {
+        Ok(_) => true,
+        Err(err) if error_code(&err) == Some(50007) => {
+            tracing::debug!("the member's DMs are closed");
+            false
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "could not send a direct message");
+            false
+        }
+    }
+}
+
+async fn deferred(ctx: &Context, user: &User, result: serenity::Result<()>) -> bool {
+    match result {
+        Ok(()) => true,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not acknowledge the interaction");
+            if interaction_gone(&err) {
+                // Discord shows the member "did not respond"; say what happened and that nothing was done.
+                direct(ctx, user, reply::too_late()).await;
+            }
+            false
+        }
+    }
+}
+
+/// Acknowledges a command privately; `false` when it cannot be answered (nothing may be done then).
+pub async fn defer(ctx: &Context, command: &CommandInteraction) -> bool {
+    let result = patiently(|| command.defer_ephemeral(&ctx.http)).await;
+    deferred(ctx, &command.user, result).await
+}
+
+/// Acknowledges a button click privately.
+pub async fn defer_click(ctx: &Context, component: &ComponentInteraction) -> bool {
+    let result = patiently(|| component.defer_ephemeral(&ctx.http)).await;
+    deferred(ctx, &component.user, result).await
+}
+
+/// Replaces a deferred command's private answer.
+pub async fn answer(
+    ctx: &Context,
+    command: &CommandInteraction,
+    answer: EditInteractionResponse,
+) -> serenity::Result<()> {
+    let result = patiently(|| command.edit_response(&ctx.http, answer.clone())).await;
+    if let Err(err) = &result {
+        tracing::warn!(error = %err, "could not answer the interaction");
+    }
+    result.map(|_| ())
+}
+
+/// Replaces a deferred click's private answer.
+pub async fn answer_click(
+    ctx: &Context,
+    component: &ComponentInteraction,
+    answer: EditInteractionResponse,
+) {
+    if let Err(err) = patiently(|| component.edit_response(&ctx.http, answer.clone())).await {
+        tracing::warn!(error = %err, "could not answer the button click");
+    }
+}

@@ -1,0 +1,416 @@
+//! Faults of Zoom, Discord and the disk, one at a time: each time the member is told what happened,
+//! nothing is lost (no meeting exists that nobody knows of, none is made twice) and the next
+//! command works.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde_json::json;
+use support::bot::{PATIENCE, TestBot, strings};
+use support::fake_discord::{self, FakeDiscord, Member};
+use support::fake_zoom::{CreateFailure, RateLimit, TokenFailure};
+use zoombot::ids::{GuildId, MemberId};
+use zoombot::store::{
+    GuildSettings, MeetingRecord, MemberPrefs, SettingsChange, SledStore, Store, StoreError,
+    StoreFuture,
+};
+
+const ALICE: u64 = 1_400_000_000_000_000_001;
+const BOB: u64 = 1_400_000_000_000_000_002;
+const ADMIN: u64 = 1_400_000_000_000_000_003;
+
+async fn meet(bot: &TestBot, member: u64, topic: &str) -> String {
+    bot.meet(&Member::regular(member), strings(&[("topic", topic)]))
+        .await
+        .0
+        .content
+}
+
+/// The next /meet works: scheduled, posted, one more meeting at Zoom.
+async fn next_meet_works(bot: &TestBot) {
+    let before = bot.zoom.meeting_count();
+    let (answer, public) = bot
+        .meet(&Member::regular(BOB), strings(&[("topic", "Next one")]))
+        .await;
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+    assert!(public.is_some());
+    assert_eq!(bot.zoom.meeting_count(), before + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zoom_sign_in_failures_are_explained_and_the_bot_recovers_when_zoom_does() {
+    let bot = TestBot::start().await;
+    for (failure, says) in [
+        (TokenFailure::Down, "can't be reached"),
+        (TokenFailure::InvalidClient, "`zoombot doctor`"),
+    ] {
+        bot.zoom.set_token_failure(Some(failure));
+        let answer = meet(&bot, ALICE, "During the outage").await;
+        assert!(answer.contains(says), "{failure:?}: {answer}");
+        assert_eq!(bot.zoom.meeting_count(), 0);
+    }
+    bot.zoom.set_token_failure(None);
+    next_meet_works(&bot).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zoom_5xx_and_timeouts_around_a_creation_leave_exactly_one_meeting_or_none() {
+    let bot = TestBot::start_with(
+        |config| config.zoom.request_timeout = Duration::from_millis(700),
+        None,
+    )
+    .await;
+
+    // Created, then 500: the client finds it and adopts it.
+    bot.zoom
+        .fail_next_creates(1, CreateFailure::AfterCreate(500));
+    let adopted = meet(&bot, ALICE, "Created then 500").await;
+    assert!(adopted.starts_with("Scheduled"), "{adopted}");
+    assert_eq!(bot.zoom.meeting_count(), 1);
+
+    // Created, but the answer never comes in time.
+    bot.zoom.fail_next_creates(
+        1,
+        CreateFailure::SlowAfterCreate(Duration::from_millis(1500)),
+    );
+    let slow = meet(&bot, ALICE, "Created then silence").await;
+    assert!(slow.starts_with("Scheduled"), "{slow}");
+    assert_eq!(bot.zoom.meeting_count(), 2, "adopted, not made twice");
+
+    // Refused twice with 503: nothing exists, and the member is told to check.
+    bot.zoom
+        .fail_next_creates(2, CreateFailure::BeforeCreate(503));
+    let failed = meet(&bot, ALICE, "Never created").await;
+    assert!(failed.contains("/meetings list"), "{failed}");
+    assert_eq!(bot.zoom.meeting_count(), 2);
+
+    // Reads are retried through a 500.
+    let id = bot.zoom.meetings()[0]["id"].to_string();
+    bot.zoom.fail_next(1, 500);
+    let (_, token) = bot
+        .slash(
+            &Member::regular(ALICE),
+            "meetings",
+            json!([{"name": "host-link", "type": 1, "options": [{"name": "meeting", "type": 3, "value": id}]}]),
+        )
+        .await;
+    let link = bot.answer(&token).await;
+    assert!(link.content.contains("zak="), "{}", link.content);
+    next_meet_works(&bot).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zoom_rate_limits_are_waited_out_or_explained_with_their_reset() {
+    let bot = TestBot::start().await;
+    bot.zoom.rate_limit_next(
+        1,
+        RateLimit::PerSecond {
+            retry_after_secs: 1,
+        },
+    );
+    let waited = meet(&bot, ALICE, "After a 429").await;
+    assert!(waited.starts_with("Scheduled"), "{waited}");
+
+    bot.zoom.rate_limit_next(1, RateLimit::Daily);
+    let daily = meet(&bot, ALICE, "Over the daily limit").await;
+    assert!(
+        daily.contains("daily limit") && daily.contains(":R>"),
+        "{daily}"
+    );
+    assert_eq!(bot.zoom.meeting_count(), 1);
+    next_meet_works(&bot).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_429s_on_the_acknowledgement_and_the_follow_up_are_waited_out() {
+    let bot = TestBot::start().await;
+    bot.discord.rate_limit_next_on("/callback", 1, 0.2);
+    bot.discord.rate_limit_next_on("/webhooks/", 1, 0.2);
+
+    let (id, token) = bot
+        .slash(
+            &Member::regular(ALICE),
+            "meet",
+            strings(&[("topic", "Through 429s")]),
+        )
+        .await;
+    let answer = bot.answer(&token).await;
+
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+    let ack = bot
+        .discord
+        .ack_latency(&id.to_string())
+        .expect("acknowledged");
+    assert!(ack < Duration::from_secs(3), "{ack:?}");
+    assert!(
+        bot.discord
+            .wait_for(|d| d.followups(&token).len() == 1, PATIENCE)
+            .await,
+        "the public message was posted after its 429"
+    );
+    assert_eq!(bot.zoom.meeting_count(), 1);
+    next_meet_works(&bot).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interaction_token_that_expires_mid_meet_still_gets_the_host_link_and_the_public_message_out()
+ {
+    let bot = TestBot::start().await;
+    bot.zoom.set_latency(Duration::from_millis(400));
+    let (_, token) = bot
+        .slash(
+            &Member::regular(ALICE),
+            "meet",
+            strings(&[("topic", "Outlived its token")]),
+        )
+        .await;
+    assert!(
+        bot.discord
+            .wait_for(|d| d.original(&token).is_some(), PATIENCE)
+            .await
+    );
+    bot.discord.expire_token(&token);
+
+    let told = bot
+        .discord
+        .wait_for(|d| !d.dms(ALICE).is_empty(), PATIENCE)
+        .await;
+    assert!(told, "the host link went by DM");
+    assert!(bot.discord.dms(ALICE)[0].content.contains("zak="));
+    let posted = bot
+        .discord
+        .wait_for(
+            |d| {
+                d.channel_messages(FakeDiscord::CHANNEL_ID)
+                    .iter()
+                    .any(|m| m.text().contains("Outlived its token"))
+            },
+            PATIENCE,
+        )
+        .await;
+    assert!(posted, "the channel got the meeting");
+    let public = bot
+        .discord
+        .channel_messages(FakeDiscord::CHANNEL_ID)
+        .into_iter()
+        .find(|m| m.text().contains("Outlived its token"))
+        .expect("posted");
+    assert!(!public.text().contains("zak="));
+    assert_eq!(bot.zoom.meeting_count(), 1);
+
+    // Recorded with that message: cancelling edits it.
+    bot.zoom.set_latency(Duration::ZERO);
+    let id = bot.zoom.meetings()[0]["id"].to_string();
+    let (_, cancel) = bot
+        .slash(
+            &Member::regular(ALICE),
+            "meetings",
+            json!([{"name": "cancel", "type": 1, "options": [{"name": "meeting", "type": 3, "value": id}]}]),
+        )
+        .await;
+    bot.answer(&cancel).await;
+    let edited = bot
+        .discord
+        .wait_for(
+            |d| {
+                d.message(public.id)
+                    .is_some_and(|m| m.text().contains("Cancelled"))
+            },
+            PATIENCE,
+        )
+        .await;
+    assert!(edited, "the channel message shows the cancellation");
+    next_meet_works(&bot).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interaction_acknowledged_too_late_creates_nothing_and_the_member_hears_why_by_dm() {
+    let bot = TestBot::start().await;
+    bot.discord.set_ack_deadline(Duration::ZERO);
+
+    meet_without_answer(&bot, ALICE, "Too late").await;
+    let told = bot
+        .discord
+        .wait_for(|d| !d.dms(ALICE).is_empty(), PATIENCE)
+        .await;
+
+    assert!(told);
+    assert!(
+        bot.discord.dms(ALICE)[0]
+            .content
+            .contains("nothing was done"),
+        "{}",
+        bot.discord.dms(ALICE)[0].content
+    );
+    assert_eq!(bot.zoom.meeting_count(), 0);
+    assert!(
+        bot.zoom
+            .requests()
+            .iter()
+            .all(|r| r.method != "POST" || r.path.contains("oauth")),
+        "no Zoom call"
+    );
+    bot.discord.set_ack_deadline(Duration::from_secs(3));
+    next_meet_works(&bot).await;
+}
+
+/// Dispatches a /meet without waiting for an answer (there may be none).
+async fn meet_without_answer(bot: &TestBot, member: u64, topic: &str) {
+    let payload = fake_discord::slash_command(
+        1_300_000_000_000_777_777,
+        "no-answer-token",
+        FakeDiscord::GUILD_ID,
+        FakeDiscord::CHANNEL_ID,
+        &Member::regular(member),
+        "meet",
+        strings(&[("topic", topic)]),
+    );
+    bot.discord.dispatch_interaction(payload).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_drop_in_the_middle_of_a_meet_is_resumed_and_the_meet_completes() {
+    let bot = TestBot::start().await;
+    bot.zoom.set_latency(Duration::from_millis(500));
+    let (_, token) = bot
+        .slash(
+            &Member::regular(ALICE),
+            "meet",
+            strings(&[("topic", "Across a reconnect")]),
+        )
+        .await;
+    assert!(
+        bot.discord
+            .wait_for(|d| d.original(&token).is_some(), PATIENCE)
+            .await
+    );
+
+    bot.discord.drop_connection().await;
+    let answer = bot.answer(&token).await;
+    let resumed = bot
+        .discord
+        .wait_for(|d| d.resume_count() >= 1 && d.is_ready(), PATIENCE)
+        .await;
+
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+    assert!(resumed, "serenity resumed the session");
+    assert!(
+        bot.discord
+            .wait_for(|d| d.followups(&token).len() == 1, PATIENCE)
+            .await
+    );
+    bot.zoom.set_latency(Duration::ZERO);
+    next_meet_works(&bot).await;
+    assert_eq!(bot.zoom.meeting_count(), 2, "no meeting made twice");
+}
+
+/// The sled store, with writes that fail while `read_only` is set, as on a disk remounted
+/// read-only.
+struct ReadOnlyAtWill {
+    inner: SledStore,
+    read_only: AtomicBool,
+}
+
+impl ReadOnlyAtWill {
+    fn check(&self) -> Result<(), StoreError> {
+        if self.read_only.load(Ordering::SeqCst) {
+            Err(StoreError::Backend(
+                "Read-only file system (os error 30)".to_owned(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Store for ReadOnlyAtWill {
+    fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.put_meeting(record)
+    }
+    fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
+        self.inner.meeting(guild, zoom_id)
+    }
+    fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
+        self.inner.guild_meetings(guild)
+    }
+    fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
+        self.inner.guild_settings(guild)
+    }
+    fn update_guild_settings(
+        &self,
+        guild: GuildId,
+        change: SettingsChange<'_>,
+    ) -> Result<GuildSettings, StoreError> {
+        self.check()?;
+        self.inner.update_guild_settings(guild, change)
+    }
+    fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
+        self.inner.member_prefs(member)
+    }
+    fn put_member_prefs(&self, member: MemberId, prefs: &MemberPrefs) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.put_member_prefs(member, prefs)
+    }
+    fn flush(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.check()?;
+            self.inner.flush().await
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_data_dir_is_reported_leaves_no_unrecorded_meeting_and_writes_resume_after() {
+    let data = tempfile::tempdir().unwrap();
+    let store = Arc::new(ReadOnlyAtWill {
+        inner: SledStore::open(data.path()).unwrap(),
+        read_only: AtomicBool::new(true),
+    });
+    let bot = TestBot::start_with(|_| {}, Some(Arc::clone(&store) as Arc<dyn Store>)).await;
+
+    let refused = meet(&bot, ALICE, "Cannot be recorded").await;
+    assert!(refused.contains("could not save"), "{refused}");
+    assert_eq!(
+        bot.zoom.meeting_count(),
+        0,
+        "the meeting nobody could find again was deleted"
+    );
+    let (_, token) = bot
+        .slash(
+            &Member::admin(ADMIN),
+            "meet-settings",
+            json!([{"name": "set", "type": 1, "options": [{"name": "duration", "type": 3, "value": "50m"}]}]),
+        )
+        .await;
+    let settings = bot.answer(&token).await;
+    assert!(
+        settings.content.contains("could not save"),
+        "{}",
+        settings.content
+    );
+
+    store.read_only.store(false, Ordering::SeqCst);
+    next_meet_works(&bot).await;
+    assert_eq!(
+        store
+            .guild_settings(GuildId(FakeDiscord::GUILD_ID))
+            .unwrap(),
+        GuildSettings::default()
+    );
+}
