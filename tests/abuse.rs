@@ -2,7 +2,6 @@
 
 mod support;
 
-use serde_json::json;
 use support::bot::{PATIENCE, TestBot, strings};
 use support::fake_discord::{self, FakeDiscord, Member};
 use support::fake_zoom::CreateFailure;
@@ -12,14 +11,14 @@ const BOB: u64 = 1_400_000_000_000_000_002;
 const ADMIN: u64 = 1_400_000_000_000_000_003;
 
 async fn set_cooldown(bot: &TestBot, value: &str) -> String {
-    let (_, token) = bot
-        .slash(
-            &Member::admin(ADMIN),
-            "meet-settings",
-            json!([{"name": "set", "type": 1, "options": [{"name": "cooldown", "type": 3, "value": value}]}]),
-        )
-        .await;
-    bot.answer(&token).await.text()
+    bot.run_sub(
+        &Member::admin(ADMIN),
+        "meet-settings",
+        "set",
+        strings(&[("cooldown", value)]),
+    )
+    .await
+    .text()
 }
 
 async fn meet(bot: &TestBot, member: u64, topic: &str) -> String {

@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::bot::{PATIENCE, TestBot, strings};
+use support::bot::{TestBot, strings};
 use support::fake_discord::{DiscordSpec, FakeDiscord, Member};
 use support::fake_zoom::{FakeZoom, RateLimit};
 
@@ -370,17 +370,10 @@ async fn cancel_is_for_the_creator_or_a_manager_and_marks_the_public_message() {
 
     assert!(done.content.contains("Cancelled"), "{}", done.content);
     assert_eq!(bot.zoom.meeting_count(), 0);
-    let edited = bot
-        .discord
-        .wait_for(
-            |d| {
-                d.message(public.id)
-                    .is_some_and(|m| m.text().contains("Cancelled"))
-            },
-            PATIENCE,
-        )
-        .await;
-    assert!(edited, "the public message shows the cancellation");
+    assert!(
+        bot.message_shows(public.id, "Cancelled").await,
+        "the public message shows the cancellation"
+    );
     assert!(
         bot.discord
             .message(public.id)

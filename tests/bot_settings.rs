@@ -15,14 +15,7 @@ const HOSTS_ROLE: u64 = 1_500_000_000_000_000_001;
 
 /// `/meet-settings <sub>` with `options`, as `member`; the private answer.
 async fn settings(bot: &TestBot, member: &Member, sub: &str, options: Value) -> Message {
-    let (_, token) = bot
-        .slash(
-            member,
-            "meet-settings",
-            json!([{"name": sub, "type": 1, "options": options}]),
-        )
-        .await;
-    bot.answer(&token).await
+    bot.run_sub(member, "meet-settings", sub, options).await
 }
 
 fn text(name: &str, value: &str) -> Value {

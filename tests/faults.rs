@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use serde_json::json;
 use support::bot::{PATIENCE, TestBot, strings};
 use support::fake_discord::{self, FakeDiscord, Member};
 use support::fake_zoom::{CreateFailure, RateLimit, TokenFailure};
@@ -94,14 +93,14 @@ async fn zoom_5xx_and_timeouts_around_a_creation_leave_exactly_one_meeting_or_no
     // Reads are retried through a 500.
     let id = bot.zoom.meetings()[0]["id"].to_string();
     bot.zoom.fail_next(1, 500);
-    let (_, token) = bot
-        .slash(
+    let link = bot
+        .run_sub(
             &Member::regular(ALICE),
             "meetings",
-            json!([{"name": "host-link", "type": 1, "options": [{"name": "meeting", "type": 3, "value": id}]}]),
+            "host-link",
+            strings(&[("meeting", &id)]),
         )
         .await;
-    let link = bot.answer(&token).await;
     assert!(link.content.contains("zak="), "{}", link.content);
     next_meet_works(&bot).await;
 }
@@ -212,25 +211,17 @@ async fn an_interaction_token_that_expires_mid_meet_still_gets_the_host_link_and
     // Recorded with that message: cancelling edits it.
     bot.zoom.set_latency(Duration::ZERO);
     let id = bot.zoom.meetings()[0]["id"].to_string();
-    let (_, cancel) = bot
-        .slash(
-            &Member::regular(ALICE),
-            "meetings",
-            json!([{"name": "cancel", "type": 1, "options": [{"name": "meeting", "type": 3, "value": id}]}]),
-        )
-        .await;
-    bot.answer(&cancel).await;
-    let edited = bot
-        .discord
-        .wait_for(
-            |d| {
-                d.message(public.id)
-                    .is_some_and(|m| m.text().contains("Cancelled"))
-            },
-            PATIENCE,
-        )
-        .await;
-    assert!(edited, "the channel message shows the cancellation");
+    bot.run_sub(
+        &Member::regular(ALICE),
+        "meetings",
+        "cancel",
+        strings(&[("meeting", &id)]),
+    )
+    .await;
+    assert!(
+        bot.message_shows(public.id, "Cancelled").await,
+        "the channel message shows the cancellation"
+    );
     next_meet_works(&bot).await;
 }
 
@@ -391,14 +382,14 @@ async fn a_read_only_data_dir_is_reported_leaves_no_unrecorded_meeting_and_write
         0,
         "the meeting nobody could find again was deleted"
     );
-    let (_, token) = bot
-        .slash(
+    let settings = bot
+        .run_sub(
             &Member::admin(ADMIN),
             "meet-settings",
-            json!([{"name": "set", "type": 1, "options": [{"name": "duration", "type": 3, "value": "50m"}]}]),
+            "set",
+            strings(&[("duration", "50m")]),
         )
         .await;
-    let settings = bot.answer(&token).await;
     assert!(
         settings.content.contains("could not save"),
         "{}",

@@ -189,9 +189,14 @@ pub fn meeting_list(meetings: &[MeetingRecord]) -> EditInteractionResponse {
     if shown < meetings.len() {
         let _ = write!(lines, "…and {} more.", meetings.len() - shown);
     }
+    private_embed("Upcoming meetings", lines)
+}
+
+/// A private answer that is one embed.
+fn private_embed(title: &str, description: String) -> EditInteractionResponse {
     let embed = CreateEmbed::new()
-        .title("Upcoming meetings")
-        .description(lines)
+        .title(title)
+        .description(description)
         .colour(SCHEDULED);
     EditInteractionResponse::new()
         .content("")
@@ -275,14 +280,7 @@ pub fn settings(settings: &EffectiveSettings, title: &str) -> EditInteractionRes
     lines.push_str(
         "\nA member's own /meet-timezone comes before the server's time zone, and /meet's options before both.",
     );
-    let embed = CreateEmbed::new()
-        .title(title)
-        .description(lines)
-        .colour(SCHEDULED);
-    EditInteractionResponse::new()
-        .content("")
-        .embed(embed)
-        .allowed_mentions(no_mentions())
+    private_embed(title, lines)
 }
 
 /// The confirmation of `/meet-timezone`, with the member's local "now".

@@ -171,6 +171,28 @@ impl TestBot {
         self.discord.original(token).expect("answered")
     }
 
+    /// Runs `/<command> <sub>` with `options` as `member`; returns the private answer.
+    pub async fn run_sub(
+        &self,
+        member: &Member,
+        command: &str,
+        sub: &str,
+        options: Value,
+    ) -> Message {
+        let (_, token) = self.slash(member, command, subcommand(sub, options)).await;
+        self.answer(&token).await
+    }
+
+    /// Waits until message `id` shows `text` (after an edit, say).
+    pub async fn message_shows(&self, id: u64, text: &str) -> bool {
+        self.discord
+            .wait_for(
+                |d| d.message(id).is_some_and(|m| m.text().contains(text)),
+                PATIENCE,
+            )
+            .await
+    }
+
     /// Runs `/meet` with `options` and waits for the private answer and, when it succeeded, the
     /// public message.
     pub async fn meet(&self, member: &Member, options: Value) -> (Message, Option<Message>) {
@@ -204,4 +226,13 @@ pub fn strings(options: &[(&str, &str)]) -> Value {
             .map(|(name, value)| serde_json::json!({"name": name, "type": 3, "value": value}))
             .collect(),
     )
+}
+
+/// A subcommand with its options, as Discord sends it.
+pub fn subcommand(name: &str, options: Value) -> Value {
+    let mut sub = serde_json::Map::new();
+    sub.insert("name".into(), name.into());
+    sub.insert("type".into(), 1.into());
+    sub.insert("options".into(), options);
+    Value::Array(vec![Value::Object(sub)])
 }
