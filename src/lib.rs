@@ -6,6 +6,7 @@ pub mod config;
 pub mod discord;
 pub mod ids;
 pub mod meetings;
+pub mod metrics;
 pub mod scheduling;
 pub mod secret;
 pub mod store;
