@@ -1,5 +1,6 @@
 //! The whole bot, in-process, against the fake Discord and the fake Zoom.
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -31,6 +32,10 @@ pub fn bot_config(discord: &FakeDiscord, zoom: &FakeZoom) -> BotConfig {
             api_base: Some(discord.url()),
         },
         zoom: zoom_config(zoom),
+        data_dir: std::env::temp_dir().join("zoombot-test-data"),
+        // Port 0: each bot gets a free port; `TestBot` binds it first to learn which.
+        http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        log_format: zoombot::telemetry::LogFormat::Pretty,
     }
 }
 
