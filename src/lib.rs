@@ -4,6 +4,8 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod discord;
+pub mod health;
+pub mod http;
 pub mod ids;
 pub mod meetings;
 pub mod metrics;

@@ -6,6 +6,7 @@ use serenity::all::{
 };
 
 use super::reply;
+use super::telemetry::{Outcome, rest_failed};
 use crate::ids::{ChannelId, MessageId};
 use crate::meetings::{Meetings, Requester};
 use crate::scheduling::plan::{MeetInput, Recording};
@@ -44,22 +45,34 @@ fn input(options: &[ResolvedOption<'_>]) -> MeetInput {
 /// reason for a refusal) becomes the original response, and the public message a follow-up sent
 /// after it. A public defer would turn the first follow-up public whatever its flags (Discord
 /// replaces a "thinking" original with it), which is how other bots leak host links.
-pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction, who: Requester) {
+pub async fn run(
+    ctx: &Context,
+    service: &Meetings,
+    command: &CommandInteraction,
+    who: Requester,
+) -> Outcome {
     if let Err(err) = command.defer_ephemeral(&ctx.http).await {
+        rest_failed(ctx, &err).await;
         tracing::warn!(error = %err, "could not acknowledge /meet");
-        return;
+        return Outcome::Failed;
     }
     let created = match service.create(&who, &input(&command.data.options())).await {
         Ok(created) => created,
         Err(err) => {
             tracing::info!(error = %err, "/meet refused");
-            let _ = command
+            if let Err(err) = command
                 .edit_response(&ctx.http, reply::private(reply::error_text(&err)))
-                .await;
-            return;
+                .await
+            {
+                rest_failed(ctx, &err).await;
+                tracing::warn!(error = %err, "could not tell the requester why /meet was refused");
+                return Outcome::Failed;
+            }
+            return Outcome::of(&err);
         }
     };
     tracing::info!(meeting_id = created.meeting.id, "meeting created");
+    let mut outcome = Outcome::Failed;
     // Once more on failure: while the original is still "thinking", the public follow-up below
     // would replace it and turn private (nothing leaks, but the channel would not see it).
     for attempt in 1..=2 {
@@ -67,8 +80,12 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
             .edit_response(&ctx.http, reply::private_host_link(&created))
             .await
         {
-            Ok(_) => break,
+            Ok(_) => {
+                outcome = Outcome::Ok;
+                break;
+            }
             Err(err) => {
+                rest_failed(ctx, &err).await;
                 tracing::warn!(error = %err, attempt, meeting_id = created.meeting.id, "could not give the requester the host link");
             }
         }
@@ -90,9 +107,12 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
             }
         }
         Err(err) => {
+            rest_failed(ctx, &err).await;
             tracing::warn!(error = %err, meeting_id = created.meeting.id, "could not post the public message");
+            outcome = Outcome::Failed;
         }
     }
+    outcome
 }
 
 /// Time zone suggestions for `/meet timezone:`.
@@ -116,14 +136,23 @@ pub async fn start_button(
     component: &ComponentInteraction,
     who: Requester,
     id: i64,
-) {
+) -> Outcome {
     if let Err(err) = component.defer_ephemeral(&ctx.http).await {
+        rest_failed(ctx, &err).await;
         tracing::warn!(error = %err, "could not acknowledge the start button");
-        return;
+        return Outcome::Failed;
     }
-    let answer = match service.host_link(&who, id).await {
-        Ok((record, link)) => reply::host_link(&record, &link),
-        Err(err) => reply::private(reply::error_text(&err)),
+    let (answer, outcome) = match service.host_link(&who, id).await {
+        Ok((record, link)) => (reply::host_link(&record, &link), Outcome::Ok),
+        Err(err) => {
+            tracing::info!(error = %err, "start button refused");
+            (reply::private(reply::error_text(&err)), Outcome::of(&err))
+        }
     };
-    let _ = component.edit_response(&ctx.http, answer).await;
+    if let Err(err) = component.edit_response(&ctx.http, answer).await {
+        rest_failed(ctx, &err).await;
+        tracing::warn!(error = %err, "could not answer the start button");
+        return Outcome::Failed;
+    }
+    outcome
 }

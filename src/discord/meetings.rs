@@ -6,6 +6,7 @@ use serenity::all::{
 };
 
 use super::reply;
+use super::telemetry::{Outcome, rest_failed};
 use crate::meetings::{Meetings, Requester, ServiceError};
 
 /// The subcommand and its `meeting` option, if any.
@@ -33,10 +34,16 @@ fn meeting_id(value: Option<&str>) -> Option<i64> {
 }
 
 /// Runs a `/meetings` subcommand. Every answer is private.
-pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction, who: Requester) {
+pub async fn run(
+    ctx: &Context,
+    service: &Meetings,
+    command: &CommandInteraction,
+    who: Requester,
+) -> Outcome {
     if let Err(err) = command.defer_ephemeral(&ctx.http).await {
+        rest_failed(ctx, &err).await;
         tracing::warn!(error = %err, "could not acknowledge /meetings");
-        return;
+        return Outcome::Failed;
     }
     let options = command.data.options();
     let (name, meeting) = subcommand(&options).unwrap_or_default();
@@ -51,6 +58,7 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
                         .edit_message(&ctx.http, MessageId::new(message.0), edit)
                         .await
                     {
+                        rest_failed(ctx, &err).await;
                         tracing::warn!(error = %err, "could not mark the public message as cancelled");
                     }
                 }
@@ -68,11 +76,19 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
             .map(|(record, link)| reply::host_link(&record, &link)),
         _ => Ok(reply::private(reply::OUTDATED.to_owned())),
     };
-    let answer = answer.unwrap_or_else(|err| {
-        tracing::info!(error = %err, "/meetings refused");
-        reply::private(reply::error_text(&err))
-    });
-    let _ = command.edit_response(&ctx.http, answer).await;
+    let (answer, outcome) = match answer {
+        Ok(answer) => (answer, Outcome::Ok),
+        Err(err) => {
+            tracing::info!(error = %err, "/meetings refused");
+            (reply::private(reply::error_text(&err)), Outcome::of(&err))
+        }
+    };
+    if let Err(err) = command.edit_response(&ctx.http, answer).await {
+        rest_failed(ctx, &err).await;
+        tracing::warn!(error = %err, "could not answer /meetings");
+        return Outcome::Failed;
+    }
+    outcome
 }
 
 /// Suggestions for the `meeting` option: this server's upcoming meetings (for host-link, the

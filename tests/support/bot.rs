@@ -19,6 +19,8 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 pub struct TestBot {
     pub discord: FakeDiscord,
     pub zoom: FakeZoom,
+    /// Where the bot's HTTP server (`/healthz`, `/metrics`) listens.
+    pub http_addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
     next_id: AtomicU64,
 }
@@ -45,13 +47,9 @@ impl TestBot {
     pub async fn start() -> Self {
         let discord = FakeDiscord::start().await;
         let zoom = FakeZoom::start().await;
-        let config = bot_config(&discord, &zoom);
-        let task = tokio::spawn(async move {
-            if let Err(err) = zoombot::app::run(config).await {
-                panic!("the bot stopped: {err}");
-            }
-        });
-        let registered = discord
+        let bot = Self::start_with(discord, zoom).await;
+        let registered = bot
+            .discord
             .wait_for(
                 |d| {
                     !d.registered_commands(Some(FakeDiscord::GUILD_ID))
@@ -64,12 +62,42 @@ impl TestBot {
             registered,
             "the bot did not connect and register its commands"
         );
+        bot
+    }
+
+    /// Starts the bot against these fakes without waiting for it to connect.
+    pub async fn start_with(discord: FakeDiscord, zoom: FakeZoom) -> Self {
+        let config = bot_config(&discord, &zoom);
+        let listener = zoombot::http::bind(config.http_addr)
+            .await
+            .expect("bind a loopback port");
+        let http_addr = listener.local_addr().expect("bound address");
+        let task = tokio::spawn(async move {
+            if let Err(err) = zoombot::app::run_on(config, listener).await {
+                panic!("the bot stopped: {err}");
+            }
+        });
         Self {
             discord,
             zoom,
+            http_addr,
             task,
             next_id: AtomicU64::new(1_300_000_000_000_000_000),
         }
+    }
+
+    /// `GET path` on the bot's HTTP server: status and body.
+    pub async fn http_get(&self, path: &str) -> (u16, String) {
+        let response = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client")
+            .get(format!("http://{}{path}", self.http_addr))
+            .send()
+            .await
+            .expect("the bot's HTTP server answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("a body"))
     }
 
     fn next(&self) -> (u64, String) {
