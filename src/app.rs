@@ -61,7 +61,7 @@ pub async fn run_on(config: BotConfig, listener: TcpListener) -> Result<(), AppE
         version = env!("CARGO_PKG_VERSION"),
         zoom_host_user = %config.zoom.host_user,
         zoom_api = %config.zoom.api_base,
-        dev_guild = ?config.discord.guild_id,
+        dev_guild = config.discord.guild_id.map_or_else(|| "none".to_owned(), |g| g.to_string()),
         discord_api = config.discord.api_base.as_deref().unwrap_or("https://discord.com"),
         data_dir = %config.data_dir.display(),
         http = %http_addr,

@@ -128,14 +128,14 @@ impl EventHandler for Handler {
             application = %ready.application.id,
             bot = %ready.user.name,
             guild_count = ready.guilds.len(),
-            guilds = ?guilds,
+            guilds = %guilds.join(","),
             "connected to Discord"
         );
         let commands = commands::all();
         match serenity::all::Command::set_global_commands(&ctx.http, commands.clone()).await {
             Ok(registered) => {
                 let names: Vec<_> = registered.iter().map(|c| c.name.as_str()).collect();
-                tracing::info!(commands = ?names, "commands registered globally");
+                tracing::info!(commands = %names.join(","), "commands registered globally");
             }
             Err(err) => {
                 telemetry::rest_failed(&ctx, &err).await;
@@ -146,7 +146,7 @@ impl EventHandler for Handler {
             match GuildId::new(guild).set_commands(&ctx.http, commands).await {
                 Ok(registered) => {
                     let names: Vec<_> = registered.iter().map(|c| c.name.as_str()).collect();
-                    tracing::info!(guild, commands = ?names, "commands also registered on the development guild");
+                    tracing::info!(%guild, commands = %names.join(","), "commands also registered on the development guild");
                 }
                 Err(err) => {
                     telemetry::rest_failed(&ctx, &err).await;
@@ -188,7 +188,7 @@ impl EventHandler for Handler {
                 self.metrics.command_seconds.observe(&[&name], elapsed);
                 tracing::info!(
                     outcome = outcome.as_str(),
-                    elapsed_ms = elapsed.as_millis(),
+                    elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
                     "interaction handled"
                 );
             }
