@@ -1,17 +1,25 @@
-//! Wiring: the Zoom client, the store, the service and the Discord client; runs until SIGINT or
-//! SIGTERM, then stops the gateway, lets in-flight commands finish (bounded) and flushes the store.
+//! Wiring: the Zoom client, the store, the service, the Discord client and the HTTP server; runs
+//! until SIGINT or SIGTERM, then stops the gateway, lets in-flight commands finish (bounded),
+//! flushes the store and stops the HTTP server.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::net::TcpListener;
+
 use crate::config::BotConfig;
-use crate::discord::{self, InFlight};
+use crate::discord::{self, GatewayStatus, InFlight};
+use crate::health::Health;
+use crate::http::{self, HttpState};
 use crate::meetings::Meetings;
+use crate::metrics::Metrics;
 use crate::store::{SledStore, Store};
 use crate::zoom::ZoomClient;
 
 /// How long shutdown waits for commands being handled.
 const DRAIN: Duration = Duration::from_secs(10);
+/// How long shutdown waits for HTTP requests being answered.
+const HTTP_DRAIN: Duration = Duration::from_secs(5);
 
 /// Why the bot stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -25,36 +33,72 @@ pub enum AppError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// The HTTP server could not listen on `HTTP_ADDR`.
+    #[error(transparent)]
+    Http(#[from] http::BindError),
 }
 
 /// Runs the bot, with its store in `DATA_DIR`, until a shutdown signal.
 pub async fn run(config: BotConfig) -> Result<(), AppError> {
+    // Both first, so a taken HTTP_ADDR or DATA_DIR stops the bot before it connects to anything.
+    let listener = http::bind(config.http_addr).await?;
     let sled = SledStore::open(&config.data_dir)?;
     tracing::info!(
         data_dir = %config.data_dir.display(),
         servers_with_settings = sled.guild_count(),
         "store opened"
     );
-    run_with_store(config, Arc::new(sled)).await
+    run_on(config, listener, Arc::new(sled)).await
 }
 
-/// Runs the bot on `store` until a shutdown signal (tests hand in stores that fail on demand).
-pub async fn run_with_store(config: BotConfig, store: Arc<dyn Store>) -> Result<(), AppError> {
-    let zoom = Arc::new(ZoomClient::new(&config.zoom)?);
+/// Runs the bot with its HTTP server on `listener` and its data in `store` (tests bind port 0,
+/// and hand in stores that fail on demand).
+pub async fn run_on(
+    config: BotConfig,
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+) -> Result<(), AppError> {
+    let metrics = Arc::new(Metrics::new());
+    let zoom = Arc::new(ZoomClient::new(&config.zoom)?.with_metrics(Arc::clone(&metrics)));
     let service = Arc::new(Meetings::new(zoom, Arc::clone(&store)));
     let in_flight = Arc::new(InFlight::default());
+    let gateway = Arc::new(GatewayStatus::default());
+    let http_addr = listener.local_addr().map_err(|source| http::BindError {
+        addr: config.http_addr,
+        source,
+    })?;
     tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
         zoom_host_user = %config.zoom.host_user,
         zoom_api = %config.zoom.api_base,
-        dev_guild = ?config.discord.guild_id,
+        dev_guild = config.discord.guild_id.map_or_else(|| "none".to_owned(), |g| g.to_string()),
         discord_api = config.discord.api_base.as_deref().unwrap_or("https://discord.com"),
+        data_dir = %config.data_dir.display(),
+        http = %http_addr,
         "starting zoombot"
     );
-    let mut client = discord::client(&config.discord, service, Arc::clone(&in_flight)).await?;
+    let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = HttpState {
+        health: Health::new(Arc::clone(&gateway) as _, Arc::clone(&store)),
+        metrics: Arc::clone(&metrics),
+    };
+    let mut server = AbortOnDrop(tokio::spawn(http::serve(listener, state, async {
+        let _ = http_stopped.await;
+    })));
+    tracing::info!(addr = %http_addr, "HTTP server listening: GET /healthz, GET /metrics");
+    let mut client = discord::client(
+        &config.discord,
+        service,
+        Arc::clone(&in_flight),
+        metrics,
+        Arc::clone(&gateway),
+    )
+    .await?;
     let shards = Arc::clone(&client.shard_manager);
     tokio::select! {
         result = client.start() => result?,
         () = shutdown_signal() => {
+            gateway.disconnected("shutting down");
             tracing::info!(in_flight = in_flight.count(), "shutting down: stopping the gateway");
             shards.shutdown_all().await;
         }
@@ -69,8 +113,35 @@ pub async fn run_with_store(config: BotConfig, store: Arc<dyn Store>) -> Result<
         );
     }
     store.flush().await?;
-    tracing::info!("store flushed; bye");
+    tracing::info!("store flushed");
+    let _ = stop_http.send(());
+    let http = match tokio::time::timeout(HTTP_DRAIN, &mut server.0).await {
+        Ok(Ok(Ok(()))) => "stopped",
+        Ok(Ok(Err(err))) => {
+            tracing::warn!(error = %err, "the HTTP server failed");
+            "failed"
+        }
+        Ok(Err(_)) => "failed",
+        Err(_) => "gave up waiting",
+    };
+    tracing::info!(
+        gateway = "stopped",
+        commands_waited_for = pending,
+        commands_left = in_flight.count(),
+        store = "flushed",
+        http,
+        "shut down; bye"
+    );
     Ok(())
+}
+
+/// Stops the HTTP server when `run_on` returns early (Discord refused) or is dropped (tests).
+struct AbortOnDrop(tokio::task::JoinHandle<std::io::Result<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn shutdown_signal() {

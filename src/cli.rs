@@ -1,10 +1,13 @@
-//! The command line: `zoombot` runs the bot; `doctor` checks the setup; `meet` manages meetings.
+//! The command line: `zoombot` runs the bot; `doctor` checks the setup; `meet` manages meetings;
+//! `healthcheck` asks a running bot's `/healthz` (for container health checks).
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::ZoomConfig;
+use crate::config::{ZoomConfig, http_addr_from_env};
 use crate::scheduling::{duration::parse_duration, timezone::parse_timezone, when::parse_when};
 use crate::secret::Secret;
 use crate::zoom::auth::REQUIRED_SCOPES;
@@ -31,6 +34,9 @@ pub enum Command {
         #[command(subcommand)]
         action: MeetAction,
     },
+    /// Ask the bot running on this machine whether it is healthy (GET /healthz on its HTTP
+    /// port); exit code 0 if so, 1 if not. For container health checks.
+    Healthcheck,
 }
 
 /// `zoombot meet …`.
@@ -69,8 +75,14 @@ pub enum MeetAction {
     },
 }
 
+/// How long `healthcheck` waits for an answer (the store check alone may take 2 s).
+const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(4);
+
 /// Runs a CLI subcommand to completion.
 pub async fn run(command: Command) -> ExitCode {
+    if matches!(command, Command::Healthcheck) {
+        return healthcheck().await;
+    }
     let zoom = match ZoomConfig::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -91,6 +103,7 @@ pub async fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Doctor => return doctor(&zoom, &client).await,
         Command::Meet { action } => meet(&client, action).await,
+        Command::Healthcheck => return healthcheck().await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -238,5 +251,75 @@ async fn doctor(zoom: &ZoomConfig, client: &ZoomClient) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The address to reach a server listening on `listen`: the same one, or loopback when it listens
+/// on every interface.
+pub fn local_address(listen: SocketAddr) -> SocketAddr {
+    let ip = match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, listen.port())
+}
+
+/// GET /healthz of the bot on this machine; prints the answer; 0 when healthy.
+async fn healthcheck() -> ExitCode {
+    let listen = match http_addr_from_env() {
+        Ok(addr) => addr,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let url = format!("http://{}/healthz", local_address(listen));
+    // No proxy: HTTP_PROXY in a container's environment must not divert a loopback request.
+    let client = match reqwest::Client::builder()
+        .no_proxy()
+        .timeout(HEALTHCHECK_TIMEOUT)
+        .build()
+    {
+        Ok(client) => client,
+        Err(err) => {
+            eprintln!("unhealthy: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match client.get(&url).send().await {
+        Ok(response) => {
+            let healthy = response.status().is_success();
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+            print!("{status} {body}");
+            if healthy {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(err) => {
+            let why = if err.is_timeout() {
+                "no answer in time"
+            } else {
+                "nothing answers there (is the bot running? is HTTP_ADDR the same as the bot's?)"
+            };
+            println!("unhealthy: {url}: {why}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn healthcheck_asks_loopback_when_the_bot_listens_everywhere() {
+        let addr = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert_eq!(local_address(addr("0.0.0.0:8080")), addr("127.0.0.1:8080"));
+        assert_eq!(local_address(addr("[::]:9000")), addr("[::1]:9000"));
+        assert_eq!(local_address(addr("10.0.0.5:8080")), addr("10.0.0.5:8080"));
     }
 }

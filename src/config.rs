@@ -2,10 +2,16 @@
 //! at once, each with where to find the right value.
 
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::secret::Secret;
+use crate::telemetry::LogFormat;
+
+/// Where the HTTP server (health, metrics) listens unless `HTTP_ADDR` says otherwise: every
+/// interface, so a container's published port reaches it.
+pub const DEFAULT_HTTP_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 8080);
 
 /// Where a Server-to-Server OAuth app's credentials live in the Zoom App Marketplace.
 const ZOOM_CREDENTIALS: &str =
@@ -51,8 +57,12 @@ pub struct BotConfig {
     pub discord: DiscordConfig,
     /// Zoom.
     pub zoom: ZoomConfig,
-    /// `DATA_DIR`: where the store keeps settings and meeting records (default `./data`).
+    /// `DATA_DIR`: where the store keeps its files.
     pub data_dir: PathBuf,
+    /// `HTTP_ADDR`: where `/healthz` and `/metrics` are served.
+    pub http_addr: SocketAddr,
+    /// `LOG_FORMAT`: `pretty` for people, `json` for machines.
+    pub log_format: LogFormat,
 }
 
 impl BotConfig {
@@ -73,13 +83,33 @@ impl BotConfig {
             api_base: env.get("DISCORD_API_BASE").map(|_| env.url("DISCORD_API_BASE", "https://discord.com")),
         };
         let zoom = ZoomConfig::read(&mut env);
-        let data_dir = PathBuf::from(env.get("DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+        let data_dir = env
+            .get("DATA_DIR")
+            .map_or_else(|| PathBuf::from("./data"), PathBuf::from);
+        let http_addr = env.http_addr();
+        let log_format = env.log_format();
         env.finish().map(|()| Self {
             discord,
             zoom,
             data_dir,
+            http_addr,
+            log_format,
         })
     }
+}
+
+/// `LOG_FORMAT` alone: `main` needs it before the subscriber starts, so before the rest is read.
+pub fn log_format_from_env() -> Result<LogFormat, ConfigError> {
+    let mut env = Env::new(&|key| std::env::var(key).ok());
+    let format = env.log_format();
+    env.finish().map(|()| format)
+}
+
+/// `HTTP_ADDR` alone, for `zoombot healthcheck`.
+pub fn http_addr_from_env() -> Result<SocketAddr, ConfigError> {
+    let mut env = Env::new(&|key| std::env::var(key).ok());
+    let addr = env.http_addr();
+    env.finish().map(|()| addr)
 }
 
 /// Everything that is wrong with the configuration, one line per problem.
@@ -239,6 +269,38 @@ impl<'a> Env<'a> {
         }
     }
 
+    /// `HTTP_ADDR`: an IP address and port.
+    pub(crate) fn http_addr(&mut self) -> SocketAddr {
+        let Some(value) = self.get("HTTP_ADDR") else {
+            return DEFAULT_HTTP_ADDR;
+        };
+        value.parse().unwrap_or_else(|_| {
+            self.problem(format!(
+                "HTTP_ADDR is not an IP address and port: {value:?}. Write it like \"0.0.0.0:8080\" \
+                 (all interfaces) or \"127.0.0.1:9000\" (this machine only); default {DEFAULT_HTTP_ADDR}."
+            ));
+            DEFAULT_HTTP_ADDR
+        })
+    }
+
+    /// `LOG_FORMAT`: `pretty` (default) or `json`.
+    pub(crate) fn log_format(&mut self) -> LogFormat {
+        let Some(value) = self.get("LOG_FORMAT") else {
+            return LogFormat::Pretty;
+        };
+        match value.to_ascii_lowercase().as_str() {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            _ => {
+                self.problem(format!(
+                    "LOG_FORMAT is {value:?}: it is \"pretty\" (readable, the default) or \"json\" \
+                     (one JSON object per line, for log collectors)."
+                ));
+                LogFormat::Pretty
+            }
+        }
+    }
+
     pub(crate) fn finish(self) -> Result<(), ConfigError> {
         if self.problems.is_empty() {
             Ok(())
@@ -351,6 +413,52 @@ mod tests {
             Some("http://127.0.0.1:9")
         );
         assert!(!format!("{config:?}").contains("tok\""));
+    }
+
+    fn bot_from(extra: &[(&str, &str)]) -> Result<BotConfig, ConfigError> {
+        let mut vars: HashMap<&str, &str> = COMPLETE.into_iter().collect();
+        vars.insert("DISCORD_TOKEN", "tok");
+        vars.extend(extra.iter().copied());
+        BotConfig::from_lookup(&|key| vars.get(key).map(|v| (*v).to_owned()))
+    }
+
+    #[test]
+    fn http_addr_log_format_and_data_dir_have_documented_defaults() {
+        let config = bot_from(&[]).unwrap();
+        assert_eq!(config.http_addr.to_string(), "0.0.0.0:8080");
+        assert_eq!(config.log_format, LogFormat::Pretty);
+        assert_eq!(config.data_dir, PathBuf::from("./data"));
+    }
+
+    #[test]
+    fn http_addr_log_format_and_data_dir_are_read() {
+        let config = bot_from(&[
+            ("HTTP_ADDR", "127.0.0.1:9000"),
+            ("LOG_FORMAT", "JSON"),
+            ("DATA_DIR", "/data"),
+        ])
+        .unwrap();
+        assert_eq!(config.http_addr.to_string(), "127.0.0.1:9000");
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.data_dir, PathBuf::from("/data"));
+    }
+
+    #[test]
+    fn a_bad_http_addr_and_log_format_are_reported_with_the_other_problems() {
+        let err = BotConfig::from_lookup(&|key| match key {
+            "HTTP_ADDR" => Some(":8080".to_owned()),
+            "LOG_FORMAT" => Some("yaml".to_owned()),
+            _ => None,
+        })
+        .unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.problems.len(), 6, "{text}");
+        assert!(
+            text.contains("HTTP_ADDR is not an IP address and port: \":8080\""),
+            "{text}"
+        );
+        assert!(text.contains("LOG_FORMAT is \"yaml\""), "{text}");
+        assert!(text.contains("DISCORD_TOKEN"), "{text}");
     }
 
     #[test]

@@ -10,8 +10,15 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     // A missing .env is fine: the environment may hold everything.
     let _ = dotenvy::dotenv();
-    zoombot::telemetry::init();
+    // The subscriber needs LOG_FORMAT before the rest of the configuration is read. A bad value
+    // starts it readable; the bot then reports it with every other problem, a subcommand alone.
+    let log_format = zoombot::config::log_format_from_env();
+    zoombot::telemetry::init(log_format.clone().unwrap_or_default());
     if let Some(command) = cli.command {
+        if let Err(err) = log_format {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
         return cli::run(command).await;
     }
     let config = match zoombot::config::BotConfig::from_env() {

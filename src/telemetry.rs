@@ -29,13 +29,38 @@ fn caps() -> Targets {
     )
 }
 
-/// Installs the global subscriber: `RUST_LOG` (default `info`) within the caps above.
-pub fn init() {
+/// How log lines look (`LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Readable lines for a terminal (the default).
+    #[default]
+    Pretty,
+    /// One JSON object per line, with the current span and its parents, for log collectors.
+    Json,
+}
+
+/// Installs the global subscriber on stderr: `RUST_LOG` (default `info`) within the caps above.
+pub fn init(format: LogFormat) {
     let env = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let layer = fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_filter(env.and(caps()));
-    tracing_subscriber::registry().with(layer).init();
+    let filter = env.and(caps());
+    match format {
+        LogFormat::Pretty => {
+            let layer = fmt::layer().with_writer(std::io::stderr);
+            tracing_subscriber::registry()
+                .with(layer.with_filter(filter))
+                .init();
+        }
+        LogFormat::Json => {
+            let layer = fmt::layer()
+                .json()
+                .with_current_span(true)
+                .with_span_list(true)
+                .with_writer(std::io::stderr);
+            tracing_subscriber::registry()
+                .with(layer.with_filter(filter))
+                .init();
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The real `zoombot` binary running the bot: nothing secret reaches a log line or a public
-//! message, and SIGTERM shuts it down cleanly after finishing what is in flight.
+//! message, JSON logs follow an interaction through its span, start-up and shutdown say what
+//! they did, and SIGTERM shuts it down cleanly after finishing what is in flight.
 
 mod support;
 
@@ -9,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use support::bot::{PATIENCE, bot_config, strings};
 use support::fake_discord::{self, FakeDiscord, Member};
 use support::fake_zoom::FakeZoom;
@@ -27,10 +28,15 @@ struct Running {
 
 /// Starts the binary against fresh fakes, with a fresh data directory.
 async fn start(rust_log: &str) -> Running {
+    start_with(&[("RUST_LOG", rust_log)]).await
+}
+
+/// Starts the binary against fresh fakes with `extra` variables; its HTTP server on a free port.
+async fn start_with(extra: &[(&str, &str)]) -> Running {
     let discord = FakeDiscord::start().await;
     let zoom = Arc::new(FakeZoom::start().await);
     let data = Arc::new(tempfile::tempdir().expect("data dir"));
-    spawn(rust_log, discord, zoom, data).await
+    spawn(extra, discord, zoom, data).await
 }
 
 /// The binary's environment for these fakes and data directory.
@@ -50,15 +56,17 @@ fn environment(
         ("ZOOM_API_BASE", config.zoom.api_base.clone()),
         ("ZOOM_OAUTH_URL", config.zoom.oauth_url.clone()),
         ("DATA_DIR", data_dir.display().to_string()),
+        // Port 0: tests run side by side; the log says which port was taken.
+        ("HTTP_ADDR", "127.0.0.1:0".to_owned()),
     ]
 }
 
 /// Runs the binary with `env`, collecting its log.
-fn launch(rust_log: &str, env: Vec<(&'static str, String)>) -> (Child, Arc<Mutex<String>>) {
+fn launch(env: Vec<(&'static str, String)>, extra: &[(&str, &str)]) -> (Child, Arc<Mutex<String>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zoombot"))
         .env_clear()
         .envs(env)
-        .env("RUST_LOG", rust_log)
+        .envs(extra.iter().map(|(k, v)| (*k, *v)))
         .current_dir(std::env::temp_dir())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -84,7 +92,7 @@ fn launch(rust_log: &str, env: Vec<(&'static str, String)>) -> (Child, Arc<Mutex
 /// Starts the binary against `discord` and `zoom` with its data in `data`, and waits until it
 /// has connected and registered its commands (again, after a restart).
 async fn spawn(
-    rust_log: &str,
+    extra: &[(&str, &str)],
     discord: FakeDiscord,
     zoom: Arc<FakeZoom>,
     data: Arc<tempfile::TempDir>,
@@ -97,7 +105,7 @@ async fn spawn(
         .len()
     };
     let before = registrations(&discord);
-    let (child, log) = launch(rust_log, environment(&discord, &zoom, data.path()));
+    let (child, log) = launch(environment(&discord, &zoom, data.path()), extra);
     let ready = discord
         .wait_for(|d| registrations(d) > before, PATIENCE)
         .await;
@@ -141,6 +149,60 @@ impl Running {
         assert!(done, "no answer to {token}: {}", self.log.lock().unwrap());
     }
 
+    /// Every secret the bot handled: credentials, tokens Zoom issued, and for each interaction
+    /// its token and the `zak` of any host link it answered with.
+    fn secrets(&self, interactions: &[&String], passcode: &str) -> Vec<String> {
+        let mut secrets = vec![
+            FakeDiscord::BOT_TOKEN.to_owned(),
+            FakeZoom::CLIENT_SECRET.to_owned(),
+            passcode.to_owned(),
+        ];
+        secrets.extend(self.zoom.requests().iter().filter_map(|r| {
+            r.authorization
+                .as_deref()?
+                .strip_prefix("Bearer ")
+                .map(str::to_owned)
+        }));
+        for token in interactions {
+            let zak = self.discord.original(token).and_then(|m| {
+                m.content
+                    .split("zak=")
+                    .nth(1)
+                    .map(|z| z.split_whitespace().next().unwrap_or_default().to_owned())
+            });
+            secrets.extend(zak);
+            secrets.push((*token).clone());
+        }
+        secrets
+    }
+
+    /// Where the bot's HTTP server listens, from its start-up log line (pretty or JSON).
+    async fn http_addr(&self) -> std::net::SocketAddr {
+        let found = |log: &str| {
+            let line = log.lines().find(|l| l.contains("HTTP server listening"))?;
+            let rest = line
+                .split_once("addr=")
+                .or_else(|| line.split_once("\"addr\":\""))?
+                .1;
+            rest.split(|c: char| c == '"' || c.is_whitespace())
+                .next()?
+                .parse()
+                .ok()
+        };
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(addr) = found(&self.log.lock().unwrap()) {
+                return addr;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no HTTP address in the log: {}",
+                self.log.lock().unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     fn terminate(&self) {
         self.signal("-TERM");
     }
@@ -168,7 +230,7 @@ impl Running {
         } else {
             assert_eq!(code, Some(0), "{log}");
         }
-        spawn("info", discord, zoom, data).await
+        spawn(&[("RUST_LOG", "info")], discord, zoom, data).await
     }
 
     async fn exit_code(mut self) -> (Option<i32>, String) {
@@ -302,7 +364,10 @@ async fn a_data_dir_held_by_another_process_stops_the_bot_with_an_error_naming_i
     let data = tempfile::tempdir().expect("data dir");
     let held = zoombot::store::SledStore::open(data.path()).expect("first open");
 
-    let (mut child, log) = launch("info", environment(&discord, &zoom, data.path()));
+    let (mut child, log) = launch(
+        environment(&discord, &zoom, data.path()),
+        &[("RUST_LOG", "info")],
+    );
     let status = tokio::task::spawn_blocking(move || {
         for _ in 0..200 {
             if let Some(status) = child.try_wait().expect("wait") {
@@ -373,27 +438,7 @@ async fn no_start_link_token_secret_or_passcode_reaches_a_log_line_or_a_public_m
     let cancel = bot.slash(3, &Member::regular(ALICE), "meetings", json!([{"name": "cancel", "type": 1, "options": [{"name": "meeting", "type": 3, "value": id}]}])).await;
     bot.answered(&cancel).await;
 
-    let mut secrets = vec![
-        FakeDiscord::BOT_TOKEN.to_owned(),
-        FakeZoom::CLIENT_SECRET.to_owned(),
-        "pa55word".to_owned(),
-    ];
-    secrets.extend(bot.zoom.requests().iter().filter_map(|r| {
-        r.authorization
-            .as_deref()?
-            .strip_prefix("Bearer ")
-            .map(str::to_owned)
-    }));
-    for token in [&meet, &link, &cancel] {
-        let zak = bot.discord.original(token).and_then(|m| {
-            m.content
-                .split("zak=")
-                .nth(1)
-                .map(|z| z.split_whitespace().next().unwrap_or_default().to_owned())
-        });
-        secrets.extend(zak);
-        secrets.push((*token).clone());
-    }
+    let secrets = bot.secrets(&[&meet, &link, &cancel], "pa55word");
     assert!(secrets.len() >= 7, "{} secrets collected", secrets.len());
     let publics: Vec<String> = bot
         .discord
@@ -454,4 +499,119 @@ async fn sigterm_lets_a_meet_in_flight_finish_then_exits_cleanly() {
         "the meeting in flight was completed: {log}"
     );
     assert!(discord.original(&meet).is_some_and(|m| !m.thinking));
+}
+
+/// One JSON log line, which must be an object; a failure names the line.
+fn json_line(line: &str) -> Value {
+    match serde_json::from_str::<Value>(line) {
+        Ok(object @ Value::Object(_)) => object,
+        _ => panic!("not a JSON object: {line}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line_and_follow_an_interaction_through_its_span() {
+    let bot = start_with(&[("RUST_LOG", "debug"), ("LOG_FORMAT", "json")]).await;
+    let data_dir = bot.data.path().display().to_string();
+    let addr = bot.http_addr().await;
+    let meet = bot
+        .slash(
+            7,
+            &Member::regular(ALICE),
+            "meet",
+            strings(&[("topic", "Logged sync"), ("passcode", "l0gged")]),
+        )
+        .await;
+    bot.answered(&meet).await;
+    assert!(
+        bot.discord
+            .wait_for(|d| !d.followups(&meet).is_empty(), PATIENCE)
+            .await
+    );
+    let health = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .expect("the binary serves /healthz on HTTP_ADDR");
+    assert_eq!(health.status(), 200);
+    let secrets = bot.secrets(&[&meet], "l0gged");
+    bot.terminate();
+    let (code, log) = bot.exit_code().await;
+    assert_eq!(code, Some(0), "{log}");
+
+    let lines: Vec<_> = log.lines().map(json_line).collect();
+    assert!(lines.len() > 10, "{log}");
+    for line in &lines {
+        for key in ["timestamp", "level", "target"] {
+            assert!(line[key].is_string(), "no {key}: {line:?}");
+        }
+        assert!(line["fields"].is_object(), "no fields: {line:?}");
+    }
+    assert!(lines.iter().any(|l| l["level"] == "DEBUG"), "ran at debug");
+    let message = |l: &Value| l["fields"]["message"].as_str().map(str::to_owned);
+    let find = |text: &str| {
+        lines
+            .iter()
+            .find(|l| message(l).is_some_and(|m| m.contains(text)))
+            .unwrap_or_else(|| panic!("no {text:?} line in {log}"))
+    };
+
+    // The interaction's lines carry its span: who, where, which command, which interaction.
+    let in_interaction: Vec<_> = lines
+        .iter()
+        .filter(|l| l["span"]["interaction_id"] == "7")
+        .collect();
+    let messages: Vec<_> = in_interaction.iter().filter_map(|l| message(l)).collect();
+    assert!(
+        ["meeting created", "interaction handled"]
+            .iter()
+            .all(|m| messages.iter().any(|seen| seen == m)),
+        "{messages:?}"
+    );
+    for line in &in_interaction {
+        let span = &line["span"];
+        assert_eq!(span["name"], "interaction", "{line:?}");
+        assert_eq!(span["command"], "meet");
+        assert_eq!(span["guild"], FakeDiscord::GUILD_ID.to_string());
+        assert_eq!(span["channel"], FakeDiscord::CHANNEL_ID.to_string());
+        assert_eq!(span["user"], ALICE.to_string());
+        assert!(line["spans"].is_array(), "{line:?}");
+    }
+    assert_eq!(find("interaction handled")["fields"]["outcome"], "ok");
+
+    // Start-up: which application, servers, commands, Zoom host user, data dir, HTTP address.
+    let starting = &find("starting zoombot")["fields"];
+    assert_eq!(starting["zoom_host_user"], "me");
+    assert_eq!(starting["data_dir"].as_str(), Some(data_dir.as_str()));
+    assert_eq!(starting["http"], addr.to_string());
+    let connected = &find("connected to Discord")["fields"];
+    assert_eq!(
+        connected["application"],
+        FakeDiscord::APPLICATION_ID.to_string()
+    );
+    assert_eq!(connected["guilds"], FakeDiscord::GUILD_ID.to_string());
+    let registered = &find("commands registered globally")["fields"];
+    let names = registered["commands"].as_str().unwrap_or_default();
+    assert!(
+        ["meet", "meetings"]
+            .iter()
+            .all(|c| names.split(',').any(|n| n == *c)),
+        "{names}"
+    );
+    // Shutdown: what it waited for.
+    let bye = &find("shut down; bye")["fields"];
+    assert_eq!(bye["store"], "flushed");
+    assert_eq!(bye["http"], "stopped");
+    assert!(bye["commands_waited_for"].is_number(), "{bye:?}");
+
+    assert!(secrets.len() >= 5, "{} secrets collected", secrets.len());
+    for secret in &secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "a secret reached the log: {secret}"
+        );
+    }
 }

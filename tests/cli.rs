@@ -236,3 +236,42 @@ async fn meet_list_and_delete_manage_upcoming_meetings() {
         stderr(&again)
     );
 }
+
+#[tokio::test]
+async fn a_bad_log_format_is_reported_with_every_other_problem_of_the_bot() {
+    let vars = vec![
+        ("LOG_FORMAT".to_owned(), "yaml".to_owned()),
+        ("HTTP_ADDR".to_owned(), "8080".to_owned()),
+    ];
+
+    let out = zoombot(&[], vars).await;
+
+    assert_eq!(out.status.code(), Some(1));
+    let text = stderr(&out);
+    assert!(text.contains("the configuration has 6 problems"), "{text}");
+    for expected in [
+        "LOG_FORMAT is \"yaml\": it is \"pretty\"",
+        "HTTP_ADDR is not an IP address and port: \"8080\"",
+        "DISCORD_TOKEN is not set",
+        "ZOOM_CLIENT_SECRET is not set",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from: {text}");
+    }
+}
+
+#[tokio::test]
+async fn a_subcommand_refuses_a_bad_log_format_too() {
+    let zoom = FakeZoom::start().await;
+    let mut vars = env_for(&zoom);
+    vars.push(("LOG_FORMAT".to_owned(), "xml".to_owned()));
+
+    let out = zoombot(&["meet", "list"], vars).await;
+
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("LOG_FORMAT is \"xml\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(zoom.requests().is_empty());
+}

@@ -4,6 +4,7 @@ use serenity::all::{
     CommandInteraction, ComponentInteraction, Context, ResolvedOption, ResolvedValue,
 };
 
+use super::telemetry::Outcome;
 use super::{reply, rest};
 use crate::ids::{ChannelId, MessageId};
 use crate::meetings::{Meetings, Requester};
@@ -42,16 +43,21 @@ fn input(options: &[ResolvedOption<'_>]) -> MeetInput {
 /// reason for a refusal) becomes the original response, and the public message a follow-up sent
 /// after it. A public defer would turn the first follow-up public whatever its flags (Discord
 /// replaces a "thinking" original with it), which is how other bots leak host links.
-pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction, who: Requester) {
+pub async fn run(
+    ctx: &Context,
+    service: &Meetings,
+    command: &CommandInteraction,
+    who: Requester,
+) -> Outcome {
     if !rest::defer(ctx, command).await {
-        return;
+        return Outcome::Failed;
     }
     let created = match service.create(&who, &input(&command.data.options())).await {
         Ok(created) => created,
         Err(err) => {
             tracing::info!(error = %err, "/meet refused");
-            let _ = rest::answer(ctx, command, reply::private(reply::error_text(&err))).await;
-            return;
+            let told = rest::answer(ctx, command, reply::private(reply::error_text(&err))).await;
+            return told.map_or(Outcome::Failed, |()| Outcome::of(&err));
         }
     };
     tracing::info!(meeting_id = created.meeting.id, "meeting created");
@@ -68,10 +74,12 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
     // While the original is still "thinking", a follow-up would replace it and turn private: after
     // a failed answer, post to the channel directly.
     let posted = if answered {
-        rest::patiently(|| command.create_followup(&ctx.http, reply::public_meeting(&created)))
-            .await
+        rest::patiently(ctx, || {
+            command.create_followup(&ctx.http, reply::public_meeting(&created))
+        })
+        .await
     } else {
-        rest::patiently(|| {
+        rest::patiently(ctx, || {
             command
                 .channel_id
                 .send_message(&ctx.http, reply::public_meeting_message(&created))
@@ -90,9 +98,15 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
             {
                 tracing::warn!(error = %err, "could not note where the meeting's message is");
             }
+            if answered {
+                Outcome::Ok
+            } else {
+                Outcome::Failed
+            }
         }
         Err(err) => {
             tracing::warn!(error = %err, meeting_id = created.meeting.id, "could not post the public message");
+            Outcome::Failed
         }
     }
 }
@@ -104,13 +118,19 @@ pub async fn start_button(
     component: &ComponentInteraction,
     who: Requester,
     id: i64,
-) {
+) -> Outcome {
     if !rest::defer_click(ctx, component).await {
-        return;
+        return Outcome::Failed;
     }
-    let answer = match service.host_link(&who, id).await {
-        Ok((record, link)) => reply::host_link(&record, &link),
-        Err(err) => reply::private(reply::error_text(&err)),
+    let (answer, outcome) = match service.host_link(&who, id).await {
+        Ok((record, link)) => (reply::host_link(&record, &link), Outcome::Ok),
+        Err(err) => {
+            tracing::info!(error = %err, "start button refused");
+            (reply::private(reply::error_text(&err)), Outcome::of(&err))
+        }
     };
-    rest::answer_click(ctx, component, answer).await;
+    match rest::answer_click(ctx, component, answer).await {
+        Ok(()) => outcome,
+        Err(_) => Outcome::Failed,
+    }
 }

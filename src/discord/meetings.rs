@@ -5,6 +5,7 @@ use serenity::all::{
     ResolvedValue,
 };
 
+use super::telemetry::Outcome;
 use super::{reply, rest};
 use crate::meetings::{Meetings, Requester, ServiceError};
 
@@ -33,9 +34,14 @@ fn meeting_id(value: Option<&str>) -> Option<i64> {
 }
 
 /// Runs a `/meetings` subcommand. Every answer is private.
-pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction, who: Requester) {
+pub async fn run(
+    ctx: &Context,
+    service: &Meetings,
+    command: &CommandInteraction,
+    who: Requester,
+) -> Outcome {
     if !rest::defer(ctx, command).await {
-        return;
+        return Outcome::Failed;
     }
     let options = command.data.options();
     let (name, meeting) = subcommand(&options).unwrap_or_default();
@@ -46,10 +52,15 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
             Ok(record) => {
                 if let Some(message) = record.message {
                     let edit = reply::cancelled_meeting(&record, who.member.0);
-                    if let Err(err) = ChannelId::new(record.channel.0)
-                        .edit_message(&ctx.http, MessageId::new(message.0), edit)
-                        .await
-                    {
+                    let edited = rest::patiently(ctx, || {
+                        ChannelId::new(record.channel.0).edit_message(
+                            &ctx.http,
+                            MessageId::new(message.0),
+                            edit.clone(),
+                        )
+                    })
+                    .await;
+                    if let Err(err) = edited {
                         tracing::warn!(error = %err, "could not mark the public message as cancelled");
                     }
                 }
@@ -67,11 +78,17 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
             .map(|(record, link)| reply::host_link(&record, &link)),
         _ => Ok(reply::private(reply::OUTDATED.to_owned())),
     };
-    let answer = answer.unwrap_or_else(|err| {
-        tracing::info!(error = %err, "/meetings refused");
-        reply::private(reply::error_text(&err))
-    });
-    let _ = rest::answer(ctx, command, answer).await;
+    let (answer, outcome) = match answer {
+        Ok(answer) => (answer, Outcome::Ok),
+        Err(err) => {
+            tracing::info!(error = %err, "/meetings refused");
+            (reply::private(reply::error_text(&err)), Outcome::of(&err))
+        }
+    };
+    match rest::answer(ctx, command, answer).await {
+        Ok(()) => outcome,
+        Err(_) => Outcome::Failed,
+    }
 }
 
 /// Suggestions for the `meeting` option: this server's upcoming meetings (for host-link, the

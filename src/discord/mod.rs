@@ -2,21 +2,23 @@
 //! the command files, which translate them into service calls and the results into replies.
 
 pub mod commands;
+pub mod gateway;
 pub mod meet;
 pub mod meetings;
 pub mod reply;
 pub mod rest;
 pub mod settings;
+pub mod telemetry;
 pub mod timezone;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serenity::all::{
-    Client, ClientBuilder, CommandInteraction, ComponentInteraction, Context,
+    Client, ClientBuilder, CommandInteraction, ComponentInteraction, ConnectionStage, Context,
     CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GatewayIntents,
-    GuildId, HttpBuilder, Interaction, Ready,
+    GuildId, HttpBuilder, Interaction, Ready, ResumedEvent, ShardStageUpdateEvent,
 };
 use tokio::sync::Notify;
 use tracing::Instrument;
@@ -24,6 +26,10 @@ use tracing::Instrument;
 use crate::config::DiscordConfig;
 use crate::ids;
 use crate::meetings::{Meetings, Requester};
+use crate::metrics::Metrics;
+use telemetry::{MetricsKey, Outcome};
+
+pub use gateway::GatewayStatus;
 
 /// Counts interactions being handled, so shutdown can wait for them.
 #[derive(Debug, Default)]
@@ -115,14 +121,19 @@ pub struct Handler {
     service: Arc<Meetings>,
     dev_guild: Option<u64>,
     in_flight: Arc<InFlight>,
+    metrics: Arc<Metrics>,
+    gateway: Arc<GatewayStatus>,
     seen: Seen,
 }
 
 /// Builds the serenity client: GUILDS intent only; REST through `DISCORD_API_BASE` when set.
+/// The handler counts commands in `metrics` and keeps `gateway` up to date for `/healthz`.
 pub async fn client(
     config: &DiscordConfig,
     service: Arc<Meetings>,
     in_flight: Arc<InFlight>,
+    metrics: Arc<Metrics>,
+    gateway: Arc<GatewayStatus>,
 ) -> serenity::Result<Client> {
     let mut http = HttpBuilder::new(config.token.expose());
     if let Some(base) = &config.api_base {
@@ -134,29 +145,46 @@ pub async fn client(
         service,
         dev_guild: config.guild_id,
         in_flight,
+        metrics: Arc::clone(&metrics),
+        gateway: Arc::clone(&gateway),
         seen: Seen::default(),
     };
-    ClientBuilder::new_with_http(http.build(), GatewayIntents::GUILDS)
+    let client = ClientBuilder::new_with_http(http.build(), GatewayIntents::GUILDS)
+        .type_map_insert::<MetricsKey>(metrics)
         .event_handler(handler)
-        .await
+        .await?;
+    gateway.watch(Arc::clone(&client.shard_manager));
+    Ok(client)
 }
 
 #[serenity::async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
+        self.gateway.connected();
+        // Which servers, by id: enough to tell which installation this is, capped for big bots.
+        let guilds: Vec<String> = ready
+            .guilds
+            .iter()
+            .take(25)
+            .map(|g| g.id.to_string())
+            .collect();
+        tracing::info!(
+            application = %ready.application.id,
+            bot = %ready.user.name,
+            guild_count = ready.guilds.len(),
+            guilds = %guilds.join(","),
+            "connected to Discord"
+        );
         let commands = commands::registration();
         match ctx.http.create_global_commands(&commands).await {
             Ok(registered) => {
                 let names: Vec<_> = registered.iter().map(|c| c.name.as_str()).collect();
-                tracing::info!(
-                    application = %ready.application.id,
-                    bot = %ready.user.name,
-                    guilds = ready.guilds.len(),
-                    commands = ?names,
-                    "connected to Discord; commands registered globally"
-                );
+                tracing::info!(commands = %names.join(","), "commands registered globally");
             }
-            Err(err) => tracing::error!(error = %err, "registering the global commands failed"),
+            Err(err) => {
+                telemetry::rest_failed(&ctx, &err).await;
+                tracing::error!(error = %err, "registering the global commands failed");
+            }
         }
         if let Some(guild) = self.dev_guild {
             match ctx
@@ -164,11 +192,26 @@ impl EventHandler for Handler {
                 .create_guild_commands(GuildId::new(guild), &commands)
                 .await
             {
-                Ok(_) => tracing::info!(guild, "commands also registered on the development guild"),
+                Ok(registered) => {
+                    let names: Vec<_> = registered.iter().map(|c| c.name.as_str()).collect();
+                    tracing::info!(%guild, commands = %names.join(","), "commands also registered on the development guild");
+                }
                 Err(err) => {
+                    telemetry::rest_failed(&ctx, &err).await;
                     tracing::error!(guild, error = %err, "registering the guild commands failed");
                 }
             }
+        }
+    }
+
+    async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
+        self.gateway.connected();
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        match event.new {
+            ConnectionStage::Connected => self.gateway.connected(),
+            stage => self.gateway.disconnected(&stage.to_string()),
         }
     }
 
@@ -178,48 +221,57 @@ impl EventHandler for Handler {
             return;
         }
         let _guard = self.in_flight.enter();
-        match interaction {
-            Interaction::Command(command) => self.command(&ctx, &command).await,
-            Interaction::Autocomplete(command) => self.autocomplete(&ctx, &command).await,
-            Interaction::Component(component) => self.component(&ctx, &component).await,
-            _ => {}
-        }
-    }
-}
-
-impl Handler {
-    async fn command(&self, ctx: &Context, command: &CommandInteraction) {
-        let span = tracing::info_span!(
-            "interaction",
-            id = %command.id,
-            command = %command.data.name,
-            guild = ?command.guild_id.map(GuildId::get),
-            channel = %command.channel_id,
-            user = %command.user.id,
-        );
+        let span = telemetry::span(&interaction);
         async {
-            let Some(who) = requester(
-                command.guild_id,
-                command.channel_id,
-                &command.user,
-                command.member.as_deref(),
-            ) else {
-                outside_a_server(ctx, command).await;
-                return;
-            };
-            match command.data.name.as_str() {
-                "meet" => meet::run(ctx, &self.service, command, who).await,
-                "meetings" => meetings::run(ctx, &self.service, command, who).await,
-                "meet-settings" => settings::run(ctx, &self.service, command, who).await,
-                "meet-timezone" => timezone::run(ctx, &self.service, command, who).await,
-                other => {
-                    tracing::warn!(command = other, "unknown command");
-                    answer_now(ctx, command, reply::OUTDATED).await;
+            let started = Instant::now();
+            let outcome = match &interaction {
+                Interaction::Command(command) => Some(self.command(&ctx, command).await),
+                Interaction::Autocomplete(command) => {
+                    self.autocomplete(&ctx, command).await;
+                    None
                 }
+                Interaction::Component(component) => Some(self.component(&ctx, component).await),
+                _ => None,
+            };
+            if let Some(outcome) = outcome {
+                let name = telemetry::command_name(&interaction);
+                let elapsed = started.elapsed();
+                self.metrics.commands.inc(&[&name, outcome.as_str()]);
+                self.metrics.command_seconds.observe(&[&name], elapsed);
+                tracing::info!(
+                    outcome = outcome.as_str(),
+                    elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+                    "interaction handled"
+                );
             }
         }
         .instrument(span)
         .await;
+    }
+}
+
+impl Handler {
+    async fn command(&self, ctx: &Context, command: &CommandInteraction) -> Outcome {
+        let Some(who) = requester(
+            command.guild_id,
+            command.channel_id,
+            &command.user,
+            command.member.as_deref(),
+        ) else {
+            outside_a_server(ctx, command).await;
+            return Outcome::UserError;
+        };
+        match command.data.name.as_str() {
+            "meet" => meet::run(ctx, &self.service, command, who).await,
+            "meetings" => meetings::run(ctx, &self.service, command, who).await,
+            "meet-settings" => settings::run(ctx, &self.service, command, who).await,
+            "meet-timezone" => timezone::run(ctx, &self.service, command, who).await,
+            other => {
+                tracing::warn!(command = other, "unknown command");
+                answer_now(ctx, command, reply::OUTDATED).await;
+                Outcome::UserError
+            }
+        }
     }
 
     async fn autocomplete(&self, ctx: &Context, command: &CommandInteraction) {
@@ -239,37 +291,34 @@ impl Handler {
         };
         let response = CreateInteractionResponse::Autocomplete(choices);
         if let Err(err) = command.create_response(&ctx.http, response).await {
+            telemetry::rest_failed(ctx, &err).await;
             tracing::debug!(error = %err, "an autocomplete answer was not delivered");
         }
     }
 
-    async fn component(&self, ctx: &Context, component: &ComponentInteraction) {
-        let Some(id) = component
+    async fn component(&self, ctx: &Context, component: &ComponentInteraction) -> Outcome {
+        let id = component
             .data
             .custom_id
             .strip_prefix(commands::START_BUTTON)
-            .and_then(|id| id.parse().ok())
-        else {
-            let _ = component
-                .create_response(&ctx.http, private_message(reply::OUTDATED))
-                .await;
-            return;
-        };
-        let span = tracing::info_span!("interaction", id = %component.id, button = "start", meeting = id, user = %component.user.id);
-        let Some(who) = requester(
+            .and_then(|id| id.parse().ok());
+        let who = requester(
             component.guild_id,
             component.channel_id,
             &component.user,
             component.member.as_ref(),
-        ) else {
-            let _ = component
+        );
+        let (Some(id), Some(who)) = (id, who) else {
+            if let Err(err) = component
                 .create_response(&ctx.http, private_message(reply::OUTDATED))
-                .await;
-            return;
+                .await
+            {
+                telemetry::rest_failed(ctx, &err).await;
+            }
+            return Outcome::UserError;
         };
-        meet::start_button(ctx, &self.service, component, who, id)
-            .instrument(span)
-            .await;
+        tracing::debug!(meeting_id = id, "start button");
+        meet::start_button(ctx, &self.service, component, who, id).await
     }
 }
 
@@ -312,7 +361,13 @@ fn private_message(text: &str) -> CreateInteractionResponse {
 }
 
 async fn answer_now(ctx: &Context, command: &CommandInteraction, text: &str) {
-    let _ = rest::patiently(|| command.create_response(&ctx.http, private_message(text))).await;
+    let result = rest::patiently(ctx, || {
+        command.create_response(&ctx.http, private_message(text))
+    })
+    .await;
+    if let Err(err) = result {
+        tracing::debug!(error = %err, "a direct answer was not delivered");
+    }
 }
 
 #[cfg(test)]

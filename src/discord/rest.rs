@@ -11,6 +11,7 @@ use serenity::all::{
 };
 
 use super::reply;
+use super::telemetry::rest_failed;
 
 /// Waits before each new attempt after a 429: at most 2.5 s in all, inside the 3-second window an
 /// acknowledgement has.
@@ -37,8 +38,8 @@ pub fn interaction_gone(err: &serenity::Error) -> bool {
     matches!(error_code(err), Some(10062 | 10015))
 }
 
-/// Runs `call`, again after each 429 (bounded).
-pub async fn patiently<T, F, Fut>(mut call: F) -> serenity::Result<T>
+/// Runs `call`, again after each 429 (bounded). Every failure is counted in the metrics.
+pub async fn patiently<T, F, Fut>(ctx: &Context, mut call: F) -> serenity::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = serenity::Result<T>>,
@@ -46,18 +47,27 @@ where
     for wait in AFTER_429 {
         match call().await {
             Err(err) if rate_limited(&err) => {
+                rest_failed(ctx, &err).await;
                 tracing::debug!(wait_ms = wait.as_millis(), "Discord rate limit: waiting");
                 tokio::time::sleep(wait).await;
             }
-            other => return other,
+            Err(err) => {
+                rest_failed(ctx, &err).await;
+                return Err(err);
+            }
+            ok => return ok,
         }
     }
-    call().await
+    let last = call().await;
+    if let Err(err) = &last {
+        rest_failed(ctx, err).await;
+    }
+    last
 }
 
 /// A direct message to `user`; closed DMs (50007) are expected and only logged at debug.
 pub async fn direct(ctx: &Context, user: &User, message: CreateMessage) -> bool {
-    match patiently(|| user.direct_message(&ctx.http, message.clone())).await {
+    match patiently(ctx, || user.direct_message(&ctx.http, message.clone())).await {
         Ok(_) => true,
         Err(err) if error_code(&err) == Some(50007) => {
             tracing::debug!("the member's DMs are closed");
@@ -86,13 +96,13 @@ async fn deferred(ctx: &Context, user: &User, result: serenity::Result<()>) -> b
 
 /// Acknowledges a command privately; `false` when it cannot be answered (nothing may be done then).
 pub async fn defer(ctx: &Context, command: &CommandInteraction) -> bool {
-    let result = patiently(|| command.defer_ephemeral(&ctx.http)).await;
+    let result = patiently(ctx, || command.defer_ephemeral(&ctx.http)).await;
     deferred(ctx, &command.user, result).await
 }
 
 /// Acknowledges a button click privately.
 pub async fn defer_click(ctx: &Context, component: &ComponentInteraction) -> bool {
-    let result = patiently(|| component.defer_ephemeral(&ctx.http)).await;
+    let result = patiently(ctx, || component.defer_ephemeral(&ctx.http)).await;
     deferred(ctx, &component.user, result).await
 }
 
@@ -102,7 +112,7 @@ pub async fn answer(
     command: &CommandInteraction,
     answer: EditInteractionResponse,
 ) -> serenity::Result<()> {
-    let result = patiently(|| command.edit_response(&ctx.http, answer.clone())).await;
+    let result = patiently(ctx, || command.edit_response(&ctx.http, answer.clone())).await;
     if let Err(err) = &result {
         tracing::warn!(error = %err, "could not answer the interaction");
     }
@@ -114,8 +124,10 @@ pub async fn answer_click(
     ctx: &Context,
     component: &ComponentInteraction,
     answer: EditInteractionResponse,
-) {
-    if let Err(err) = patiently(|| component.edit_response(&ctx.http, answer.clone())).await {
+) -> serenity::Result<()> {
+    let result = patiently(ctx, || component.edit_response(&ctx.http, answer.clone())).await;
+    if let Err(err) = &result {
         tracing::warn!(error = %err, "could not answer the button click");
     }
+    result.map(|_| ())
 }

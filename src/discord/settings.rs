@@ -3,6 +3,7 @@
 
 use serenity::all::{CommandInteraction, Context, ResolvedOption, ResolvedValue, Unresolved};
 
+use super::telemetry::Outcome;
 use super::{reply, rest};
 use crate::ids::RoleId;
 use crate::meetings::{Meetings, Requester, ServiceError, SettingsInput};
@@ -45,9 +46,14 @@ fn input(options: &[ResolvedOption<'_>]) -> SettingsInput {
 }
 
 /// Runs a `/meet-settings` subcommand. Every answer is private.
-pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction, who: Requester) {
+pub async fn run(
+    ctx: &Context,
+    service: &Meetings,
+    command: &CommandInteraction,
+    who: Requester,
+) -> Outcome {
     if !rest::defer(ctx, command).await {
-        return;
+        return Outcome::Failed;
     }
     let options = command.data.options();
     let (name, inner) = options
@@ -88,22 +94,28 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
         }
         _ => None,
     };
-    let answer = match result {
+    let (answer, outcome) = match result {
         Some(Ok(answer)) => {
             tracing::info!(subcommand = name, "settings answered");
-            answer
+            (answer, Outcome::Ok)
         }
         Some(Err(err)) => {
             tracing::info!(error = %err, subcommand = name, "/meet-settings refused");
-            reply::private(reply::error_text(&err))
+            (reply::private(reply::error_text(&err)), Outcome::of(&err))
         }
         None => {
             tracing::info!(
                 subcommand = name,
                 "unknown /meet-settings subcommand or field"
             );
-            reply::private(reply::OUTDATED.to_owned())
+            (
+                reply::private(reply::OUTDATED.to_owned()),
+                Outcome::UserError,
+            )
         }
     };
-    let _ = rest::answer(ctx, command, answer).await;
+    match rest::answer(ctx, command, answer).await {
+        Ok(()) => outcome,
+        Err(_) => Outcome::Failed,
+    }
 }

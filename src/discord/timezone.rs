@@ -2,6 +2,7 @@
 
 use serenity::all::{CommandInteraction, Context, CreateAutocompleteResponse, ResolvedValue};
 
+use super::telemetry::Outcome;
 use super::{reply, rest};
 use crate::meetings::{Meetings, Requester};
 use crate::scheduling::timezone_suggestions;
@@ -21,9 +22,14 @@ pub fn suggestions(command: &CommandInteraction) -> CreateAutocompleteResponse {
 }
 
 /// `/meet-timezone zone:…`: any member's own time zone, confirmed with their local "now".
-pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction, who: Requester) {
+pub async fn run(
+    ctx: &Context,
+    service: &Meetings,
+    command: &CommandInteraction,
+    who: Requester,
+) -> Outcome {
     if !rest::defer(ctx, command).await {
-        return;
+        return Outcome::Failed;
     }
     let zone = command
         .data
@@ -38,12 +44,15 @@ pub async fn run(ctx: &Context, service: &Meetings, command: &CommandInteraction
     let result = service
         .set_member_timezone(who.member, (!clear).then_some(zone.as_str()))
         .await;
-    let answer = match result {
-        Ok(zone) => reply::member_timezone(zone.as_deref()),
+    let (answer, outcome) = match result {
+        Ok(zone) => (reply::member_timezone(zone.as_deref()), Outcome::Ok),
         Err(err) => {
             tracing::info!(error = %err, "/meet-timezone refused");
-            reply::private(reply::error_text(&err))
+            (reply::private(reply::error_text(&err)), Outcome::of(&err))
         }
     };
-    let _ = rest::answer(ctx, command, answer).await;
+    match rest::answer(ctx, command, answer).await {
+        Ok(()) => outcome,
+        Err(_) => Outcome::Failed,
+    }
 }

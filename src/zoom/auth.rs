@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use super::error::{OAuthErrorBody, ZoomError};
 use super::transport_error;
+use crate::metrics::Metrics;
 use crate::secret::Secret;
 
 /// An access token and what Zoom said about it.
@@ -49,6 +50,7 @@ pub struct TokenProvider {
     /// instead of each trying again in turn.
     fetches: AtomicU64,
     last_failure: Mutex<Option<ZoomError>>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 #[derive(Deserialize)]
@@ -86,7 +88,13 @@ impl TokenProvider {
             fetching: tokio::sync::Mutex::new(()),
             fetches: AtomicU64::new(0),
             last_failure: Mutex::new(None),
+            metrics: None,
         }
+    }
+
+    /// Counts token requests in `metrics`.
+    pub(crate) fn set_metrics(&mut self, metrics: Arc<Metrics>) {
+        self.metrics = Some(metrics);
     }
 
     /// How many token requests this provider has sent.
@@ -117,6 +125,10 @@ impl TokenProvider {
         }
         let result = self.fetch().await.map(Arc::new);
         self.fetches.fetch_add(1, Ordering::Relaxed);
+        if let Some(metrics) = &self.metrics {
+            let outcome = if result.is_ok() { "ok" } else { "error" };
+            metrics.zoom_token_fetches.inc(&[outcome]);
+        }
         *self
             .last_failure
             .lock()

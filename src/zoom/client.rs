@@ -14,6 +14,7 @@ use super::auth::{Credentials, Token, TokenProvider};
 use super::error::{ApiErrorBody, AuthProblem, Missing, ZoomError};
 use super::transport_error;
 use crate::config::ZoomConfig;
+use crate::metrics::Metrics;
 
 /// How long and how often the client retries.
 #[derive(Debug, Clone)]
@@ -62,6 +63,7 @@ pub struct ZoomClient {
     /// Creates of the same host, topic and start are serialised through one of these, so an
     /// ambiguous create can never adopt a twin that a concurrent request is creating.
     create_stripes: Vec<tokio::sync::Mutex<()>>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 /// How many create stripes: enough that unrelated creates rarely wait for each other.
@@ -70,6 +72,9 @@ const CREATE_STRIPES: usize = 1024;
 /// A request, kept so that it can be sent again.
 pub(crate) struct Call<'a> {
     pub method: Method,
+    /// The path's template, like `/meetings/{meetingId}`: the metrics' label, whose values must
+    /// not grow with ids.
+    pub endpoint: &'static str,
     pub path: &'a str,
     pub query: &'a [(&'a str, &'a str)],
     pub body: Option<Vec<u8>>,
@@ -98,7 +103,16 @@ impl ZoomClient {
             create_stripes: (0..CREATE_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
+            metrics: None,
         })
+    }
+
+    /// Records request latencies, 429s and token fetches in `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.auth.set_metrics(Arc::clone(&metrics));
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Replaces the retry policy.
@@ -195,17 +209,43 @@ impl ZoomClient {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
-        let response = request.send().await.map_err(|e| transport_error(&e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| transport_error(&e))?;
+        let started = tokio::time::Instant::now();
+        let answer = async {
+            let response = request.send().await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, headers, body))
+        }
+        .await;
+        if let Some(metrics) = &self.metrics {
+            let status = answer
+                .as_ref()
+                .map_or_else(|_| "error".to_owned(), |(s, ..)| s.as_u16().to_string());
+            let endpoint = format!("{} {}", call.method, call.endpoint);
+            metrics
+                .zoom_request_seconds
+                .observe(&[&endpoint, &status], started.elapsed());
+        }
+        let (status, headers, body) = answer.map_err(|e| transport_error(&e))?;
         if status.is_success() {
             return Ok(body);
         }
         let error = ApiErrorBody::parse(&body);
         Err(match status {
             StatusCode::UNAUTHORIZED if error.code == Some(124) => Failure::TokenRejected(token),
-            StatusCode::TOO_MANY_REQUESTS => rate_limit(&headers, &error)?,
+            StatusCode::TOO_MANY_REQUESTS => {
+                let limit = rate_limit(&headers, &error);
+                if let Some(metrics) = &self.metrics {
+                    let kind = if limit.is_err() {
+                        "daily"
+                    } else {
+                        "per_second"
+                    };
+                    metrics.zoom_rate_limited.inc(&[kind]);
+                }
+                limit?
+            }
             _ => Failure::Error(decode_error(status, error)),
         })
     }

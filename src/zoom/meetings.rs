@@ -33,6 +33,7 @@ impl ZoomClient {
         let path = format!("/users/{}/meetings", path_segment(user));
         let call = Call {
             method: Method::POST,
+            endpoint: "/users/{userId}/meetings",
             path: &path,
             query: &[],
             body: Some(json_body(meeting)?),
@@ -78,6 +79,7 @@ impl ZoomClient {
         let body = self
             .execute(&Call {
                 method: Method::GET,
+                endpoint: "/meetings/{meetingId}",
                 path: &path,
                 query: &[],
                 body: None,
@@ -104,6 +106,7 @@ impl ZoomClient {
             let body = self
                 .execute(&Call {
                     method: Method::GET,
+                    endpoint: "/users/{userId}/meetings",
                     path: &path,
                     query: &query,
                     body: None,
@@ -127,6 +130,7 @@ impl ZoomClient {
         let path = format!("/meetings/{id}");
         let call = Call {
             method: Method::PATCH,
+            endpoint: "/meetings/{meetingId}",
             path: &path,
             query: &[],
             body: Some(json_body(update)?),
@@ -139,6 +143,7 @@ impl ZoomClient {
         let path = format!("/meetings/{id}");
         self.execute(&Call {
             method: Method::DELETE,
+            endpoint: "/meetings/{meetingId}",
             path: &path,
             query: &[],
             body: None,
@@ -153,6 +158,7 @@ impl ZoomClient {
         let body = self
             .execute(&Call {
                 method: Method::GET,
+                endpoint: "/users/{userId}",
                 path: &path,
                 query: &[],
                 body: None,

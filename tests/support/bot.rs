@@ -1,5 +1,6 @@
 //! The whole bot, in-process, against the fake Discord and the fake Zoom.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 use zoombot::config::{BotConfig, DiscordConfig};
 use zoombot::secret::Secret;
-use zoombot::store::Store;
+use zoombot::store::{SledStore, Store};
 
 use super::fake_discord::{self, FakeDiscord, Member, Message};
 use super::fake_zoom::FakeZoom;
@@ -21,6 +22,8 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 pub struct TestBot {
     pub discord: FakeDiscord,
     pub zoom: FakeZoom,
+    /// Where the bot's HTTP server (`/healthz`, `/metrics`) listens.
+    pub http_addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
     next_id: AtomicU64,
     // Dropped (deleted) after the task is aborted, with the test.
@@ -37,6 +40,9 @@ pub fn bot_config(discord: &FakeDiscord, zoom: &FakeZoom, data_dir: &Path) -> Bo
         },
         zoom: zoom_config(zoom),
         data_dir: data_dir.to_owned(),
+        // Port 0: each bot gets a free port; `TestBot` binds it first to learn which.
+        http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        log_format: zoombot::telemetry::LogFormat::Pretty,
     }
 }
 
@@ -55,19 +61,9 @@ impl TestBot {
     ) -> Self {
         let discord = FakeDiscord::start().await;
         let zoom = FakeZoom::start().await;
-        let data = tempfile::tempdir().expect("temporary data dir");
-        let mut config = bot_config(&discord, &zoom, data.path());
-        tweak(&mut config);
-        let task = tokio::spawn(async move {
-            let result = match store {
-                Some(store) => zoombot::app::run_with_store(config, store).await,
-                None => zoombot::app::run(config).await,
-            };
-            if let Err(err) = result {
-                panic!("the bot stopped: {err}");
-            }
-        });
-        let registered = discord
+        let bot = Self::launch(discord, zoom, tweak, store).await;
+        let registered = bot
+            .discord
             .wait_for(
                 |d| {
                     !d.registered_commands(Some(FakeDiscord::GUILD_ID))
@@ -80,13 +76,54 @@ impl TestBot {
             registered,
             "the bot did not connect and register its commands"
         );
+        bot
+    }
+
+    /// Starts the bot against these fakes without waiting for it to connect.
+    pub async fn launch(
+        discord: FakeDiscord,
+        zoom: FakeZoom,
+        tweak: impl FnOnce(&mut BotConfig),
+        store: Option<Arc<dyn Store>>,
+    ) -> Self {
+        let data = tempfile::tempdir().expect("temporary data dir");
+        let mut config = bot_config(&discord, &zoom, data.path());
+        tweak(&mut config);
+        let listener = zoombot::http::bind(config.http_addr)
+            .await
+            .expect("bind a loopback port");
+        let http_addr = listener.local_addr().expect("bound address");
+        let store = match store {
+            Some(store) => store,
+            None => Arc::new(SledStore::open(data.path()).expect("open the data dir")),
+        };
+        let task = tokio::spawn(async move {
+            if let Err(err) = zoombot::app::run_on(config, listener, store).await {
+                panic!("the bot stopped: {err}");
+            }
+        });
         Self {
             discord,
             zoom,
+            http_addr,
             task,
             next_id: AtomicU64::new(1_300_000_000_000_000_000),
             _data: data,
         }
+    }
+
+    /// `GET path` on the bot's HTTP server: status and body.
+    pub async fn http_get(&self, path: &str) -> (u16, String) {
+        let response = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client")
+            .get(format!("http://{}{path}", self.http_addr))
+            .send()
+            .await
+            .expect("the bot's HTTP server answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("a body"))
     }
 
     fn next(&self) -> (u64, String) {

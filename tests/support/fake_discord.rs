@@ -560,6 +560,8 @@ struct Gateway {
     resumes: usize,
     heartbeats: usize,
     allowed_privileged: u64,
+    /// New connections are closed before the WebSocket handshake (the gateway is down).
+    refusing: bool,
 }
 
 struct State {
@@ -1026,6 +1028,12 @@ impl FakeDiscord {
         self.wait_for(closed, Duration::from_secs(5)).await;
     }
 
+    /// While `refuse` holds, new gateway connections are cut before the WebSocket handshake, as if
+    /// the gateway were down; connections already open stay.
+    pub fn set_gateway_refusing(&self, refuse: bool) {
+        self.lock().gateway.refusing = refuse;
+    }
+
     /// WebSocket connections accepted so far.
     pub fn connection_count(&self) -> usize {
         self.lock().gateway.connections
@@ -1150,6 +1158,10 @@ enum Event {
 }
 
 async fn serve_gateway_connection(inner: Arc<Inner>, stream: TcpStream) {
+    if inner.lock().gateway.refusing {
+        drop(stream);
+        return;
+    }
     let query = Arc::new(Mutex::new(String::new()));
     let captured = Arc::clone(&query);
     // tungstenite's callback signature fixes the large error type.

@@ -1,0 +1,43 @@
+# zoombot: docker build -t zoombot . && docker run --env-file .env -p 8080:8080 -v zoombot-data:/data zoombot
+
+# Build on the Debian release the runtime image is made from, so the binary needs no newer glibc
+# than the runtime has (rust:1-slim alone follows Debian's newest release).
+FROM rust:1-slim-bookworm AS build
+WORKDIR /src
+# Without its symbol table the binary is 13.5 MB instead of 17 MB, which keeps the image under
+# 40 MB; panics still name their source line. (Set before both builds: the profile is part of
+# what the dependency layer caches.)
+ENV CARGO_PROFILE_RELEASE_STRIP=symbols
+
+# The dependencies, in a layer of their own that is rebuilt only when Cargo.toml or Cargo.lock
+# change: stub targets let cargo build every dependency before the sources are copied.
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src \
+    && echo 'fn main() {}' > src/main.rs \
+    && touch src/lib.rs \
+    && cargo build --release --locked \
+    && rm -r src
+
+# COPY keeps the sources' modification times, which can be older than the stub's build: touch the
+# crate roots so cargo rebuilds zoombot instead of keeping the stub.
+COPY src ./src
+RUN touch src/main.rs src/lib.rs \
+    && cargo build --release --locked \
+    && mkdir -p out/data \
+    && cp target/release/zoombot out/zoombot
+
+# glibc, libgcc, CA certificates and time zone data; no shell, no package manager. User 65532 is
+# the image's "nonroot".
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /src/out/zoombot /usr/local/bin/zoombot
+# Owned by the non-root user, so a new named volume mounted here is writable.
+COPY --from=build --chown=65532:65532 /src/out/data /data
+ENV DATA_DIR=/data \
+    HTTP_ADDR=0.0.0.0:8080
+VOLUME ["/data"]
+EXPOSE 8080
+USER 65532:65532
+# No curl in the image: the binary asks its own /healthz (port from HTTP_ADDR), exit 0 or 1.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["/usr/local/bin/zoombot", "healthcheck"]
+ENTRYPOINT ["/usr/local/bin/zoombot"]

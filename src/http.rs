@@ -1,0 +1,253 @@
+//! The HTTP server on `HTTP_ADDR`: `GET /healthz` for orchestrators, `GET /metrics` for
+//! Prometheus. (Zoom webhooks will be mounted here too.)
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use crate::health::Health;
+use crate::metrics::Metrics;
+
+/// The content type of the Prometheus text exposition format.
+const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// What the handlers need.
+#[derive(Clone)]
+pub struct HttpState {
+    /// Answers `/healthz`.
+    pub health: Health,
+    /// Rendered by `/metrics`.
+    pub metrics: Arc<Metrics>,
+}
+
+/// The HTTP server could not start.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot listen on HTTP_ADDR {addr}: {source}. Set HTTP_ADDR to a free address and port, \
+     like 0.0.0.0:8081 (every interface) or 127.0.0.1:8081 (this machine only)."
+)]
+pub struct BindError {
+    /// The address asked for.
+    pub addr: SocketAddr,
+    /// Why it failed (in use, not an address of this machine, permission).
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Binds `addr`, so a bad `HTTP_ADDR` is reported before anything else starts.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, BindError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| BindError { addr, source })
+}
+
+/// The routes.
+pub fn router(state: HttpState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// Serves the routes on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: HttpState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// 200 "ok" when healthy; otherwise 503 with one line per reason.
+async fn healthz(State(state): State<HttpState>) -> Response {
+    match state.health.check().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(problems) => {
+            let mut body = String::from("unhealthy\n");
+            for p in problems {
+                body.push_str(&p);
+                body.push('\n');
+            }
+            (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<HttpState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, PROMETHEUS_TEXT)],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::health::Gateway;
+    use crate::store::{
+        GuildSettings, MeetingRecord, MemberPrefs, MemoryStore, SettingsChange, Store, StoreError,
+        StoreFuture,
+    };
+
+    /// A gateway in a fixed state.
+    struct FixedGateway(bool, &'static str);
+
+    impl Gateway for FixedGateway {
+        fn state(&self) -> std::pin::Pin<Box<dyn Future<Output = (bool, String)> + Send + '_>> {
+            let state = (self.0, self.1.to_owned());
+            Box::pin(async move { state })
+        }
+    }
+
+    /// A store whose flush fails, or never finishes.
+    struct BrokenStore {
+        hang: bool,
+    }
+
+    impl Store for BrokenStore {
+        fn put_meeting(&self, _: &MeetingRecord) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn meeting(
+            &self,
+            _: crate::ids::GuildId,
+            _: i64,
+        ) -> Result<Option<MeetingRecord>, StoreError> {
+            Ok(None)
+        }
+        fn guild_meetings(&self, _: crate::ids::GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
+            Ok(Vec::new())
+        }
+        fn guild_settings(&self, _: crate::ids::GuildId) -> Result<GuildSettings, StoreError> {
+            Ok(GuildSettings::default())
+        }
+        fn update_guild_settings(
+            &self,
+            _: crate::ids::GuildId,
+            _: SettingsChange<'_>,
+        ) -> Result<GuildSettings, StoreError> {
+            Ok(GuildSettings::default())
+        }
+        fn member_prefs(&self, _: crate::ids::MemberId) -> Result<MemberPrefs, StoreError> {
+            Ok(MemberPrefs::default())
+        }
+        fn put_member_prefs(
+            &self,
+            _: crate::ids::MemberId,
+            _: &MemberPrefs,
+        ) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn flush(&self) -> StoreFuture<'_, ()> {
+            if self.hang {
+                Box::pin(std::future::pending())
+            } else {
+                Box::pin(async { Err(StoreError::Backend("disk full".to_owned())) })
+            }
+        }
+    }
+
+    /// Serves `store` and `gateway` on a loopback port; returns `GET /healthz`'s status and body.
+    async fn healthz_of(gateway: FixedGateway, store: Arc<dyn Store>) -> (u16, String) {
+        let state = HttpState {
+            health: Health::new(Arc::new(gateway), store)
+                .with_store_timeout(Duration::from_millis(100)),
+            metrics: Arc::new(Metrics::new()),
+        };
+        let listener = bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(serve(listener, state, std::future::pending()));
+        let response = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        server.abort();
+        (status, body)
+    }
+
+    fn connected() -> FixedGateway {
+        FixedGateway(true, "connected")
+    }
+
+    #[tokio::test]
+    async fn healthy_when_the_gateway_is_connected_and_the_store_answers() {
+        let (status, body) = healthz_of(connected(), Arc::new(MemoryStore::new())).await;
+        assert_eq!((status, body.as_str()), (200, "ok\n"));
+    }
+
+    #[tokio::test]
+    async fn unhealthy_before_the_gateway_connects_and_says_so() {
+        let gateway = FixedGateway(false, "not connected yet");
+        let (status, body) = healthz_of(gateway, Arc::new(MemoryStore::new())).await;
+        assert_eq!(status, 503);
+        assert_eq!(body, "unhealthy\nDiscord gateway: not connected yet\n");
+    }
+
+    #[tokio::test]
+    async fn unhealthy_while_the_gateway_resumes() {
+        let gateway = FixedGateway(false, "resuming");
+        let (status, body) = healthz_of(gateway, Arc::new(MemoryStore::new())).await;
+        assert_eq!(status, 503);
+        assert!(body.contains("Discord gateway: resuming"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn unhealthy_when_the_store_fails_with_its_error() {
+        let (status, body) = healthz_of(connected(), Arc::new(BrokenStore { hang: false })).await;
+        assert_eq!(status, 503);
+        assert!(
+            body.contains("store: the bot's data store failed: disk full"),
+            "{body}"
+        );
+        assert!(!body.contains("gateway"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn unhealthy_when_the_store_does_not_answer_in_time() {
+        let (status, body) = healthz_of(connected(), Arc::new(BrokenStore { hang: true })).await;
+        assert_eq!(status, 503);
+        assert!(
+            body.contains("store: did not answer within 100ms"),
+            "{body}"
+        );
+    }
+
+    #[tokio::test]
+    async fn every_reason_is_listed_when_several_checks_fail() {
+        let gateway = FixedGateway(false, "connecting");
+        let (status, body) = healthz_of(gateway, Arc::new(BrokenStore { hang: false })).await;
+        assert_eq!(status, 503);
+        assert_eq!(body.lines().count(), 3, "{body}");
+    }
+
+    #[tokio::test]
+    async fn binding_a_taken_address_names_http_addr() {
+        let taken = bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+        let addr = taken.local_addr().unwrap();
+        let err = bind(addr).await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("cannot listen on HTTP_ADDR {addr}: ")),
+            "{text}"
+        );
+        assert!(text.contains("Set HTTP_ADDR"), "{text}");
+    }
+}
