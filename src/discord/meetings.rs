@@ -7,7 +7,7 @@ use serenity::all::{
 
 use super::telemetry::Outcome;
 use super::{reply, rest};
-use crate::meetings::{Meetings, Requester, ServiceError};
+use crate::meetings::{Meetings, Requester};
 
 /// The subcommand and its `meeting` option, if any.
 fn subcommand<'a>(options: &'a [ResolvedOption<'a>]) -> Option<(&'a str, Option<&'a str>)> {
@@ -47,7 +47,8 @@ pub async fn run(
     let (name, meeting) = subcommand(&options).unwrap_or_default();
     let answer = match (name, meeting_id(meeting)) {
         ("list", _) => service.upcoming(who.guild).map(|m| reply::meeting_list(&m)),
-        (_, None) => Err(ServiceError::UnknownMeeting(0)),
+        // Typed instead of picked: say what was typed, not "meeting 0".
+        ("cancel" | "host-link", None) => Ok(reply::not_a_meeting(meeting.unwrap_or_default())),
         ("cancel", Some(id)) => match service.cancel(&who, id).await {
             Ok(record) => {
                 if let Some(message) = record.message {

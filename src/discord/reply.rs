@@ -11,7 +11,7 @@ use serenity::all::{
 use super::commands::START_BUTTON;
 use crate::meetings::{Created, EffectiveSettings, ServiceError};
 use crate::scheduling::plan::{Recording, ZoneSource};
-use crate::scheduling::{Cooldown, MeetingLength};
+use crate::scheduling::{Cooldown, MeetingLength, clean, shown};
 use crate::store::{MeetingRecord, SettingField, StoreError};
 use crate::zoom::{AuthProblem, Missing, ZoomError};
 
@@ -312,6 +312,15 @@ pub fn too_late() -> serenity::all::CreateMessage {
 /// The answer to a command, option or button this version of the bot does not know.
 pub const OUTDATED: &str = "That command is outdated or unknown to this version of the bot. Discord may take a \
                             moment to show the current commands; try again shortly.";
+
+/// The answer to a `meeting` value that is no meeting ID at all (typed rather than picked).
+pub fn not_a_meeting(typed: &str) -> EditInteractionResponse {
+    private(format!(
+        "\"{}\" is not a meeting ID. Pick one of this server's upcoming meetings from the list the command \
+         offers, or see /meetings list.",
+        shown(&clean(typed))
+    ))
+}
 
 /// A private text reply (the original response was deferred ephemerally).
 pub fn private(text: String) -> EditInteractionResponse {

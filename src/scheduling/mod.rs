@@ -21,9 +21,14 @@ pub(crate) fn clean(input: &str) -> String {
     visible.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Bidi controls and zero-width characters: present in text, invisible on screen.
+/// Present in text, invisible on screen: bidi controls, zero-width characters, and the blank
+/// "letters" (Hangul fillers, braille blank, soft hyphen, variation selectors, tags) that pass for
+/// text where whitespace is refused.
 pub(crate) fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}'
+        | '\u{2800}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{E0000}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
 }
 
 /// The cleaned input as an error message quotes it: bounded in length.
@@ -44,6 +49,12 @@ mod tests {
             clean("\u{200f} tomorrow\u{a0}\u{a0}15:00\u{feff}\t"),
             "tomorrow 15:00"
         );
+    }
+
+    #[test]
+    fn blank_looking_letters_are_invisible_too() {
+        assert_eq!(clean("\u{3164}\u{2800}\u{ad}\u{fe0f}\u{e0020}"), "");
+        assert_eq!(clean("in\u{3164} 2h\u{2800}"), "in 2h");
     }
 
     #[test]
