@@ -68,7 +68,7 @@ pub async fn run(
                 tracing::info!(meeting_id = id, "meeting cancelled");
                 Ok(reply::private(format!(
                     "Cancelled **{}**; it is deleted in Zoom too.",
-                    record.topic
+                    reply::markdown(&record.topic)
                 )))
             }
             Err(err) => Err(err),

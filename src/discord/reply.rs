@@ -28,6 +28,19 @@ pub fn no_mentions() -> CreateAllowedMentions {
         .replied_user(false)
 }
 
+/// `text` shown literally inside a message: Discord's markdown (links, bold, spoilers, mentions,
+/// timestamps) escaped, so a topic cannot dress itself up as a link or break the formatting.
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\*_~|`[]()<>".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A Discord timestamp: every reader sees it in their own time zone.
 fn stamp(t: jiff::Timestamp, style: char) -> String {
     format!("<t:{}:{style}>", t.as_second())
@@ -133,7 +146,7 @@ pub fn cancelled_meeting(record: &MeetingRecord, by: u64) -> EditMessage {
 pub fn private_host_link(created: &Created) -> EditInteractionResponse {
     let mut text = format!(
         "Scheduled **{}** for {}. The channel has the join link.",
-        created.plan.topic,
+        markdown(&created.plan.topic),
         stamp(created.plan.start.timestamp(), 'F')
     );
     if let Some(start_url) = &created.meeting.start_url {
@@ -154,7 +167,7 @@ pub fn private_host_link(created: &Created) -> EditInteractionResponse {
 pub fn host_link(record: &MeetingRecord, link: &crate::secret::Secret) -> EditInteractionResponse {
     private(format!(
         "Host link for **{}** (it signs you in as the host; don't share it; valid about 2 hours): {}",
-        record.topic,
+        markdown(&record.topic),
         link.expose()
     ))
 }
@@ -172,7 +185,7 @@ pub fn meeting_list(meetings: &[MeetingRecord]) -> EditInteractionResponse {
     for m in meetings {
         let line = format!(
             "**{}** — {} ({}) · {} min · ID {} · by <@{}>\n",
-            m.topic,
+            markdown(&m.topic),
             stamp(m.start, 'F'),
             stamp(m.start, 'R'),
             m.duration_minutes,
@@ -211,7 +224,7 @@ pub fn direct_host_link(created: &Created) -> Option<serenity::all::CreateMessag
         serenity::all::CreateMessage::new()
             .content(format!(
                 "Host link for **{}** ({}); it signs you in as the host, don't share it: {}",
-                created.plan.topic,
+                markdown(&created.plan.topic),
                 stamp(created.plan.start.timestamp(), 'F'),
                 link.expose()
             ))
@@ -420,6 +433,15 @@ fn zoom_error_text(err: &ZoomError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn topics_are_shown_literally_not_as_markdown() {
+        assert_eq!(
+            markdown("[x](https://e.vil) **b** <@1> a_b"),
+            "\\[x\\]\\(https://e.vil\\) \\*\\*b\\*\\* \\<@1\\> a\\_b"
+        );
+        assert_eq!(markdown("Weekly sync"), "Weekly sync");
+    }
 
     #[test]
     fn meeting_ids_are_spaced_as_zoom_writes_them() {
