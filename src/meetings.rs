@@ -229,13 +229,16 @@ impl Meetings {
         } else {
             Some(self.recent.take(who, rule)?)
         };
+        // Only meetings that exist count: a failure costs the member nothing.
+        let give_back = || {
+            if let Some(slot) = slot {
+                self.recent.give_back(who, slot);
+            }
+        };
         let meeting = match self.zoom.create_meeting(host, &new_meeting(&plan)).await {
             Ok(meeting) => meeting,
             Err(err) => {
-                // Only meetings that exist count: a Zoom failure costs the member nothing.
-                if let Some(slot) = slot {
-                    self.recent.give_back(who, slot);
-                }
+                give_back();
                 return Err(err.into());
             }
         };
@@ -261,6 +264,7 @@ impl Meetings {
             if let Err(undo) = self.zoom.delete_meeting(meeting.id).await {
                 tracing::error!(meeting_id = meeting.id, error = %undo, "could not delete a meeting that was not recorded");
             }
+            give_back();
             return Err(err);
         }
         Ok(Created {
