@@ -437,7 +437,7 @@ proptest! {
 
     #[test]
     fn a_record_from_a_newer_version_is_refused_as_newer_whatever_it_holds(
-        version in VERSION + 1..=u32::MAX,
+        version in u64::from(VERSION) + 1..=u64::MAX,
         data in prop_oneof![
             json_value().prop_map(Some),
             guild_settings().prop_map(|s| Some(serde_json::to_value(s).expect("serialises"))),

@@ -15,9 +15,10 @@ struct Out<'a, T> {
     d: &'a T,
 }
 
+/// Read wider than written: any whole-number version above ours is "newer", not "corrupt".
 #[derive(Deserialize)]
 struct Header {
-    v: u32,
+    v: u64,
 }
 
 #[derive(Deserialize)]
@@ -42,7 +43,7 @@ pub fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T
         detail: format!("{:?} error at byte column {}", e.classify(), e.column()),
     };
     let header: Header = serde_json::from_slice(bytes).map_err(corrupt)?;
-    if header.v > VERSION {
+    if header.v > u64::from(VERSION) {
         return Err(StoreError::NewerVersion {
             what,
             version: header.v,

@@ -39,7 +39,7 @@ pub enum StoreError {
         /// Which kind of record.
         what: &'static str,
         /// The record's version.
-        version: u32,
+        version: u64,
         /// The newest version this build reads.
         supported: u32,
     },
