@@ -587,6 +587,139 @@ async fn fail_next_and_slow_next_hit_any_api_request_once_each() {
 }
 
 #[tokio::test]
+async fn random_faults_hit_their_share_of_api_requests_with_zoom_shaped_answers() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    let http = client();
+    zoom.set_fault_rate(50, Duration::from_secs(5));
+
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for _ in 0..1000 {
+        let resp = http
+            .get(format!("{}/users/me", zoom.api_base()))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get user request");
+        let status = resp.status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(resp.headers()["retry-after"], "1");
+            assert_eq!(resp.headers()["x-ratelimit-type"], "QPS");
+            assert_eq!(resp.headers()["x-ratelimit-category"], "Light");
+        }
+        let (_, body) = json_of(resp).await;
+        if !status.is_success() {
+            assert_eq!(body["code"], status.as_u16(), "{body}");
+        }
+        *statuses.entry(status.as_u16()).or_default() += 1;
+    }
+
+    // 5% of 1,000 is 50. The fault generator has a fixed seed, so this count is the same in
+    // every run: the bounds check the rate is honoured, and cannot flake.
+    let failed = 1000 - statuses.get(&200).copied().unwrap_or(0);
+    assert!((35..=65).contains(&failed), "{statuses:?}");
+    assert_eq!(zoom.fault_counts().total(), failed);
+    for status in [500, 503, 429] {
+        assert!(statuses.contains_key(&status), "no {status}: {statuses:?}");
+    }
+    assert_eq!(
+        statuses.len(),
+        4,
+        "only 200, 500, 503 and 429: {statuses:?}"
+    );
+
+    // The token endpoint is never faulted, and 0 turns the faults off.
+    zoom.set_fault_rate(1000, Duration::from_secs(5));
+    assert!(!get_me(&zoom, &token).await.0.is_success());
+    for _ in 0..20 {
+        token_response(
+            &zoom,
+            FakeZoom::CLIENT_ID,
+            FakeZoom::CLIENT_SECRET,
+            FakeZoom::ACCOUNT_ID,
+        )
+        .await
+        .error_for_status()
+        .expect("a token");
+    }
+    zoom.set_fault_rate(0, Duration::ZERO);
+    for _ in 0..50 {
+        assert_eq!(get_me(&zoom, &token).await.0, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn random_create_faults_fail_before_or_after_creating_as_counted() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    // Held answers outlast the client's timeout: the client sees a timeout, as with a slow Zoom.
+    let http = Client::builder()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .expect("reqwest client");
+    zoom.set_fault_rate(300, Duration::from_secs(1));
+
+    let (mut created, mut timed_out, mut rate_limited) = (0, Vec::new(), 0);
+    let mut server_errors = Vec::new();
+    for i in 0..400 {
+        let topic = format!("t{i}");
+        let outcome = http
+            .post(format!("{}/users/me/meetings", zoom.api_base()))
+            .bearer_auth(&token)
+            .json(&json!({"topic": topic, "type": 2, "start_time": future(2)}))
+            .send()
+            .await;
+        let resp = match outcome {
+            Err(e) if e.is_timeout() => {
+                timed_out.push(topic);
+                continue;
+            }
+            outcome => outcome.expect("create request"),
+        };
+        match resp.status() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert_eq!(resp.headers()["retry-after"], "1");
+                assert_eq!(resp.headers()["x-ratelimit-category"], "Medium");
+                rate_limited += 1;
+            }
+            StatusCode::INTERNAL_SERVER_ERROR => {
+                assert_eq!(
+                    json_of(resp).await.1,
+                    json!({"code":500,"message":"Internal Server Error"})
+                );
+                server_errors.push(topic);
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    let topics: BTreeSet<String> = zoom
+        .meetings()
+        .iter()
+        .map(|m| m["topic"].as_str().expect("topic").to_owned())
+        .collect();
+    let counts = zoom.fault_counts();
+    // Each kind of the mix shows up, and the faults are about 30% of 400.
+    assert!(
+        counts.create_error_before > 0
+            && counts.create_error_after > 0
+            && counts.create_held > 0
+            && counts.rate_limited > 0,
+        "{counts:?}"
+    );
+    assert!((90..=150).contains(&counts.total()), "{counts:?}");
+    assert_eq!(rate_limited, counts.rate_limited);
+    // A 500 after creating left the meeting; a 500 before did not; a held answer did.
+    let existing = server_errors.iter().filter(|t| topics.contains(*t)).count();
+    assert_eq!(existing, counts.create_error_after);
+    assert_eq!(server_errors.len() - existing, counts.create_error_before);
+    assert_eq!(timed_out.len(), counts.create_held);
+    assert!(timed_out.iter().all(|t| topics.contains(t)));
+    assert_eq!(zoom.meeting_count(), created + existing + timed_out.len());
+}
+
+#[tokio::test]
 async fn a_token_without_the_scope_gets_4711() {
     let zoom = FakeZoom::start().await;
     zoom.set_scopes("meeting:read:meeting:admin");

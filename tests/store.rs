@@ -251,3 +251,44 @@ fn a_data_dir_already_open_is_reported_by_name() {
         "{text}"
     );
 }
+
+/// sled 0.34's `flush_async` hangs for good when many tasks call it at once (spacejam/sled#1308:
+/// the flushes fill sled's I/O thread pool and wait for writes queued behind them). A burst of
+/// /meets then leaves meetings created in Zoom that are never recorded nor answered.
+#[test]
+fn many_concurrent_writes_each_flushed_all_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_owned();
+    let (done, finished) = std::sync::mpsc::channel();
+    // On a thread of its own: a hang stays there, and this test fails instead of hanging too.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let recorded = runtime.block_on(async {
+            let store = Arc::new(SledStore::open(&path).unwrap());
+            let writes: Vec<_> = (0..200)
+                .map(|i| {
+                    let store = Arc::clone(&store);
+                    tokio::spawn(async move {
+                        store.put_meeting(&record(i)).expect("put");
+                        store.flush().await.expect("flush");
+                    })
+                })
+                .collect();
+            for write in writes {
+                write.await.expect("write task");
+            }
+            store.guild_meetings(GUILD).unwrap().len()
+        });
+        let _ = done.send(recorded);
+    });
+
+    // Generous: 200 small writes flush in well under a second, and a hang never ends.
+    let recorded = finished
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("every flush completes");
+    assert_eq!(recorded, 200);
+}

@@ -414,6 +414,29 @@ async fn a_create_that_fails_twice_ambiguously_is_not_sent_a_third_time() {
 }
 
 #[tokio::test]
+async fn a_create_whose_second_send_fails_after_zoom_created_it_adopts_the_meeting() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    // The first send dies at Zoom's edge (nothing made); the second is made, then answered 500.
+    zoom.fail_next(1, 503);
+    zoom.fail_next_creates(1, CreateFailure::AfterCreate(500));
+
+    let m = client
+        .create_meeting("me", &meeting("made on the second send"))
+        .await
+        .expect("adopted, not reported as failed while it exists");
+
+    assert_eq!(zoom.meeting_count(), 1);
+    assert_eq!(zoom.meetings()[0]["id"], m.id);
+    let creates = zoom
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v2/users/me/meetings")
+        .count();
+    assert_eq!(creates, 2);
+}
+
+#[tokio::test]
 async fn zoom_error_codes_become_typed_errors() {
     let zoom = FakeZoom::start().await;
     let client = zoom_client(&zoom);

@@ -1,7 +1,14 @@
 //! The sled store: one directory (`DATA_DIR`), one tree per kind of record. sled writes to disk in
-//! the background every 500 ms, so [`Store::flush`] (`flush_async`) is what makes a write durable.
+//! the background every 500 ms, so [`Store::flush`] is what makes a write durable.
+//!
+//! Not sled's `flush_async`: in 0.34 concurrent calls can hang for good (spacejam/sled#1308 —
+//! the flushes fill sled's I/O thread pool and wait for writes queued behind them). Flushes run
+//! one at a time on tokio's blocking pool instead, and each covers every caller that wrote
+//! before it began (a group commit), so a burst of writes costs a few flushes, not one each.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::codec::{decode, encode};
 use super::{
@@ -21,6 +28,16 @@ pub struct SledStore {
     meetings: sled::Tree,
     guilds: sled::Tree,
     members: sled::Tree,
+    flusher: Arc<Flusher>,
+}
+
+/// The group commit behind [`Store::flush`].
+#[derive(Debug, Default)]
+struct Flusher {
+    /// One per `flush` call, taken after the caller's writes.
+    tickets: AtomicU64,
+    /// Held by the flush in progress; the highest ticket a finished flush covered.
+    covered: tokio::sync::Mutex<u64>,
 }
 
 fn backend(dir: &Path) -> impl Fn(sled::Error) -> StoreError + '_ {
@@ -50,6 +67,7 @@ impl SledStore {
             members: tree("member_prefs")?,
             dir: dir.to_owned(),
             db,
+            flusher: Arc::default(),
         })
     }
 
@@ -159,7 +177,20 @@ impl Store for SledStore {
 
     fn flush(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            self.db.flush_async().await.map_err(self.err())?;
+            let ticket = self.flusher.tickets.fetch_add(1, Ordering::SeqCst) + 1;
+            let mut covered = self.flusher.covered.lock().await;
+            if *covered >= ticket {
+                // A flush that began after our writes finished while we waited.
+                return Ok(());
+            }
+            // Every ticket taken so far was taken after its writes, all done before this flush.
+            let upto = self.flusher.tickets.load(Ordering::SeqCst);
+            let db = self.db.clone();
+            tokio::task::spawn_blocking(move || db.flush())
+                .await
+                .map_err(|e| StoreError::Backend(format!("{} (flush: {e})", self.dir.display())))?
+                .map_err(self.err())?;
+            *covered = upto;
             Ok(())
         })
     }

@@ -23,7 +23,8 @@ impl ZoomClient {
     /// Zoom has no idempotency key, so a POST that failed ambiguously (5xx, or a timeout after
     /// sending) may still have created the meeting. Then the host's upcoming meetings are
     /// searched for one with the same topic and start created since the attempt began; it is
-    /// adopted if found, and only otherwise is the POST sent once more.
+    /// adopted if found, and only otherwise is the POST sent once more — never a third time. If
+    /// that one fails ambiguously too, the search is made again before giving up.
     pub async fn create_meeting(
         &self,
         user: &str,
@@ -44,33 +45,56 @@ impl ZoomClient {
             .lock()
             .await;
         let began = Timestamp::now() - CREATED_AT_SLACK;
-        let err = match self.execute(&call).await {
+        let first = match self.execute(&call).await {
             Ok(body) => return parse(&body),
             Err(err) if err.is_ambiguous() => err,
             Err(err) => return Err(err),
         };
+        if let Some(found) = self.find_created(user, meeting, began, &first).await? {
+            return Ok(found);
+        }
+        let second = match self.execute(&call).await {
+            Ok(body) => return parse(&body),
+            Err(err) if err.is_ambiguous() => err,
+            Err(err) => return Err(err),
+        };
+        // The second send may have created it just as well: a member told "failed" about a
+        // meeting that exists would never hear of it again.
+        match self.find_created(user, meeting, began, &second).await? {
+            Some(found) => Ok(found),
+            None => Err(second),
+        }
+    }
+
+    /// After `err`, an ambiguous failure to create `meeting`: the meeting if Zoom made it since
+    /// `began`. A failed search is reported as `err`, which says the meeting may exist.
+    async fn find_created(
+        &self,
+        user: &str,
+        meeting: &NewMeeting,
+        began: Timestamp,
+        err: &ZoomError,
+    ) -> Result<Option<Meeting>, ZoomError> {
         tracing::warn!(error = %err, "creating a Zoom meeting failed ambiguously; checking whether it was created");
         // "scheduled" also lists meetings whose start just passed (a "now" meeting), unlike "upcoming".
         let scheduled = self
             .list(user, "scheduled")
             .await
             .map_err(|_| err.clone())?;
-        let adopted = scheduled.iter().find(|m| {
+        let start = meeting.start_time.as_second();
+        let Some(found) = scheduled.iter().find(|m| {
             m.topic == meeting.topic
                 && m.start_time.map(Timestamp::as_second) == Some(start)
                 && m.duration == Some(meeting.duration)
                 && m.created_at.is_some_and(|c| c >= began)
-        });
-        match adopted {
-            Some(found) => {
-                tracing::info!(
-                    meeting_id = found.id,
-                    "the meeting had been created; adopting it"
-                );
-                self.get_meeting(found.id).await
-            }
-            None => self.execute(&call).await.and_then(|body| parse(&body)),
-        }
+        }) else {
+            return Ok(None);
+        };
+        tracing::info!(
+            meeting_id = found.id,
+            "the meeting had been created; adopting it"
+        );
+        self.get_meeting(found.id).await.map(Some)
     }
 
     /// A meeting with a freshly issued start link.

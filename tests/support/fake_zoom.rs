@@ -8,12 +8,15 @@
 //! 1. recorded (if recording is on), so tests see every attempt, failed ones included;
 //! 2. `set_latency` — network time, paid by every response (token endpoint and errors too);
 //! 3. `slow_next` — a slow edge: the request waits before anything looks at it;
-//! 4. `fail_next` — an outage at the edge: 5xx before authentication, nothing done;
+//! 4. `fail_next` — an outage at the edge: 5xx before authentication, nothing done; then a random
+//!    edge 5xx of `set_fault_rate` (every API request draws its random fault, if any, on arrival,
+//!    and meets it at the step where Zoom would produce it: here, at 6 or at 7);
 //! 5. authentication (401 code 124), then route (404) and scope (400 code 4711) — the gateway;
-//! 6. `rate_limit_next` — rate limits are counted per account, so only after authentication;
-//!    a request answered 401 does not use up a 429;
-//! 7. the handler: user/meeting lookup, `fail_next_creates`, validation (400 code 300), the daily
-//!    create/update limit per host (429 `Daily-limit`), then the work itself.
+//! 6. `rate_limit_next`, then a random per-second 429 — rate limits are counted per account, so
+//!    only after authentication; a request answered 401 does not use up a 429;
+//! 7. the handler: user/meeting lookup, `fail_next_creates` (else a random create failure),
+//!    validation (400 code 300), the daily create/update limit per host (429 `Daily-limit`), then
+//!    the work itself.
 //!
 //! Deliberate choices where the spec decides against habit (see the selftest):
 //! - The `POST /users/{userId}/meetings` response carries exactly the spec's keys: no `uuid`,
@@ -85,6 +88,32 @@ pub enum CreateFailure {
     AfterCreate(u16),
     /// The meeting is created and the 201 is held back this long (the client times out).
     SlowAfterCreate(Duration),
+}
+
+/// The random faults of `set_fault_rate` that were answered, by kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FaultCounts {
+    /// Creates answered 500 before anything was created.
+    pub create_error_before: usize,
+    /// Creates answered 500 after the meeting was created.
+    pub create_error_after: usize,
+    /// Creates whose 201 was held back past the client's timeout (the meeting exists).
+    pub create_held: usize,
+    /// Other requests answered 500 or 503 at the edge (nothing done).
+    pub server_errors: usize,
+    /// Requests answered a per-second 429 (nothing done).
+    pub rate_limited: usize,
+}
+
+impl FaultCounts {
+    /// Every random fault answered.
+    pub fn total(&self) -> usize {
+        self.create_error_before
+            + self.create_error_after
+            + self.create_held
+            + self.server_errors
+            + self.rate_limited
+    }
 }
 
 /// One request as the fake received it.
@@ -224,6 +253,36 @@ impl FakeZoom {
         lock(&self.inner.faults).slow = (n, d);
     }
 
+    /// From now on `per_mille` of API requests (not token requests) fail at random, the way
+    /// Zoom's edge and backend fail under load; 0 turns it off. The mix, in shares of the faults:
+    ///
+    /// - `POST /users/{userId}/meetings`: 30% 500 before creating (nothing exists); 30% 500 after
+    ///   creating (the meeting exists: what a client must adopt, not duplicate); 15% the meeting
+    ///   is created and the 201 held back `hold` — make it longer than the client's request
+    ///   timeout, so the client sees a timeout; 25% a per-second 429 with `Retry-After: 1`.
+    /// - any other API request: 35% 500, 35% 503, both at the edge before anything is done;
+    ///   30% a per-second 429 with `Retry-After: 1`.
+    ///
+    /// Bodies and headers are those of the counted switches (`fail_next`, `fail_next_creates`,
+    /// `rate_limit_next`). The draws come from their own generator with a fixed seed, so the
+    /// first n API requests of any run draw the same n numbers: the count of faults among them
+    /// is the same in every run, whatever order concurrent requests arrive in.
+    pub fn set_fault_rate(&self, per_mille: u32, hold: Duration) {
+        *lock(&self.inner.random_faults) = (per_mille.min(1000), hold);
+    }
+
+    /// The random faults answered so far, by kind.
+    pub fn fault_counts(&self) -> FaultCounts {
+        let c = &self.inner.fault_counts;
+        FaultCounts {
+            create_error_before: c[0].load(Relaxed),
+            create_error_after: c[1].load(Relaxed),
+            create_held: c[2].load(Relaxed),
+            server_errors: c[3].load(Relaxed),
+            rate_limited: c[4].load(Relaxed),
+        }
+    }
+
     /// Whether requests are recorded (default on; the load mock turns it off).
     pub fn set_recording(&self, on: bool) {
         self.inner.recording.store(on, Relaxed);
@@ -258,7 +317,8 @@ impl FakeZoom {
         self.inner.token_requests.load(Relaxed)
     }
 
-    /// Current meetings, full objects as `GET /meetings/{id}` shows them, oldest first.
+    /// Current meetings, full objects as `GET /meetings/{id}` shows them, oldest first. Read
+    /// from the fake's state, so it works with recording off too.
     pub fn meetings(&self) -> Vec<Value> {
         let store = lock(&self.inner.store);
         let mut all: Vec<&Meeting> = store.meetings.values().collect();
@@ -321,9 +381,33 @@ struct Inner {
     store: Mutex<Store>,
     requests: Mutex<Vec<Recorded>>,
     rng: AtomicU64,
+    /// The random faults' own generator, seeded with a constant: see `set_fault_rate`.
+    fault_rng: AtomicU64,
+    /// `set_fault_rate`: per mille of API requests, and how long a held create waits.
+    random_faults: Mutex<(u32, Duration)>,
+    /// `FaultCounts`, in its field order.
+    fault_counts: [AtomicUsize; 5],
     seq: AtomicU64,
     settings_defaults: Map<String, Value>,
 }
+
+/// A random fault drawn for one API request (see `FakeZoom::set_fault_rate`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    /// 500 or 503 at the edge, before authentication.
+    Edge(u16),
+    /// A per-second 429, after authentication.
+    RateLimited,
+    /// A create fails this way, in the handler.
+    Create(CreateFailure),
+}
+
+/// Indexes of `Inner::fault_counts`.
+const COUNT_CREATE_BEFORE: usize = 0;
+const COUNT_CREATE_AFTER: usize = 1;
+const COUNT_CREATE_HELD: usize = 2;
+const COUNT_EDGE: usize = 3;
+const COUNT_RATE: usize = 4;
 
 struct TokenInfo {
     expires_at: Instant,
@@ -403,6 +487,16 @@ fn iso(secs: i64) -> String {
     Timestamp::from_second(secs).map_or_else(|_| String::new(), |t| t.to_string())
 }
 
+/// splitmix64 over an atomic counter: cheap, lock-free, good enough for ids, secrets and faults.
+fn splitmix64(state: &AtomicU64) -> u64 {
+    let mut z = state
+        .fetch_add(0x9E37_79B9_7F4A_7C15, Relaxed)
+        .wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 impl Inner {
     fn new(url: String) -> Inner {
         let seed = u64::try_from(
@@ -438,6 +532,9 @@ impl Inner {
             store: Mutex::new(Store::default()),
             requests: Mutex::new(Vec::new()),
             rng: AtomicU64::new(seed),
+            fault_rng: AtomicU64::new(0x5EED_FA17_0000_0001),
+            random_faults: Mutex::new((0, Duration::ZERO)),
+            fault_counts: Default::default(),
             // Random start: two fakes in one test process hand out different meeting ids.
             seq: AtomicU64::new(seed % 1_000_000_007),
             settings_defaults: settings_defaults(),
@@ -451,15 +548,41 @@ impl Inner {
         inner
     }
 
-    /// splitmix64 over an atomic counter: cheap, lock-free, good enough for ids and secrets.
     fn random(&self) -> u64 {
-        let mut z = self
-            .rng
-            .fetch_add(0x9E37_79B9_7F4A_7C15, Relaxed)
-            .wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        splitmix64(&self.rng)
+    }
+
+    /// The random fault of an API request to `endpoint` (`None` when it does not route), if it
+    /// draws one.
+    fn draw_fault(&self, endpoint: Option<Endpoint>) -> Option<Fault> {
+        let (per_mille, hold) = *lock(&self.random_faults);
+        if per_mille == 0 {
+            return None;
+        }
+        let r = splitmix64(&self.fault_rng);
+        if r % 1000 >= u64::from(per_mille) {
+            return None;
+        }
+        // The kind from other bits than the decision, so the two are independent.
+        let share = (r >> 32) % 100;
+        Some(if endpoint == Some(Endpoint::Create) {
+            match share {
+                0..30 => Fault::Create(CreateFailure::BeforeCreate(500)),
+                30..60 => Fault::Create(CreateFailure::AfterCreate(500)),
+                60..75 => Fault::Create(CreateFailure::SlowAfterCreate(hold)),
+                _ => Fault::RateLimited,
+            }
+        } else {
+            match share {
+                0..35 => Fault::Edge(500),
+                35..70 => Fault::Edge(503),
+                _ => Fault::RateLimited,
+            }
+        })
+    }
+
+    fn count_fault(&self, index: usize) {
+        self.fault_counts[index].fetch_add(1, Relaxed);
     }
 
     fn random_from(&self, alphabet: &[u8], n: usize) -> String {
@@ -1031,6 +1154,8 @@ fn take<T: Copy>(slot: &mut (usize, T)) -> Option<T> {
 }
 
 async fn api(inner: &Inner, parts: &Parts, api_path: &str, body: &Bytes) -> Response {
+    let routed = route(&parts.method, api_path);
+    let random = inner.draw_fault(routed.as_ref().ok().map(|(e, _)| *e));
     let (slow, fail) = {
         let mut faults = lock(&inner.faults);
         (take(&mut faults.slow), take(&mut faults.fail))
@@ -1041,12 +1166,16 @@ async fn api(inner: &Inner, parts: &Parts, api_path: &str, body: &Bytes) -> Resp
     if let Some(status) = fail {
         return server_error(status);
     }
+    if let Some(Fault::Edge(status)) = random {
+        inner.count_fault(COUNT_EDGE);
+        return server_error(status);
+    }
 
     let scopes = match authenticate(inner, parts) {
         Ok(scopes) => scopes,
         Err(expired) => return invalid_token(expired),
     };
-    let (endpoint, param) = match route(&parts.method, api_path) {
+    let (endpoint, param) = match routed {
         Ok(found) => found,
         Err(status) => {
             let reason = status.canonical_reason().unwrap_or_default();
@@ -1065,10 +1194,21 @@ async fn api(inner: &Inner, parts: &Parts, api_path: &str, body: &Bytes) -> Resp
     if let Some(kind) = rate {
         return too_many(kind, endpoint.category(), 100);
     }
+    if random == Some(Fault::RateLimited) {
+        inner.count_fault(COUNT_RATE);
+        let kind = RateLimit::PerSecond {
+            retry_after_secs: 1,
+        };
+        return too_many(kind, endpoint.category(), 100);
+    }
 
     let query = parts.uri.query().unwrap_or_default();
+    let random_create = match random {
+        Some(Fault::Create(failure)) => Some(failure),
+        _ => None,
+    };
     match endpoint {
-        Endpoint::Create => match create(inner, &param, body) {
+        Endpoint::Create => match create(inner, &param, body, random_create) {
             Created::Now(answer) => answer,
             Created::Late(d, answer) => {
                 tokio::time::sleep(d).await;
@@ -1608,12 +1748,23 @@ enum Created {
     Late(Duration, Response),
 }
 
-fn create(inner: &Inner, user_key: &str, body: &[u8]) -> Created {
+/// `random`: the request's random create failure, used when `fail_next_creates` has none.
+fn create(inner: &Inner, user_key: &str, body: &[u8], random: Option<CreateFailure>) -> Created {
     let Some(user) = inner.find_user(user_key) else {
         return Created::Now(user_not_found(user_key));
     };
-    let failure = take(&mut lock(&inner.faults).creates);
+    let counted = take(&mut lock(&inner.faults).creates);
+    let (failure, is_random) = match counted {
+        Some(failure) => (Some(failure), false),
+        None => (random, random.is_some()),
+    };
+    let count = |index| {
+        if is_random {
+            inner.count_fault(index);
+        }
+    };
     if let Some(CreateFailure::BeforeCreate(code)) = failure {
+        count(COUNT_CREATE_BEFORE);
         return Created::Now(server_error(code));
     }
     let input = match parse_input(body, &user.timezone, Op::Create) {
@@ -1649,8 +1800,14 @@ fn create(inner: &Inner, user_key: &str, body: &[u8]) -> Created {
     inner.meetings_created.fetch_add(1, Relaxed);
     let created = respond(StatusCode::CREATED, &body);
     match failure {
-        Some(CreateFailure::AfterCreate(code)) => Created::Now(server_error(code)),
-        Some(CreateFailure::SlowAfterCreate(d)) => Created::Late(d, created),
+        Some(CreateFailure::AfterCreate(code)) => {
+            count(COUNT_CREATE_AFTER);
+            Created::Now(server_error(code))
+        }
+        Some(CreateFailure::SlowAfterCreate(d)) => {
+            count(COUNT_CREATE_HELD);
+            Created::Late(d, created)
+        }
         Some(CreateFailure::BeforeCreate(_)) | None => Created::Now(created),
     }
 }
