@@ -54,11 +54,7 @@ pub async fn run(
     }
     let created = match service.create(&who, &input(&command.data.options())).await {
         Ok(created) => created,
-        Err(err) => {
-            tracing::info!(error = %err, "/meet refused");
-            let told = rest::answer(ctx, command, reply::private(reply::error_text(&err))).await;
-            return told.map_or(Outcome::Failed, |()| Outcome::of(&err));
-        }
+        Err(err) => return super::conclude(ctx, command, Err(err)).await,
     };
     tracing::info!(meeting_id = created.meeting.id, "meeting created");
     // The meeting exists now: the member must hear of it and the channel must see it, even when

@@ -79,17 +79,7 @@ pub async fn run(
             .map(|(record, link)| reply::host_link(&record, &link)),
         _ => Ok(reply::private(reply::OUTDATED.to_owned())),
     };
-    let (answer, outcome) = match answer {
-        Ok(answer) => (answer, Outcome::Ok),
-        Err(err) => {
-            tracing::info!(error = %err, "/meetings refused");
-            (reply::private(reply::error_text(&err)), Outcome::of(&err))
-        }
-    };
-    match rest::answer(ctx, command, answer).await {
-        Ok(()) => outcome,
-        Err(_) => Outcome::Failed,
-    }
+    super::conclude(ctx, command, answer).await
 }
 
 /// Suggestions for the `meeting` option: this server's upcoming meetings (for host-link, the

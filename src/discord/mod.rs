@@ -25,7 +25,7 @@ use tracing::Instrument;
 
 use crate::config::DiscordConfig;
 use crate::ids;
-use crate::meetings::{Meetings, Requester};
+use crate::meetings::{Meetings, Requester, ServiceError};
 use crate::metrics::Metrics;
 use telemetry::{MetricsKey, Outcome};
 
@@ -319,6 +319,26 @@ impl Handler {
         };
         tracing::debug!(meeting_id = id, "start button");
         meet::start_button(ctx, &self.service, component, who, id).await
+    }
+}
+
+/// Gives a deferred command its private answer: `result`, or what went wrong in words for the
+/// member. Returns the outcome for the metrics.
+async fn conclude(
+    ctx: &Context,
+    command: &CommandInteraction,
+    result: Result<serenity::all::EditInteractionResponse, ServiceError>,
+) -> Outcome {
+    let (answer, outcome) = match result {
+        Ok(answer) => (answer, Outcome::Ok),
+        Err(err) => {
+            tracing::info!(error = %err, "refused");
+            (reply::private(reply::error_text(&err)), Outcome::of(&err))
+        }
+    };
+    match rest::answer(ctx, command, answer).await {
+        Ok(()) => outcome,
+        Err(_) => Outcome::Failed,
     }
 }
 

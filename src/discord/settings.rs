@@ -94,28 +94,16 @@ pub async fn run(
         }
         _ => None,
     };
-    let (answer, outcome) = match result {
-        Some(Ok(answer)) => {
-            tracing::info!(subcommand = name, "settings answered");
-            (answer, Outcome::Ok)
-        }
-        Some(Err(err)) => {
-            tracing::info!(error = %err, subcommand = name, "/meet-settings refused");
-            (reply::private(reply::error_text(&err)), Outcome::of(&err))
-        }
-        None => {
-            tracing::info!(
-                subcommand = name,
-                "unknown /meet-settings subcommand or field"
-            );
-            (
-                reply::private(reply::OUTDATED.to_owned()),
-                Outcome::UserError,
-            )
-        }
-    };
-    match rest::answer(ctx, command, answer).await {
-        Ok(()) => outcome,
+    if let Some(result) = result {
+        return super::conclude(ctx, command, result).await;
+    }
+    tracing::info!(
+        subcommand = name,
+        "unknown /meet-settings subcommand or field"
+    );
+    let outdated = reply::private(reply::OUTDATED.to_owned());
+    match rest::answer(ctx, command, outdated).await {
+        Ok(()) => Outcome::UserError,
         Err(_) => Outcome::Failed,
     }
 }

@@ -44,15 +44,10 @@ pub async fn run(
     let result = service
         .set_member_timezone(who.member, (!clear).then_some(zone.as_str()))
         .await;
-    let (answer, outcome) = match result {
-        Ok(zone) => (reply::member_timezone(zone.as_deref()), Outcome::Ok),
-        Err(err) => {
-            tracing::info!(error = %err, "/meet-timezone refused");
-            (reply::private(reply::error_text(&err)), Outcome::of(&err))
-        }
-    };
-    match rest::answer(ctx, command, answer).await {
-        Ok(()) => outcome,
-        Err(_) => Outcome::Failed,
-    }
+    super::conclude(
+        ctx,
+        command,
+        result.map(|zone| reply::member_timezone(zone.as_deref())),
+    )
+    .await
 }
