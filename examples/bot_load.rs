@@ -37,9 +37,10 @@ mod fake_zoom;
 
 #[path = "support/figures.rs"]
 mod figures;
+#[path = "support/release_bot.rs"]
+mod release_bot;
 
 use std::collections::{BTreeSet, HashMap};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
@@ -51,44 +52,6 @@ use zoombot::store::{SledStore, Store};
 
 const FIRST_INTERACTION: u64 = 1_500_000_000_000_000_000;
 const FIRST_MEMBER: u64 = 1_400_000_000_000_000_000;
-
-/// Starts the release binary next to this example against the fakes.
-fn spawn_bot(
-    discord: &FakeDiscord,
-    zoom: &FakeZoom,
-    data_dir: &std::path::Path,
-    request_timeout: &str,
-) -> std::process::Child {
-    let binary = std::env::current_exe()
-        .expect("exe")
-        .parent()
-        .and_then(|p| p.parent())
-        .expect("target dir")
-        .join("zoombot");
-    Command::new(&binary)
-        .env_clear()
-        .envs([
-            ("DISCORD_TOKEN", FakeDiscord::BOT_TOKEN.to_owned()),
-            ("DISCORD_API_BASE", discord.url()),
-            ("ZOOM_ACCOUNT_ID", FakeZoom::ACCOUNT_ID.to_owned()),
-            ("ZOOM_CLIENT_ID", FakeZoom::CLIENT_ID.to_owned()),
-            ("ZOOM_CLIENT_SECRET", FakeZoom::CLIENT_SECRET.to_owned()),
-            ("ZOOM_API_BASE", zoom.api_base()),
-            ("ZOOM_OAUTH_URL", zoom.oauth_url()),
-            ("ZOOM_REQUEST_TIMEOUT", request_timeout.to_owned()),
-            ("RUST_LOG", "warn".to_owned()),
-            ("DATA_DIR", data_dir.display().to_string()),
-        ])
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "start {}: {e} (build it with cargo build --release)",
-                binary.display()
-            )
-        })
-}
 
 fn token(i: u64) -> String {
     format!("load-{}", FIRST_INTERACTION + i)
@@ -157,7 +120,12 @@ async fn main() {
     zoom.set_fault_rate(per_mille, timeout + Duration::from_secs(1));
     zoom.set_recording(false);
     let data = tempfile::tempdir().expect("data dir");
-    let mut child = spawn_bot(&discord, &zoom, data.path(), &request_timeout);
+    let mut child = release_bot::spawn(
+        &discord,
+        &zoom,
+        data.path(),
+        &[("ZOOM_REQUEST_TIMEOUT", request_timeout.as_str())],
+    );
     assert!(
         discord
             .wait_for(

@@ -18,9 +18,10 @@ mod fake_zoom;
 
 #[path = "support/figures.rs"]
 mod figures;
+#[path = "support/release_bot.rs"]
+mod release_bot;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -115,36 +116,10 @@ fn lookups(service: &Meetings, guilds: u64, lookups: u64) -> Vec<f64> {
 
 /// Milliseconds from starting the release binary on `dir` to its commands being registered.
 async fn start_to_ready(dir: &Path, discord: &FakeDiscord, zoom: &FakeZoom) -> f64 {
-    let binary = std::env::current_exe()
-        .expect("exe")
-        .parent()
-        .and_then(|p| p.parent())
-        .expect("target dir")
-        .join("zoombot");
     let registrations = |d: &FakeDiscord| d.requests_matching("PUT", "/commands").len();
     let before = registrations(discord);
     let began = Instant::now();
-    let mut child = Command::new(&binary)
-        .env_clear()
-        .envs([
-            ("DISCORD_TOKEN", FakeDiscord::BOT_TOKEN.to_owned()),
-            ("DISCORD_API_BASE", discord.url()),
-            ("ZOOM_ACCOUNT_ID", FakeZoom::ACCOUNT_ID.to_owned()),
-            ("ZOOM_CLIENT_ID", FakeZoom::CLIENT_ID.to_owned()),
-            ("ZOOM_CLIENT_SECRET", FakeZoom::CLIENT_SECRET.to_owned()),
-            ("ZOOM_API_BASE", zoom.api_base()),
-            ("ZOOM_OAUTH_URL", zoom.oauth_url()),
-            ("DATA_DIR", dir.display().to_string()),
-            ("RUST_LOG", "warn".to_owned()),
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "start {}: {e} (build it with cargo build --release)",
-                binary.display()
-            )
-        });
+    let mut child = release_bot::spawn(discord, zoom, dir, &[]);
     let ready = discord
         .wait_for(|d| registrations(d) > before, Duration::from_secs(30))
         .await;

@@ -1,0 +1,47 @@
+//! The release `zoombot` binary next to an example, started against the fakes.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use crate::fake_discord::FakeDiscord;
+use crate::fake_zoom::FakeZoom;
+
+/// Starts `target/release/zoombot` against `discord` and `zoom`, its data in `data_dir`, its HTTP
+/// server on a free loopback port, logging warnings; `extra` adds or overrides variables.
+pub fn spawn(
+    discord: &FakeDiscord,
+    zoom: &FakeZoom,
+    data_dir: &Path,
+    extra: &[(&str, &str)],
+) -> Child {
+    let binary = std::env::current_exe()
+        .expect("exe")
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("target dir")
+        .join("zoombot");
+    Command::new(&binary)
+        .env_clear()
+        .envs([
+            ("DISCORD_TOKEN", FakeDiscord::BOT_TOKEN.to_owned()),
+            ("DISCORD_API_BASE", discord.url()),
+            ("ZOOM_ACCOUNT_ID", FakeZoom::ACCOUNT_ID.to_owned()),
+            ("ZOOM_CLIENT_ID", FakeZoom::CLIENT_ID.to_owned()),
+            ("ZOOM_CLIENT_SECRET", FakeZoom::CLIENT_SECRET.to_owned()),
+            ("ZOOM_API_BASE", zoom.api_base()),
+            ("ZOOM_OAUTH_URL", zoom.oauth_url()),
+            ("DATA_DIR", data_dir.display().to_string()),
+            ("HTTP_ADDR", "127.0.0.1:0".to_owned()),
+            ("RUST_LOG", "warn".to_owned()),
+        ])
+        .envs(extra.iter().map(|(k, v)| (*k, *v)))
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "start {}: {e} (build it with cargo build --release)",
+                binary.display()
+            )
+        })
+}
