@@ -84,6 +84,7 @@ fn service(store: Arc<dyn Store>) -> Meetings {
         api_base: "http://127.0.0.1:9".into(),
         oauth_url: "http://127.0.0.1:9/oauth/token".into(),
         host_user: "me".into(),
+        allowed_host_users: Vec::new(),
         connect_timeout: Duration::from_secs(1),
         request_timeout: Duration::from_secs(1),
     };

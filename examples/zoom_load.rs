@@ -37,6 +37,7 @@ async fn main() {
         api_base: format!("{mock}/v2"),
         oauth_url: format!("{mock}/oauth/token"),
         host_user: "me".to_owned(),
+        allowed_host_users: Vec::new(),
         connect_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(15),
     };

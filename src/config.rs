@@ -32,6 +32,9 @@ pub struct ZoomConfig {
     pub oauth_url: String,
     /// `ZOOM_HOST_USER`: the Zoom user meetings are created under.
     pub host_user: String,
+    /// `ZOOM_HOST_USERS`: the other Zoom users a server may pick as its host (`*`: any user in
+    /// the account). A host link signs its holder in as that user, so the operator decides.
+    pub allowed_host_users: Vec<String>,
     /// `ZOOM_CONNECT_TIMEOUT`.
     pub connect_timeout: Duration,
     /// `ZOOM_REQUEST_TIMEOUT`.
@@ -180,6 +183,16 @@ impl ZoomConfig {
             api_base: env.url("ZOOM_API_BASE", "https://api.zoom.us/v2"),
             oauth_url: env.url("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token"),
             host_user: env.get("ZOOM_HOST_USER").unwrap_or_else(|| "me".to_owned()),
+            allowed_host_users: env
+                .get("ZOOM_HOST_USERS")
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
             connect_timeout: env.duration("ZOOM_CONNECT_TIMEOUT", Duration::from_secs(5)),
             request_timeout: env.duration("ZOOM_REQUEST_TIMEOUT", Duration::from_secs(15)),
         }
@@ -343,6 +356,23 @@ mod tests {
         assert_eq!(zoom.host_user, "me");
         assert_eq!(zoom.connect_timeout, Duration::from_secs(5));
         assert_eq!(zoom.request_timeout, Duration::from_secs(15));
+        assert!(
+            zoom.allowed_host_users.is_empty(),
+            "no other host users unless listed"
+        );
+    }
+
+    #[test]
+    fn other_host_users_are_a_comma_separated_list() {
+        let mut vars = COMPLETE.to_vec();
+        vars.push(("ZOOM_HOST_USERS", " a@example.com, ,uid-2 "));
+        let zoom = zoom_from(&vars).unwrap();
+        assert_eq!(zoom.allowed_host_users, ["a@example.com", "uid-2"]);
+        let client = crate::zoom::ZoomClient::new(&zoom).unwrap();
+        assert!(
+            client.may_host("A@Example.com") && client.may_host("uid-2") && client.may_host("me")
+        );
+        assert!(!client.may_host("ceo@example.com"));
     }
 
     #[test]

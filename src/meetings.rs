@@ -81,6 +81,9 @@ pub enum ServiceError {
         /// When the member may schedule again.
         retry_at: Timestamp,
     },
+    /// A Zoom user the operator does not let servers pick.
+    #[error("{0} is not among the Zoom users this bot's operator lets servers pick")]
+    HostUserNotAllowed(String),
     /// A host user that cannot be a Zoom user id or email.
     #[error("{0:?} is not a Zoom user id or email")]
     BadHostUser(String),
@@ -384,6 +387,10 @@ impl Meetings {
                 .any(|c| c.is_whitespace() || c.is_control() || c == '/')
         {
             return Err(ServiceError::BadHostUser(user.to_owned()));
+        }
+        // Checked before asking Zoom, so the answer reveals nothing about the account's users.
+        if !self.zoom.may_host(user) {
+            return Err(ServiceError::HostUserNotAllowed(user.to_owned()));
         }
         match self.zoom.get_user(user).await {
             Ok(_) => Ok(user.to_owned()),

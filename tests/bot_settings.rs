@@ -152,8 +152,42 @@ async fn bad_values_and_an_empty_set_are_refused_and_change_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_host_user_zoom_does_not_know_is_refused_before_it_is_saved() {
+async fn a_host_user_the_operator_did_not_allow_is_refused_without_asking_zoom() {
+    // Allowed: the default host user and second@example.com (tests/support's configuration).
     let bot = TestBot::start().await;
+
+    let refused = settings(
+        &bot,
+        &Member::admin(ADMIN),
+        "set",
+        json!([text("host_user", "ceo@example.com")]),
+    )
+    .await;
+
+    assert!(
+        refused.content.contains("ZOOM_HOST_USERS")
+            && refused.content.contains("`ceo@example.com`"),
+        "{}",
+        refused.content
+    );
+    assert_eq!(
+        zoom_calls(&bot.zoom),
+        0,
+        "nothing learnt about the account's users"
+    );
+    let shown = settings(&bot, &Member::admin(ADMIN), "show", json!([]))
+        .await
+        .text();
+    assert!(shown.contains("**host_user**: `me` *(default)*"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_user_zoom_does_not_know_is_refused_before_it_is_saved() {
+    let bot = TestBot::start_with(
+        |config| config.zoom.allowed_host_users = vec!["*".to_owned()],
+        None,
+    )
+    .await;
     let admin = Member::admin(ADMIN);
 
     let refused = settings(

@@ -388,6 +388,11 @@ pub fn error_text(err: &ServiceError) -> String {
             cooldown.window_minutes,
             stamp(*retry_at, 'R')
         ),
+        ServiceError::HostUserNotAllowed(user) => format!(
+            "This bot's operator hasn't allowed servers to create meetings as `{}`, so nothing was changed: a \
+             host link signs its holder in as that Zoom user. Ask the operator to add it to ZOOM_HOST_USERS.",
+            markdown(&user.chars().take(64).collect::<String>())
+        ),
         ServiceError::BadHostUser(user) => format!(
             "`{}` can't be a Zoom user: give the email or user id of a user in the bot's Zoom account.",
             user.chars().take(64).collect::<String>()

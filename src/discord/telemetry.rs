@@ -44,6 +44,7 @@ impl Outcome {
             | ServiceError::NothingToChange
             | ServiceError::UnknownHostUser(_)
             | ServiceError::BadHostUser(_)
+            | ServiceError::HostUserNotAllowed(_)
             | ServiceError::BadCooldown(_)
             | ServiceError::TooMany { .. }
             | ServiceError::Zoom(

@@ -58,6 +58,7 @@ pub struct ZoomClient {
     http: reqwest::Client,
     api_base: String,
     host_user: String,
+    allowed_host_users: Vec<String>,
     auth: TokenProvider,
     policy: RetryPolicy,
     /// Creates of the same host, topic and start are serialised through one of these, so an
@@ -99,6 +100,7 @@ impl ZoomClient {
             http,
             api_base: config.api_base.clone(),
             host_user: config.host_user.clone(),
+            allowed_host_users: config.allowed_host_users.clone(),
             policy: RetryPolicy::default(),
             create_stripes: (0..CREATE_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
@@ -125,6 +127,14 @@ impl ZoomClient {
     /// The Zoom user meetings are created under by default (`ZOOM_HOST_USER`).
     pub fn host_user(&self) -> &str {
         &self.host_user
+    }
+
+    /// Whether a server may have its meetings created under `user`: the default host user, or
+    /// one the operator listed in `ZOOM_HOST_USERS` (`*` for any). Emails compare without case.
+    pub fn may_host(&self, user: &str) -> bool {
+        std::iter::once(&self.host_user)
+            .chain(&self.allowed_host_users)
+            .any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(user))
     }
 
     /// The lock that serialises creates that look alike (same `key`).

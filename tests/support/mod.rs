@@ -22,6 +22,7 @@ pub fn zoom_config(fake: &FakeZoom) -> ZoomConfig {
         api_base: fake.api_base(),
         oauth_url: fake.oauth_url(),
         host_user: "me".to_owned(),
+        allowed_host_users: vec!["second@example.com".to_owned()],
         connect_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(5),
     }
