@@ -97,8 +97,8 @@ mod tests {
     use super::*;
     use crate::health::Gateway;
     use crate::store::{
-        GuildSettings, MeetingRecord, MemberPrefs, MemoryStore, SettingsChange, Store, StoreError,
-        StoreFuture,
+        GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, MemoryStore, SettingsChange,
+        Store, StoreError, StoreFuture,
     };
 
     /// A gateway in a fixed state.
@@ -129,6 +129,14 @@ mod tests {
         }
         fn guild_meetings(&self, _: crate::ids::GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
             Ok(Vec::new())
+        }
+        fn update_meeting(
+            &self,
+            _: crate::ids::GuildId,
+            _: i64,
+            _: MeetingChange<'_>,
+        ) -> Result<Option<MeetingRecord>, StoreError> {
+            Ok(None)
         }
         fn guild_settings(&self, _: crate::ids::GuildId) -> Result<GuildSettings, StoreError> {
             Ok(GuildSettings::default())

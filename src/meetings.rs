@@ -159,10 +159,12 @@ const RECENT_PRUNE_AT: usize = 10_000;
 impl Recent {
     /// Takes one of `who`'s slots under `rule`, or says when the next one frees up.
     fn take(&self, who: &Requester, rule: Cooldown) -> Result<Instant, ServiceError> {
-        let now = Instant::now();
         let mut recent = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        // Read under the lock, so each member's times stay in order.
+        let now = Instant::now();
         if recent.len() > RECENT_PRUNE_AT {
-            recent.retain(|_, times| times.back().is_some_and(|t| now - *t < rule.window()));
+            // Servers' windows differ: drop only what no window can still count.
+            recent.retain(|_, times| times.back().is_some_and(|t| now - *t < Cooldown::LONGEST));
         }
         let times = recent.entry((who.guild, who.member)).or_default();
         while times.front().is_some_and(|t| now - *t >= rule.window()) {
@@ -189,7 +191,9 @@ impl Recent {
     fn give_back(&self, who: &Requester, taken: Instant) {
         let mut recent = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(times) = recent.get_mut(&(who.guild, who.member)) {
-            times.retain(|t| *t != taken);
+            if let Some(at) = times.iter().position(|t| *t == taken) {
+                times.remove(at);
+            }
         }
     }
 }
@@ -241,6 +245,8 @@ impl Meetings {
         let meeting = match self.zoom.create_meeting(host, &new_meeting(&plan)).await {
             Ok(meeting) => meeting,
             Err(err) => {
+                // Even after an uncertain failure: the client has looked for the meeting twice by
+                // then, and Zoom's trouble should not cost the member.
                 give_back();
                 return Err(err.into());
             }
@@ -408,7 +414,9 @@ impl Meetings {
         who: &Requester,
     ) -> Result<(GuildSettings, Defaults), ServiceError> {
         let settings = self.store.guild_settings(who.guild)?;
-        if let Some(role) = settings.creator_role.filter(|r| !who.roles.contains(r)) {
+        // @everyone's id is the server's, and Discord never lists it among a member's roles.
+        let restricted = settings.creator_role.filter(|r| r.0 != who.guild.0);
+        if let Some(role) = restricted.filter(|r| !who.roles.contains(r)) {
             return Err(ServiceError::MissingCreatorRole(role));
         }
         let prefs = self.store.member_prefs(who.member)?;
@@ -424,13 +432,14 @@ impl Meetings {
         channel: ChannelId,
         message: MessageId,
     ) -> Result<(), ServiceError> {
-        let mut record = self
-            .store
-            .meeting(guild, zoom_id)?
+        self.store
+            .update_meeting(guild, zoom_id, &|r| {
+                r.channel = channel;
+                r.message = Some(message);
+            })?
             .ok_or(ServiceError::UnknownMeeting(zoom_id))?;
-        record.channel = channel;
-        record.message = Some(message);
-        self.save(&record).await
+        self.store.flush().await?;
+        Ok(())
     }
 
     /// This server's meetings that have not ended and were not cancelled, soonest first.
@@ -453,7 +462,7 @@ impl Meetings {
         who: &Requester,
         zoom_id: i64,
     ) -> Result<MeetingRecord, ServiceError> {
-        let mut record = self
+        let record = self
             .store
             .meeting(who.guild, zoom_id)?
             .ok_or(ServiceError::UnknownMeeting(zoom_id))?;
@@ -468,8 +477,11 @@ impl Meetings {
             Ok(()) | Err(ZoomError::NotFound(Missing::Meeting(_))) => {}
             Err(err) => return Err(err.into()),
         }
-        record.cancelled = true;
-        self.save(&record).await?;
+        let record = self
+            .store
+            .update_meeting(who.guild, zoom_id, &|r| r.cancelled = true)?
+            .ok_or(ServiceError::UnknownMeeting(zoom_id))?;
+        self.store.flush().await?;
         Ok(record)
     }
 

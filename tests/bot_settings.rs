@@ -281,6 +281,29 @@ async fn only_members_with_the_creator_role_may_schedule_once_it_is_set() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everyone_as_the_creator_role_restricts_no_one() {
+    let bot = TestBot::start().await;
+    // @everyone's role id is the server's id; Discord lists it in no member's roles.
+    settings(
+        &bot,
+        &Member::admin(ADMIN),
+        "set",
+        json!([{"name": "creator_role", "type": 8, "value": FakeDiscord::GUILD_ID.to_string()}]),
+    )
+    .await;
+
+    let (answer, _) = bot
+        .meet(&Member::regular(ALICE), strings(&[("topic", "Anyone may")]))
+        .await;
+
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn meet_resolves_command_then_member_zone_then_server_settings_then_defaults() {
     let bot = TestBot::start().await;
     settings(

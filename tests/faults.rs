@@ -13,8 +13,8 @@ use support::fake_discord::{self, FakeDiscord, Member};
 use support::fake_zoom::{CreateFailure, RateLimit, TokenFailure};
 use zoombot::ids::{GuildId, MemberId};
 use zoombot::store::{
-    GuildSettings, MeetingRecord, MemberPrefs, SettingsChange, SledStore, Store, StoreError,
-    StoreFuture,
+    GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, SledStore, Store,
+    StoreError, StoreFuture,
 };
 
 const ALICE: u64 = 1_400_000_000_000_000_001;
@@ -87,7 +87,7 @@ async fn zoom_5xx_and_timeouts_around_a_creation_leave_exactly_one_meeting_or_no
     bot.zoom
         .fail_next_creates(2, CreateFailure::BeforeCreate(503));
     let failed = meet(&bot, ALICE, "Never created").await;
-    assert!(failed.contains("/meetings list"), "{failed}");
+    assert!(failed.contains("Look in Zoom"), "{failed}");
     assert_eq!(bot.zoom.meeting_count(), 2);
 
     // Reads are retried through a 500.
@@ -336,6 +336,15 @@ impl Store for ReadOnlyAtWill {
     }
     fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
         self.inner.meeting(guild, zoom_id)
+    }
+    fn update_meeting(
+        &self,
+        guild: GuildId,
+        zoom_id: i64,
+        change: MeetingChange<'_>,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        self.check()?;
+        self.inner.update_meeting(guild, zoom_id, change)
     }
     fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
         self.inner.guild_meetings(guild)

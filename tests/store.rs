@@ -10,7 +10,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use support::fake_zoom::FakeZoom;
 use support::zoom_client;
-use zoombot::ids::{ChannelId, GuildId, MemberId, RoleId};
+use zoombot::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
 use zoombot::meetings::{Meetings, Requester, ServiceError};
 use zoombot::scheduling::plan::{MeetInput, Recording};
 use zoombot::store::{GuildSettings, MeetingRecord, MemberPrefs, SledStore, Store, StoreError};
@@ -128,6 +128,48 @@ fn concurrent_updates_of_different_fields_lose_nothing() {
         setter(&mut expected, last);
     }
     assert_eq!(store.guild_settings(GUILD).unwrap(), expected);
+}
+
+#[test]
+fn a_cancel_and_the_note_of_its_message_racing_on_one_record_both_land() {
+    const ROUNDS: u64 = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SledStore::open(dir.path()).unwrap());
+    store.put_meeting(&record(1)).unwrap();
+
+    std::thread::scope(|scope| {
+        let notes = Arc::clone(&store);
+        scope.spawn(move || {
+            for i in 1..=ROUNDS {
+                notes
+                    .update_meeting(GUILD, 1, &|r| r.message = Some(MessageId(i)))
+                    .unwrap();
+            }
+        });
+        let cancels = Arc::clone(&store);
+        scope.spawn(move || {
+            for i in 1..=ROUNDS {
+                cancels
+                    .update_meeting(GUILD, 1, &|r| {
+                        r.duration_minutes = u32::try_from(i).unwrap();
+                        r.cancelled = i == ROUNDS;
+                    })
+                    .unwrap();
+            }
+        });
+    });
+
+    let stored = store.meeting(GUILD, 1).unwrap().unwrap();
+    assert_eq!(stored.message, Some(MessageId(ROUNDS)));
+    assert!(stored.cancelled);
+    assert_eq!(u64::from(stored.duration_minutes), ROUNDS);
+    assert_eq!(
+        store
+            .update_meeting(GUILD, 2, &|r| r.cancelled = true)
+            .unwrap(),
+        None,
+        "no record, nothing made up"
+    );
 }
 
 #[tokio::test]

@@ -426,8 +426,8 @@ fn zoom_error_text(err: &ZoomError) -> String {
         ZoomError::Transport { sent: false, .. } => {
             "Zoom can't be reached right now, so nothing was created. Try again in a minute.".to_owned()
         }
-        err if err.is_ambiguous() => "Zoom didn't answer properly, so the meeting may or may not exist. Check \
-                                      /meetings list before trying again."
+        err if err.is_ambiguous() => "Zoom didn't answer properly, so it isn't certain whether that was done. \
+                                      Look in Zoom (zoom.us → Meetings) before trying again."
             .to_owned(),
         ZoomError::Api { .. } | ZoomError::Transport { .. } => {
             "Zoom answered with an error. Try again in a minute; if it keeps failing, tell the bot's operator.".to_owned()

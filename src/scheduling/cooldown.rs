@@ -30,6 +30,9 @@ impl Cooldown {
         window_minutes: 0,
     };
 
+    /// The longest window a cooldown can have.
+    pub const LONGEST: Duration = Duration::from_secs(MAX_WINDOW_MINUTES as u64 * 60);
+
     /// Whether it limits anything.
     pub fn is_off(self) -> bool {
         self.count == 0

@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::codec::{decode, encode};
 use super::{
-    GuildSettings, MeetingRecord, MemberPrefs, SettingsChange, Store, StoreError, StoreFuture,
+    GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, Store, StoreError,
+    StoreFuture,
 };
 use crate::ids::{GuildId, MemberId};
 
@@ -37,7 +38,7 @@ struct Flusher {
     /// One per `flush` call, taken after the caller's writes.
     tickets: AtomicU64,
     /// Held by the flush in progress; the highest ticket a finished flush covered.
-    covered: tokio::sync::Mutex<u64>,
+    covered: Arc<tokio::sync::Mutex<u64>>,
 }
 
 fn backend(dir: &Path) -> impl Fn(sled::Error) -> StoreError + '_ {
@@ -109,6 +110,29 @@ impl Store for SledStore {
             .transpose()
     }
 
+    fn update_meeting(
+        &self,
+        guild: GuildId,
+        zoom_id: i64,
+        change: MeetingChange<'_>,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        let key = meeting_key(guild, zoom_id);
+        loop {
+            let Some(old) = self.meetings.get(key).map_err(self.err())? else {
+                return Ok(None);
+            };
+            let mut record: MeetingRecord = decode(MEETING, &old)?;
+            change(&mut record);
+            let swapped = self
+                .meetings
+                .compare_and_swap(key, Some(old), Some(encode(&record)))
+                .map_err(self.err())?;
+            if swapped.is_ok() {
+                return Ok(Some(record));
+            }
+        }
+    }
+
     fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
         self.meetings
             .scan_prefix(guild.0.to_be_bytes())
@@ -178,7 +202,7 @@ impl Store for SledStore {
     fn flush(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             let ticket = self.flusher.tickets.fetch_add(1, Ordering::SeqCst) + 1;
-            let mut covered = self.flusher.covered.lock().await;
+            let mut covered = Arc::clone(&self.flusher.covered).lock_owned().await;
             if *covered >= ticket {
                 // A flush that began after our writes finished while we waited.
                 return Ok(());
@@ -186,11 +210,16 @@ impl Store for SledStore {
             // Every ticket taken so far was taken after its writes, all done before this flush.
             let upto = self.flusher.tickets.load(Ordering::SeqCst);
             let db = self.db.clone();
-            tokio::task::spawn_blocking(move || db.flush())
-                .await
-                .map_err(|e| StoreError::Backend(format!("{} (flush: {e})", self.dir.display())))?
-                .map_err(self.err())?;
-            *covered = upto;
+            // The lock goes with the flush: when this caller stops waiting (a timeout, a dropped
+            // request), the next flush still waits for this one, so flushes never overlap.
+            tokio::task::spawn_blocking(move || {
+                db.flush()?;
+                *covered = upto;
+                Ok(())
+            })
+            .await
+            .map_err(|e| StoreError::Backend(format!("{} (flush: {e})", self.dir.display())))?
+            .map_err(self.err())?;
             Ok(())
         })
     }

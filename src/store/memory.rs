@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
 
 use super::{
-    GuildSettings, MeetingRecord, MemberPrefs, SettingsChange, Store, StoreError, StoreFuture,
+    GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, Store, StoreError,
+    StoreFuture,
 };
 use crate::ids::{GuildId, MemberId};
 
@@ -35,6 +36,20 @@ impl Store for MemoryStore {
 
     fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
         Ok(lock(&self.meetings).get(&(guild, zoom_id)).cloned())
+    }
+
+    fn update_meeting(
+        &self,
+        guild: GuildId,
+        zoom_id: i64,
+        change: MeetingChange<'_>,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        Ok(lock(&self.meetings)
+            .get_mut(&(guild, zoom_id))
+            .map(|record| {
+                change(record);
+                record.clone()
+            }))
     }
 
     fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {

@@ -58,6 +58,10 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 /// run more than once (when another update wins a race), so it must only depend on its argument.
 pub type SettingsChange<'a> = &'a (dyn Fn(&mut GuildSettings) + Sync);
 
+/// A change to one meeting record, applied atomically by [`Store::update_meeting`]; like
+/// [`SettingsChange`], it may run more than once.
+pub type MeetingChange<'a> = &'a (dyn Fn(&mut MeetingRecord) + Sync);
+
 /// The bot's storage. Reads and writes are quick and synchronous; [`Store::flush`] makes what was
 /// written durable, and a write is acknowledged to a user only after it.
 pub trait Store: Send + Sync {
@@ -65,6 +69,14 @@ pub trait Store: Send + Sync {
     fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError>;
     /// The meeting with `zoom_id` created from `guild`; another server's meetings are invisible.
     fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError>;
+    /// Applies `change` to a meeting's record atomically (a cancel and the note of where its
+    /// message is can race; neither may undo the other). `None` when there is no such record.
+    fn update_meeting(
+        &self,
+        guild: GuildId,
+        zoom_id: i64,
+        change: MeetingChange<'_>,
+    ) -> Result<Option<MeetingRecord>, StoreError>;
     /// Every meeting created from `guild`.
     fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError>;
     /// A server's settings (all unset when it never changed any).
