@@ -273,6 +273,10 @@ impl Meetings {
             if let Err(undo) = self.zoom.delete_meeting(meeting.id).await {
                 tracing::error!(meeting_id = meeting.id, error = %undo, "could not delete a meeting that was not recorded");
             }
+            // The write may have landed without being made durable: keep it out of every list.
+            let _ = self
+                .store
+                .update_meeting(who.guild, meeting.id, &|r| r.cancelled = true);
             give_back();
             return Err(err);
         }
@@ -341,11 +345,6 @@ impl Meetings {
         self.store.put_member_prefs(member, &prefs)?;
         self.store.flush().await?;
         Ok(timezone)
-    }
-
-    /// A member's own time zone, if they set one.
-    pub fn member_timezone(&self, member: MemberId) -> Result<Option<String>, ServiceError> {
-        Ok(self.store.member_prefs(member)?.timezone)
     }
 
     fn effective(&self, set: GuildSettings) -> EffectiveSettings {

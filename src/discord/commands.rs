@@ -4,7 +4,7 @@ use serenity::all::{
     CommandOptionType, CreateCommand, CreateCommandOption, InteractionContext, Permissions,
 };
 
-use crate::scheduling::plan::{AGENDA_MAX, PASSCODE_MAX, TOPIC_MAX};
+use crate::scheduling::plan::{AGENDA_MAX, PASSCODE_MAX, Recording, TOPIC_MAX};
 use crate::store::SettingField;
 
 /// Custom id prefix of the "Start as host" button; the Zoom meeting id follows.
@@ -30,10 +30,11 @@ fn zone(name: &str, description: &str) -> CreateCommandOption {
 }
 
 fn recording(name: &str) -> CreateCommandOption {
-    text(name, "Record automatically")
-        .add_string_choice("none", "none")
-        .add_string_choice("local", "local")
-        .add_string_choice("cloud", "cloud")
+    Recording::ALL
+        .iter()
+        .fold(text(name, "Record automatically"), |option, r| {
+            option.add_string_choice(r.name(), r.name())
+        })
 }
 
 /// `/meet-settings`: only members with Manage Server see it (the bot checks again).

@@ -23,12 +23,7 @@ fn input(options: &[ResolvedOption<'_>]) -> MeetInput {
             ("passcode", ResolvedValue::String(v)) => input.passcode = Some((*v).to_owned()),
             ("waiting_room", ResolvedValue::Boolean(v)) => input.waiting_room = Some(*v),
             ("recording", ResolvedValue::String(v)) => {
-                input.recording = match *v {
-                    "none" => Some(Recording::None),
-                    "local" => Some(Recording::Local),
-                    "cloud" => Some(Recording::Cloud),
-                    _ => None,
-                }
+                input.recording = Recording::from_name(v);
             }
             _ => {}
         }

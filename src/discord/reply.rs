@@ -10,7 +10,7 @@ use serenity::all::{
 
 use super::commands::START_BUTTON;
 use crate::meetings::{Created, EffectiveSettings, ServiceError};
-use crate::scheduling::plan::{Recording, ZoneSource};
+use crate::scheduling::plan::ZoneSource;
 use crate::scheduling::{Cooldown, MeetingLength, clean, shown};
 use crate::store::{MeetingRecord, SettingField, StoreError};
 use crate::zoom::{AuthProblem, Missing, ZoomError};
@@ -236,14 +236,6 @@ fn on_off(v: bool) -> &'static str {
     if v { "on" } else { "off" }
 }
 
-fn recording_name(r: Recording) -> &'static str {
-    match r {
-        Recording::None => "none",
-        Recording::Local => "local",
-        Recording::Cloud => "cloud",
-    }
-}
-
 /// One line per setting: its effective value, marked "(default)" where the server set nothing.
 pub fn settings(settings: &EffectiveSettings, title: &str) -> EditInteractionResponse {
     const ZOOM: &str = "Zoom account default";
@@ -255,7 +247,7 @@ pub fn settings(settings: &EffectiveSettings, title: &str) -> EditInteractionRes
             SettingField::WaitingRoom => set.waiting_room.map(|v| on_off(v).to_owned()),
             SettingField::JoinBeforeHost => set.join_before_host.map(|v| on_off(v).to_owned()),
             SettingField::MuteUponEntry => set.mute_upon_entry.map(|v| on_off(v).to_owned()),
-            SettingField::AutoRecording => set.auto_recording.map(|r| recording_name(r).to_owned()),
+            SettingField::AutoRecording => set.auto_recording.map(|r| r.name().to_owned()),
             SettingField::Passcode => set.auto_passcode.map(|auto| {
                 if auto {
                     "auto (Zoom makes one)"
@@ -312,12 +304,13 @@ pub fn member_timezone(zone: Option<&str>) -> EditInteractionResponse {
     private(text)
 }
 
-/// By direct message, when an interaction expired before the bot could acknowledge it.
+/// By direct message, when the bot could not acknowledge a command (it came too late, or Discord
+/// failed): nothing was done.
 pub fn too_late() -> serenity::all::CreateMessage {
     serenity::all::CreateMessage::new()
         .content(
-            "Discord gave up on your last zoombot command before the bot could answer it, so nothing was done. \
-             Please run it again.",
+            "Discord did not take zoombot's answer to your last command in time, so nothing was done. Please run \
+             it again.",
         )
         .allowed_mentions(no_mentions())
 }
@@ -352,8 +345,9 @@ pub fn error_text(err: &ServiceError) -> String {
              changed nothing. Tell the bot's operator (the log says which record)."
                 .to_owned()
         }
-        ServiceError::Store(_) => "The bot could not save this, so nothing was changed. Try again in a moment; if it \
-                                   keeps failing, tell the bot's operator (the log says why)."
+        ServiceError::Store(_) => "The bot could not save this to its data store, so it may not have taken effect. \
+                                   Try again in a moment; if it keeps failing, tell the bot's operator (the log says \
+                                   why)."
             .to_owned(),
         ServiceError::UnknownMeeting(id) => format!(
             "There is no upcoming meeting {} scheduled from this server. Pick one from the list the command offers, \

@@ -21,12 +21,7 @@ fn input(options: &[ResolvedOption<'_>]) -> SettingsInput {
             ("join_before_host", ResolvedValue::Boolean(v)) => input.join_before_host = Some(*v),
             ("mute_upon_entry", ResolvedValue::Boolean(v)) => input.mute_upon_entry = Some(*v),
             ("auto_recording", ResolvedValue::String(v)) => {
-                input.auto_recording = match *v {
-                    "none" => Some(Recording::None),
-                    "local" => Some(Recording::Local),
-                    "cloud" => Some(Recording::Cloud),
-                    _ => None,
-                }
+                input.auto_recording = Recording::from_name(v);
             }
             ("passcode", ResolvedValue::String(v)) => input.auto_passcode = Some(*v == "auto"),
             ("host_user", ResolvedValue::String(v)) => input.host_user = Some((*v).to_owned()),

@@ -29,6 +29,25 @@ pub enum Recording {
     Cloud,
 }
 
+impl Recording {
+    /// Every choice, as the commands offer them.
+    pub const ALL: [Recording; 3] = [Self::None, Self::Local, Self::Cloud];
+
+    /// The name members pick and see: `none`, `local`, `cloud`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Local => "local",
+            Self::Cloud => "cloud",
+        }
+    }
+
+    /// The choice named `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
+
 /// What the member typed in `/meet` (or passed to `zoombot meet create`).
 #[derive(Debug, Clone, Default)]
 pub struct MeetInput {
