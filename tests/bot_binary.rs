@@ -141,6 +141,20 @@ impl Running {
         token
     }
 
+    /// Alice's `/meet` with `options`, once answered privately and posted publicly; its token.
+    async fn meet_posted(&self, id: u64, options: &[(&str, &str)]) -> String {
+        let token = self
+            .slash(id, &Member::regular(ALICE), "meet", strings(options))
+            .await;
+        self.answered(&token).await;
+        let posted = self
+            .discord
+            .wait_for(|d| !d.followups(&token).is_empty(), PATIENCE)
+            .await;
+        assert!(posted, "no public message: {}", self.log.lock().unwrap());
+        token
+    }
+
     async fn answered(&self, token: &str) {
         let done = self
             .discord
@@ -401,19 +415,8 @@ async fn no_start_link_token_secret_or_passcode_reaches_a_log_line_or_a_public_m
     let bot = start("trace").await;
 
     let meet = bot
-        .slash(
-            1,
-            &Member::regular(ALICE),
-            "meet",
-            strings(&[("topic", "Secret sync"), ("passcode", "pa55word")]),
-        )
+        .meet_posted(1, &[("topic", "Secret sync"), ("passcode", "pa55word")])
         .await;
-    bot.answered(&meet).await;
-    assert!(
-        bot.discord
-            .wait_for(|d| !d.followups(&meet).is_empty(), PATIENCE)
-            .await
-    );
     let public = bot.discord.followups(&meet).remove(0);
     for (i, member) in [Member::regular(ALICE), Member::regular(BOB)]
         .iter()
@@ -515,19 +518,8 @@ async fn json_logs_are_one_object_per_line_and_follow_an_interaction_through_its
     let data_dir = bot.data.path().display().to_string();
     let addr = bot.http_addr().await;
     let meet = bot
-        .slash(
-            7,
-            &Member::regular(ALICE),
-            "meet",
-            strings(&[("topic", "Logged sync"), ("passcode", "l0gged")]),
-        )
+        .meet_posted(7, &[("topic", "Logged sync"), ("passcode", "l0gged")])
         .await;
-    bot.answered(&meet).await;
-    assert!(
-        bot.discord
-            .wait_for(|d| !d.followups(&meet).is_empty(), PATIENCE)
-            .await
-    );
     let health = reqwest::Client::builder()
         .no_proxy()
         .build()
