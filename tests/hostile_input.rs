@@ -117,19 +117,6 @@ fn assert_nothing_may_ping(discord: &FakeDiscord) -> usize {
     checked
 }
 
-/// A /meet that must succeed: the bot still serves after what came before.
-async fn assert_still_serving(bot: &TestBot) {
-    let (answer, public) = bot
-        .meet(&Member::regular(ALICE), strings(&[("topic", "Still here")]))
-        .await;
-    assert!(
-        answer.content.starts_with("Scheduled"),
-        "{}",
-        answer.content
-    );
-    assert!(public.is_some(), "the channel got the meeting");
-}
-
 fn print_counts(test: &str, counts: &BTreeMap<&str, usize>) {
     let total: usize = counts.values().sum();
     let parts: Vec<_> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
@@ -341,7 +328,7 @@ async fn hostile_meet_options_are_refused_privately_with_the_reason_and_no_zoom_
     print_counts("/meet", &counts);
     assert_eq!(counts.values().sum::<usize>(), 36);
 
-    assert_still_serving(&bot).await;
+    bot.assert_still_serving().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -574,7 +561,7 @@ async fn meeting_ids_that_are_made_up_garbage_or_another_servers_are_refused_wit
         "and still theirs to start"
     );
     bot.zoom.clear_requests();
-    assert_still_serving(&bot).await;
+    bot.assert_still_serving().await;
 }
 
 /// `/meet-settings set`, with one text option when `option` is given.

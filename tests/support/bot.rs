@@ -230,6 +230,25 @@ impl TestBot {
             .await
     }
 
+    /// Asserts the bot still serves: a /meet by a member of its own is scheduled, posted, and
+    /// makes exactly one more meeting at Zoom.
+    pub async fn assert_still_serving(&self) {
+        let before = self.zoom.meeting_count();
+        let (answer, public) = self
+            .meet(
+                &Member::regular(1_400_000_000_000_000_999),
+                strings(&[("topic", "Still serving")]),
+            )
+            .await;
+        assert!(
+            answer.content.starts_with("Scheduled"),
+            "{}",
+            answer.content
+        );
+        assert!(public.is_some(), "the channel got the meeting");
+        assert_eq!(self.zoom.meeting_count(), before + 1);
+    }
+
     /// Runs `/meet` with `options` and waits for the private answer and, when it succeeded, the
     /// public message.
     pub async fn meet(&self, member: &Member, options: Value) -> (Message, Option<Message>) {
