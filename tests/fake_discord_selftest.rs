@@ -178,10 +178,28 @@ impl EventHandler for Handler {
 
 /// The bot as zoombot builds it: serenity's Http pointed at the fake, rate limiter off.
 fn fake_http(fake: &FakeDiscord) -> Http {
-    HttpBuilder::new(FakeDiscord::BOT_TOKEN)
+    let http = HttpBuilder::new(FakeDiscord::BOT_TOKEN)
         .proxy(fake.url())
         .ratelimiter_disabled(true)
-        .build()
+        .build();
+    // What READY tells serenity; set here for tests that use the Http without a gateway.
+    http.set_application_id(ApplicationId::new(FakeDiscord::APPLICATION_ID));
+    http
+}
+
+/// Dispatches slash command `name` from `member` in the test server's channel.
+async fn slash(
+    fake: &FakeDiscord,
+    id: u64,
+    token: &str,
+    member: &Member,
+    name: &str,
+    options: Value,
+) {
+    fake.dispatch_interaction(fake_discord::slash_command(
+        id, token, GUILD, CHANNEL, member, name, options,
+    ))
+    .await;
 }
 
 struct Bot {
@@ -257,16 +275,7 @@ async fn a_slash_command_parses_and_defer_edit_then_ephemeral_followup_keeps_the
 
     let options =
         json!([{ "name": "create", "type": 1, "options": meet_options().as_array().cloned() }]);
-    fake.dispatch_interaction(fake_discord::slash_command(
-        9001,
-        "tok-meet",
-        GUILD,
-        CHANNEL,
-        &Member::admin(42),
-        "meet",
-        options,
-    ))
-    .await;
+    slash(&fake, 9001, "tok-meet", &Member::admin(42), "meet", options).await;
     let seen = bot.next().await;
 
     let Interaction::Command(command) = &seen.interaction else {
@@ -326,15 +335,14 @@ async fn the_first_followup_replaces_a_thinking_public_defer_and_publishes_the_h
     let fake = FakeDiscord::start().await;
     let mut bot = Bot::start(&fake).await;
 
-    fake.dispatch_interaction(fake_discord::slash_command(
+    slash(
+        &fake,
         9002,
         "tok-leak",
-        GUILD,
-        CHANNEL,
         &Member::regular(7),
         "leak",
         json!([]),
-    ))
+    )
     .await;
     let seen = bot.next().await;
 
@@ -359,16 +367,14 @@ async fn the_first_followup_replaces_a_thinking_public_defer_and_publishes_the_h
 async fn an_ephemeral_defer_makes_the_first_followup_ephemeral_and_later_ones_keep_their_flags() {
     let fake = FakeDiscord::start().await;
     let http = fake_http(&fake);
-    http.set_application_id(ApplicationId::new(FakeDiscord::APPLICATION_ID));
-    fake.dispatch_interaction(fake_discord::slash_command(
+    slash(
+        &fake,
         9003,
         "tok-eph",
-        GUILD,
-        CHANNEL,
         &Member::regular(7),
         "meet",
         json!([]),
-    ))
+    )
     .await;
 
     http.create_interaction_response(
@@ -408,28 +414,26 @@ async fn a_late_callback_gets_10062_and_a_second_one_gets_40060() {
     let fake = FakeDiscord::start().await;
     let mut bot = Bot::start(&fake).await;
 
-    fake.dispatch_interaction(fake_discord::slash_command(
+    slash(
+        &fake,
         9004,
         "tok-twice",
-        GUILD,
-        CHANNEL,
         &Member::regular(7),
         "twice",
         json!([]),
-    ))
+    )
     .await;
     assert_eq!(bot.next().await.outcomes, ["ok", "400/40060"]);
 
     fake.set_ack_deadline(Duration::ZERO);
-    fake.dispatch_interaction(fake_discord::slash_command(
+    slash(
+        &fake,
         9005,
         "tok-late",
-        GUILD,
-        CHANNEL,
         &Member::regular(7),
         "late",
         json!([]),
-    ))
+    )
     .await;
     assert_eq!(bot.next().await.outcomes, ["404/10062"]);
     assert!(fake.ack_latency("9005").is_none());
@@ -441,16 +445,7 @@ async fn a_late_callback_gets_10062_and_a_second_one_gets_40060() {
 async fn button_clicks_update_the_stored_message_and_autocomplete_records_its_choices() {
     let fake = FakeDiscord::start().await;
     let mut bot = Bot::start(&fake).await;
-    fake.dispatch_interaction(fake_discord::slash_command(
-        9006,
-        "tok-m",
-        GUILD,
-        CHANNEL,
-        &Member::admin(42),
-        "meet",
-        json!([]),
-    ))
-    .await;
+    slash(&fake, 9006, "tok-m", &Member::admin(42), "meet", json!([])).await;
     bot.next().await;
     let message = fake.original("tok-m").expect("public message");
 
@@ -545,15 +540,14 @@ async fn after_a_dropped_connection_serenity_resumes_and_receives_the_next_dispa
         1,
         "it resumed rather than identified again"
     );
-    fake.dispatch_interaction(fake_discord::slash_command(
+    slash(
+        &fake,
         9010,
         "tok-after",
-        GUILD,
-        CHANNEL,
         &Member::regular(7),
         "ping",
         json!([]),
-    ))
+    )
     .await;
     assert_eq!(bot.next().await.outcomes, ["ok"]);
 
@@ -563,15 +557,14 @@ async fn after_a_dropped_connection_serenity_resumes_and_receives_the_next_dispa
             .await,
         "no resume after close 4000"
     );
-    fake.dispatch_interaction(fake_discord::slash_command(
+    slash(
+        &fake,
         9011,
         "tok-after2",
-        GUILD,
-        CHANNEL,
         &Member::regular(7),
         "ping",
         json!([]),
-    ))
+    )
     .await;
     assert_eq!(bot.next().await.outcomes, ["ok"]);
     assert_eq!(fake.identify_count(), 1);
@@ -582,16 +575,14 @@ async fn after_a_dropped_connection_serenity_resumes_and_receives_the_next_dispa
 async fn tokens_expire_after_their_lifetime_and_unacknowledged_interactions_have_no_webhook() {
     let fake = FakeDiscord::start().await;
     let http = fake_http(&fake);
-    http.set_application_id(ApplicationId::new(FakeDiscord::APPLICATION_ID));
-    fake.dispatch_interaction(fake_discord::slash_command(
+    slash(
+        &fake,
         9012,
         "tok-old",
-        GUILD,
-        CHANNEL,
         &Member::regular(7),
         "meet",
         json!([]),
-    ))
+    )
     .await;
 
     let early = http
@@ -607,15 +598,14 @@ async fn tokens_expire_after_their_lifetime_and_unacknowledged_interactions_have
         .await;
     assert_eq!(outcome(late), "404/10015");
 
-    fake.dispatch_interaction(fake_discord::slash_command(
+    slash(
+        &fake,
         9013,
         "tok-exp",
-        GUILD,
-        CHANNEL,
         &Member::regular(7),
         "meet",
         json!([]),
-    ))
+    )
     .await;
     http.create_interaction_response(9013.into(), "tok-exp", &json!({ "type": 5 }), vec![])
         .await
@@ -695,7 +685,6 @@ async fn every_body_serenity_sends_and_every_answer_of_the_fake_match_discords_s
     let fake = FakeDiscord::start().await;
     let mut bot = Bot::start(&fake).await;
     let http = fake_http(&fake);
-    http.set_application_id(ApplicationId::new(FakeDiscord::APPLICATION_ID));
 
     register_commands(&fake, &http).await;
     http.get_current_user().await.expect("users/@me");
@@ -793,27 +782,9 @@ async fn register_commands(fake: &FakeDiscord, http: &Http) {
 /// Callbacks 5, 4, 7, 6 and 8, an edit of @original, follow-ups (created and edited), a DM.
 async fn drive_every_interaction_reply(fake: &FakeDiscord, bot: &mut Bot, http: &Http) {
     let admin = Member::admin(42);
-    fake.dispatch_interaction(fake_discord::slash_command(
-        9101,
-        "tok-a",
-        GUILD,
-        CHANNEL,
-        &admin,
-        "meet",
-        json!([]),
-    ))
-    .await;
+    slash(fake, 9101, "tok-a", &admin, "meet", json!([])).await;
     bot.next().await;
-    fake.dispatch_interaction(fake_discord::slash_command(
-        9102,
-        "tok-b",
-        GUILD,
-        CHANNEL,
-        &Member::regular(43),
-        "dm",
-        json!([]),
-    ))
-    .await;
+    slash(fake, 9102, "tok-b", &Member::regular(43), "dm", json!([])).await;
     assert_eq!(bot.next().await.outcomes, ["ok", "ok", "ok"]);
     assert_eq!(
         fake.dms(43).last().map(|m| m.content.clone()).as_deref(),
