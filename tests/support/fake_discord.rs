@@ -2299,22 +2299,7 @@ fn webhook_message(state: &mut State, req: &Req<'_>, token: &str, message: &str)
     else {
         return Reply::unknown_message();
     };
-    match req.method.as_str() {
-        "GET" => Reply::ok(stored.json.clone()),
-        "DELETE" => {
-            stored.deleted = true;
-            Reply::no_content()
-        }
-        "PATCH" => {
-            let body = req.body.cloned().unwrap_or(Value::Null);
-            if let Err(reply) = check_message(&body, false) {
-                return reply;
-            }
-            apply_edit(stored, &body);
-            Reply::ok(stored.json.clone())
-        }
-        _ => Reply::error(405, 0, "405: Method Not Allowed"),
-    }
+    message_verb(stored, req)
 }
 
 fn create_dm(state: &mut State, body: Option<&Value>) -> Reply {
@@ -2370,16 +2355,8 @@ fn create_channel_message(state: &mut State, channel: u64, body: Option<&Value>)
     Reply::ok(state.messages[&id].json.clone())
 }
 
-fn channel_message(state: &mut State, req: &Req<'_>, channel: &str, message: &str) -> Reply {
-    let channel: Option<u64> = channel.parse().ok();
-    let Some(stored) = message
-        .parse()
-        .ok()
-        .and_then(|id: u64| state.messages.get_mut(&id))
-        .filter(|m| Some(m.channel_id) == channel && !m.deleted && !m.ephemeral)
-    else {
-        return Reply::unknown_message();
-    };
+/// GET, DELETE or PATCH of a message found by a webhook or channel route.
+fn message_verb(stored: &mut StoredMessage, req: &Req<'_>) -> Reply {
     match req.method.as_str() {
         "GET" => Reply::ok(stored.json.clone()),
         "DELETE" => {
@@ -2396,6 +2373,19 @@ fn channel_message(state: &mut State, req: &Req<'_>, channel: &str, message: &st
         }
         _ => Reply::error(405, 0, "405: Method Not Allowed"),
     }
+}
+
+fn channel_message(state: &mut State, req: &Req<'_>, channel: &str, message: &str) -> Reply {
+    let channel: Option<u64> = channel.parse().ok();
+    let Some(stored) = message
+        .parse()
+        .ok()
+        .and_then(|id: u64| state.messages.get_mut(&id))
+        .filter(|m| Some(m.channel_id) == channel && !m.deleted && !m.ephemeral)
+    else {
+        return Reply::unknown_message();
+    };
+    message_verb(stored, req)
 }
 
 // ---------------------------------------------------------------------------------------------
