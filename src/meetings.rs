@@ -208,16 +208,6 @@ impl Meetings {
         }
     }
 
-    /// The Zoom client.
-    pub fn zoom(&self) -> &ZoomClient {
-        &self.zoom
-    }
-
-    /// The store.
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
     /// Plans, creates and records a meeting. The record is durable before this returns.
     pub async fn create(
         &self,

@@ -72,11 +72,6 @@ impl SledStore {
         })
     }
 
-    /// The directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// How many servers have settings.
     pub fn guild_count(&self) -> usize {
         self.guilds.len()
