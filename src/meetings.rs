@@ -413,22 +413,24 @@ impl Meetings {
         Ok((settings, defaults))
     }
 
-    /// Notes where the public message of a meeting is, so cancelling can edit it.
+    /// Notes where the public message of a meeting is, so cancelling can edit it. Returns the
+    /// record: a cancel that came first found no message to edit, so the caller marks it.
     pub async fn attach_message(
         &self,
         guild: GuildId,
         zoom_id: i64,
         channel: ChannelId,
         message: MessageId,
-    ) -> Result<(), ServiceError> {
-        self.store
+    ) -> Result<MeetingRecord, ServiceError> {
+        let record = self
+            .store
             .update_meeting(guild, zoom_id, &|r| {
                 r.channel = channel;
                 r.message = Some(message);
             })?
             .ok_or(ServiceError::UnknownMeeting(zoom_id))?;
         self.store.flush().await?;
-        Ok(())
+        Ok(record)
     }
 
     /// This server's meetings that have not ended and were not cancelled, soonest first.

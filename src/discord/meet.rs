@@ -83,11 +83,29 @@ pub async fn run(
                 ChannelId(message.channel_id.get()),
                 MessageId(message.id.get()),
             );
-            if let Err(err) = service
+            match service
                 .attach_message(who.guild, created.meeting.id, channel, message)
                 .await
             {
-                tracing::warn!(error = %err, "could not note where the meeting's message is");
+                Ok(record) if record.cancelled => {
+                    // Cancelled before its message was noted: the cancel could not mark it.
+                    let edit = reply::cancelled_meeting(&record, None);
+                    let marked = rest::patiently(ctx, || {
+                        serenity::all::ChannelId::new(channel.0).edit_message(
+                            &ctx.http,
+                            serenity::all::MessageId::new(message.0),
+                            edit.clone(),
+                        )
+                    })
+                    .await;
+                    if let Err(err) = marked {
+                        tracing::warn!(error = %err, "could not mark the public message as cancelled");
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not note where the meeting's message is");
+                }
             }
             if answered {
                 Outcome::Ok

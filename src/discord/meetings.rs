@@ -52,7 +52,7 @@ pub async fn run(
         ("cancel", Some(id)) => match service.cancel(&who, id).await {
             Ok(record) => {
                 if let Some(message) = record.message {
-                    let edit = reply::cancelled_meeting(&record, who.member.0);
+                    let edit = reply::cancelled_meeting(&record, Some(who.member.0));
                     let edited = rest::patiently(ctx, || {
                         ChannelId::new(record.channel.0).edit_message(
                             &ctx.http,

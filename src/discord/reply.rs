@@ -131,10 +131,14 @@ pub fn public_meeting_message(created: &Created) -> serenity::all::CreateMessage
 }
 
 /// The public message once the meeting is cancelled: no buttons.
-pub fn cancelled_meeting(record: &MeetingRecord, by: u64) -> EditMessage {
+pub fn cancelled_meeting(record: &MeetingRecord, by: Option<u64>) -> EditMessage {
+    let by = by.map_or_else(
+        || "Cancelled.".to_owned(),
+        |by| format!("Cancelled by <@{by}>."),
+    );
     let embed = meeting_embed(record)
         .title(format!("Cancelled: {}", record.topic))
-        .description(format!("Cancelled by <@{by}>."))
+        .description(by)
         .colour(CANCELLED);
     EditMessage::new()
         .embed(embed)
