@@ -16,8 +16,17 @@ use crate::metrics::Metrics;
 use crate::store::{SledStore, Store};
 use crate::zoom::ZoomClient;
 
-/// How long shutdown waits for commands being handled.
+/// How long shutdown waits for commands being handled, at least: a create whose first send hangs
+/// for the whole Zoom request timeout still has its check and its answer to come (see [`drain`]).
 const DRAIN: Duration = Duration::from_secs(10);
+/// How often records of meetings past their retention are forgotten.
+const PRUNE_EVERY: Duration = Duration::from_secs(6 * 60 * 60);
+
+/// How long shutdown waits for commands in flight: long enough for a create that meets a Zoom
+/// timeout to check for its meeting and record it, so no meeting made in Zoom goes unrecorded.
+fn drain(request_timeout: Duration) -> Duration {
+    DRAIN.max(request_timeout * 2 + Duration::from_secs(5))
+}
 /// How long shutdown waits for HTTP requests being answered.
 const HTTP_DRAIN: Duration = Duration::from_secs(5);
 
@@ -60,7 +69,9 @@ pub async fn run_on(
 ) -> Result<(), AppError> {
     let metrics = Arc::new(Metrics::new());
     let zoom = Arc::new(ZoomClient::new(&config.zoom)?.with_metrics(Arc::clone(&metrics)));
-    let service = Arc::new(Meetings::new(zoom, Arc::clone(&store)));
+    let service = Arc::new(Meetings::new(zoom, Arc::clone(&store)).with_limits(config.limits));
+    let drain = drain(config.zoom.request_timeout);
+    let _pruner = AbortOnDrop(tokio::spawn(prune_forever(Arc::clone(&service))));
     let in_flight = Arc::new(InFlight::default());
     let gateway = Arc::new(GatewayStatus::default());
     let http_addr = listener.local_addr().map_err(|source| http::BindError {
@@ -104,7 +115,7 @@ pub async fn run_on(
         }
     }
     let pending = in_flight.count();
-    if in_flight.wait_idle(DRAIN).await {
+    if in_flight.wait_idle(drain).await {
         tracing::info!(waited_for = pending, "in-flight commands finished");
     } else {
         tracing::warn!(
@@ -135,7 +146,20 @@ pub async fn run_on(
     Ok(())
 }
 
-/// Stops the HTTP server when `run_on` returns early (Discord refused) or is dropped (tests).
+/// Forgets meetings past their retention at start and every [`PRUNE_EVERY`].
+async fn prune_forever(service: Arc<Meetings>) -> std::io::Result<()> {
+    let mut every = tokio::time::interval(PRUNE_EVERY);
+    loop {
+        every.tick().await;
+        match service.prune().await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "forgot meetings past their retention"),
+            Err(err) => tracing::warn!(error = %err, "could not prune old meeting records"),
+        }
+    }
+}
+
+/// Stops a task when `run_on` returns early (Discord refused) or is dropped (tests).
 struct AbortOnDrop(tokio::task::JoinHandle<std::io::Result<()>>);
 
 impl Drop for AbortOnDrop {

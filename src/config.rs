@@ -6,6 +6,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::meetings::Limits;
+use crate::scheduling::parse_cooldown;
 use crate::secret::Secret;
 use crate::telemetry::LogFormat;
 
@@ -66,6 +68,9 @@ pub struct BotConfig {
     pub http_addr: SocketAddr,
     /// `LOG_FORMAT`: `pretty` for people, `json` for machines.
     pub log_format: LogFormat,
+    /// `MEETINGS_PER_SERVER_PER_DAY`, `MEETINGS_PER_MEMBER`, `ZOOM_HOST_DAILY_LIMIT`: the
+    /// operator's limits.
+    pub limits: Limits,
 }
 
 impl BotConfig {
@@ -91,12 +96,14 @@ impl BotConfig {
             .map_or_else(|| PathBuf::from("./data"), PathBuf::from);
         let http_addr = env.http_addr();
         let log_format = env.log_format();
+        let limits = env.limits();
         env.finish().map(|()| Self {
             discord,
             zoom,
             data_dir,
             http_addr,
             log_format,
+            limits,
         })
     }
 }
@@ -294,6 +301,42 @@ impl<'a> Env<'a> {
             ));
             DEFAULT_HTTP_ADDR
         })
+    }
+
+    /// The operator's limits on creating meetings, each defaulting to [`Limits::DEFAULT`]'s.
+    pub(crate) fn limits(&mut self) -> Limits {
+        let mut limits = Limits::DEFAULT;
+        if let Some(value) = self.get("MEETINGS_PER_SERVER_PER_DAY") {
+            match value.parse::<u32>() {
+                Ok(n) if n > 0 => limits.per_server_per_day = n,
+                _ => self.problem(format!(
+                    "MEETINGS_PER_SERVER_PER_DAY is not a positive whole number: {value:?}. It is how many \
+                     meetings one server may create per UTC day (default {}).",
+                    Limits::DEFAULT.per_server_per_day
+                )),
+            }
+        }
+        if let Some(value) = self.get("ZOOM_HOST_DAILY_LIMIT") {
+            match value.parse::<u32>() {
+                Ok(n) if n > 0 => limits.per_host_per_day = n,
+                _ => self.problem(format!(
+                    "ZOOM_HOST_DAILY_LIMIT is not a positive whole number: {value:?}. It is how many meetings \
+                     one Zoom host user may create per UTC day: Zoom allows {}; raise it only for a test Zoom.",
+                    Limits::DEFAULT.per_host_per_day
+                )),
+            }
+        }
+        if let Some(value) = self.get("MEETINGS_PER_MEMBER") {
+            match parse_cooldown(&value) {
+                Ok(rule) => limits.per_member = rule,
+                Err(err) => self.problem(format!(
+                    "MEETINGS_PER_MEMBER: {err} It limits one member across every server (default {}/{}m).",
+                    Limits::DEFAULT.per_member.count,
+                    Limits::DEFAULT.per_member.window_minutes
+                )),
+            }
+        }
+        limits
     }
 
     /// `LOG_FORMAT`: `pretty` (default) or `json`.

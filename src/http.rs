@@ -130,6 +130,18 @@ mod tests {
         fn guild_meetings(&self, _: crate::ids::GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
             Ok(Vec::new())
         }
+        fn zoom_meeting(&self, _: i64) -> Result<Option<MeetingRecord>, StoreError> {
+            Ok(None)
+        }
+        fn prune_meetings(&self, _: jiff::Timestamp) -> Result<usize, StoreError> {
+            Ok(0)
+        }
+        fn take_daily(&self, _: &str, _: jiff::civil::Date, _: u32) -> Result<bool, StoreError> {
+            Ok(true)
+        }
+        fn give_back_daily(&self, _: &str, _: jiff::civil::Date) -> Result<(), StoreError> {
+            Ok(())
+        }
         fn update_meeting(
             &self,
             _: crate::ids::GuildId,

@@ -1,8 +1,9 @@
 //! The service every front end calls: create, list, cancel, host link. Settings → plan → Zoom →
 //! record. Knows nothing of Discord: its callers hand it plain ids.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, PoisonError};
+mod limits;
+
+use std::sync::Arc;
 use std::time::Instant;
 
 use jiff::Timestamp;
@@ -16,6 +17,9 @@ use crate::secret::Secret;
 use crate::store::{GuildSettings, MeetingRecord, MemberPrefs, SettingField, Store, StoreError};
 use crate::zoom::model::{AutoRecording, Meeting, NewMeeting};
 use crate::zoom::{Missing, ZoomClient, ZoomError};
+
+pub use limits::Limits;
+use limits::{Recent, utc_day};
 
 /// Who is asking, and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +88,35 @@ pub enum ServiceError {
     /// A Zoom user the operator does not let servers pick.
     #[error("{0} is not among the Zoom users this bot's operator lets servers pick")]
     HostUserNotAllowed(String),
+    /// The member created as many meetings as the operator allows one member in every server.
+    #[error("the member reached the bot's limit of {limit} in every server")]
+    MemberLimit {
+        /// The operator's rule.
+        limit: Cooldown,
+        /// When the member may schedule again.
+        retry_at: Timestamp,
+    },
+    /// The server created as many meetings today as the operator allows one server.
+    #[error("this server reached the bot's limit of {limit} meetings a day")]
+    ServerDailyLimit {
+        /// Meetings per UTC day.
+        limit: u32,
+        /// 00:00 UTC tomorrow.
+        reset_at: Timestamp,
+    },
+    /// The member asked for host links too often.
+    #[error("the member asked for host links too often")]
+    HostLinkLimit {
+        /// When the member may ask again.
+        retry_at: Timestamp,
+    },
+    /// The meeting ended: its host link is no longer handed out.
+    #[error("this meeting is over")]
+    MeetingOver,
+    /// Zoom's meeting with this number is not the one recorded: Zoom deleted it and reused the
+    /// number, or it was deleted in Zoom.
+    #[error("Zoom no longer has the meeting recorded under number {0}")]
+    GoneFromZoom(i64),
     /// A host user that cannot be a Zoom user id or email.
     #[error("{0:?} is not a Zoom user id or email")]
     BadHostUser(String),
@@ -145,67 +178,40 @@ const HOST_USER_MAX: usize = 128;
 pub struct Meetings {
     zoom: Arc<ZoomClient>,
     store: Arc<dyn Store>,
-    recent: Recent,
+    limits: Limits,
+    /// Each member's meetings per server, for the server's cooldown.
+    recent: Recent<(GuildId, MemberId)>,
+    /// Each member's meetings in every server, for [`Limits::per_member`].
+    everywhere: Recent<MemberId>,
+    /// Each member's host-link requests, for [`Limits::host_links`].
+    links: Recent<MemberId>,
 }
 
-/// When each member's recent meetings were scheduled, for the cooldown. In memory: a restart
-/// forgets it, which errs on the member's side.
-#[derive(Default)]
-struct Recent(Mutex<HashMap<(GuildId, MemberId), VecDeque<Instant>>>);
+/// How long the record of a meeting is kept after its planned end (cancelled ones too): long
+/// enough to answer about last month's meetings, short enough that lists stay small.
+pub const RETENTION: jiff::SignedDuration = jiff::SignedDuration::from_hours(30 * 24);
 
-/// Above this many members tracked, members with nothing recent are dropped.
-const RECENT_PRUNE_AT: usize = 10_000;
-
-impl Recent {
-    /// Takes one of `who`'s slots under `rule`, or says when the next one frees up.
-    fn take(&self, who: &Requester, rule: Cooldown) -> Result<Instant, ServiceError> {
-        let mut recent = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        // Read under the lock, so each member's times stay in order.
-        let now = Instant::now();
-        if recent.len() > RECENT_PRUNE_AT {
-            // Servers' windows differ: drop only what no window can still count.
-            recent.retain(|_, times| times.back().is_some_and(|t| now - *t < Cooldown::LONGEST));
-        }
-        let times = recent.entry((who.guild, who.member)).or_default();
-        while times.front().is_some_and(|t| now - *t >= rule.window()) {
-            times.pop_front();
-        }
-        if times.len() >= rule.count as usize {
-            let frees_in = times
-                .front()
-                .map_or(rule.window(), |t| rule.window().saturating_sub(now - *t));
-            let retry_at = jiff::SignedDuration::try_from(frees_in)
-                .ok()
-                .and_then(|d| Timestamp::now().checked_add(d).ok())
-                .unwrap_or_else(Timestamp::now);
-            return Err(ServiceError::TooMany {
-                cooldown: rule,
-                retry_at,
-            });
-        }
-        times.push_back(now);
-        Ok(now)
-    }
-
-    /// Gives back a slot taken for a meeting that was not created.
-    fn give_back(&self, who: &Requester, taken: Instant) {
-        let mut recent = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(times) = recent.get_mut(&(who.guild, who.member)) {
-            if let Some(at) = times.iter().position(|t| *t == taken) {
-                times.remove(at);
-            }
-        }
-    }
-}
+/// How long after its planned end a meeting still gets host links: meetings overrun.
+const HOST_LINK_GRACE: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
 impl Meetings {
-    /// A service over `zoom` and `store`.
+    /// A service over `zoom` and `store`, with the default [`Limits`].
     pub fn new(zoom: Arc<ZoomClient>, store: Arc<dyn Store>) -> Self {
         Self {
             zoom,
             store,
+            limits: Limits::DEFAULT,
             recent: Recent::default(),
+            everywhere: Recent::default(),
+            links: Recent::default(),
         }
+    }
+
+    /// Replaces the operator's limits.
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Plans, creates and records a meeting. The record is durable before this returns.
@@ -220,24 +226,20 @@ impl Meetings {
             .host_user
             .as_deref()
             .unwrap_or(self.zoom.host_user());
-        let rule = settings.cooldown.unwrap_or(Cooldown::DEFAULT);
-        let slot = if rule.is_off() {
-            None
-        } else {
-            Some(self.recent.take(who, rule)?)
-        };
-        // Only meetings that exist count: a failure costs the member nothing.
-        let give_back = || {
-            if let Some(slot) = slot {
-                self.recent.give_back(who, slot);
-            }
-        };
-        let meeting = match self.zoom.create_meeting(host, &new_meeting(&plan)).await {
+        let taken = self.take_quotas(who, &settings, host)?;
+        // A meeting number someone was given already is never adopted by this create.
+        let known = |id| !matches!(self.store.zoom_meeting(id), Ok(None));
+        let meeting = match self
+            .zoom
+            .create_meeting_unless(host, &new_meeting(&plan), &known)
+            .await
+        {
             Ok(meeting) => meeting,
             Err(err) => {
-                // Even after an uncertain failure: the client has looked for the meeting twice by
-                // then, and Zoom's trouble should not cost the member.
-                give_back();
+                // Only meetings that exist count: a failure costs the member and the server
+                // nothing — even an uncertain one, which the client has looked into twice. The
+                // host's count stays spent then: Zoom may have counted it.
+                self.give_back(who, &taken, !err.is_ambiguous());
                 return Err(err.into());
             }
         };
@@ -257,6 +259,8 @@ impl Meetings {
                 .unwrap_or("UTC")
                 .to_owned(),
             cancelled: false,
+            uuid: meeting.uuid.clone(),
+            created_at: meeting.created_at,
         };
         if let Err(err) = self.save(&record).await {
             // A meeting nobody can find or cancel helps no one: undo it, then report.
@@ -267,7 +271,7 @@ impl Meetings {
             let _ = self
                 .store
                 .update_meeting(who.guild, meeting.id, &|r| r.cancelled = true);
-            give_back();
+            self.give_back(who, &taken, false);
             return Err(err);
         }
         Ok(Created {
@@ -447,23 +451,23 @@ impl Meetings {
     }
 
     /// Cancels a meeting: deletes it in Zoom and marks the record. The creator or a member with
-    /// Manage Server may.
+    /// Manage Server may. Zoom's meeting under that number is checked to be the recorded one
+    /// first: a number Zoom reused belongs to someone else's meeting.
     pub async fn cancel(
         &self,
         who: &Requester,
         zoom_id: i64,
     ) -> Result<MeetingRecord, ServiceError> {
-        let record = self
-            .store
-            .meeting(who.guild, zoom_id)?
-            .ok_or(ServiceError::UnknownMeeting(zoom_id))?;
-        if record.cancelled {
-            return Err(ServiceError::AlreadyCancelled);
-        }
+        let record = self.recorded(who, zoom_id)?;
         if record.creator != who.member && !who.manage_guild {
             return Err(ServiceError::NotAllowedToCancel);
         }
-        match self.zoom.delete_meeting(zoom_id).await {
+        let deleted = match self.in_zoom(&record).await {
+            Ok(_) => self.zoom.delete_meeting(zoom_id).await,
+            Err(ServiceError::GoneFromZoom(_)) => Ok(()),
+            Err(err) => return Err(err),
+        };
+        match deleted {
             // Deleted in Zoom already: the bot's record just catches up.
             Ok(()) | Err(ZoomError::NotFound(Missing::Meeting(_))) => {}
             Err(err) => return Err(err.into()),
@@ -476,23 +480,24 @@ impl Meetings {
         Ok(record)
     }
 
-    /// A freshly issued start link (they expire after about two hours), for the creator only.
+    /// A freshly issued start link (they expire after about two hours), for the creator only,
+    /// until an hour after the meeting's planned end, and only from the recorded meeting.
     pub async fn host_link(
         &self,
         who: &Requester,
         zoom_id: i64,
     ) -> Result<(MeetingRecord, Secret), ServiceError> {
-        let record = self
-            .store
-            .meeting(who.guild, zoom_id)?
-            .ok_or(ServiceError::UnknownMeeting(zoom_id))?;
-        if record.cancelled {
-            return Err(ServiceError::AlreadyCancelled);
-        }
+        let record = self.recorded(who, zoom_id)?;
         if record.creator != who.member {
             return Err(ServiceError::NotCreator);
         }
-        let meeting = self.zoom.get_meeting(zoom_id).await?;
+        if record.end() + HOST_LINK_GRACE < Timestamp::now() {
+            return Err(ServiceError::MeetingOver);
+        }
+        self.links
+            .take(who.member, self.limits.host_links)
+            .map_err(|retry_at| ServiceError::HostLinkLimit { retry_at })?;
+        let meeting = self.in_zoom(&record).await?;
         let link = meeting.start_url.ok_or_else(|| ZoomError::Api {
             status: 200,
             code: None,
@@ -501,11 +506,173 @@ impl Meetings {
         Ok((record, link))
     }
 
+    /// This server's record of a meeting that was not cancelled.
+    fn recorded(&self, who: &Requester, zoom_id: i64) -> Result<MeetingRecord, ServiceError> {
+        let record = self
+            .store
+            .meeting(who.guild, zoom_id)?
+            .ok_or(ServiceError::UnknownMeeting(zoom_id))?;
+        if record.cancelled {
+            return Err(ServiceError::AlreadyCancelled);
+        }
+        Ok(record)
+    }
+
+    /// Zoom's meeting under the record's number, if it is the recorded one: the same UUID (once
+    /// known) or creation time, topic and start. Learns the UUID the first time.
+    async fn in_zoom(&self, record: &MeetingRecord) -> Result<Meeting, ServiceError> {
+        let meeting = match self.zoom.get_meeting(record.zoom_id).await {
+            Err(ZoomError::NotFound(Missing::Meeting(_))) => {
+                return Err(ServiceError::GoneFromZoom(record.zoom_id));
+            }
+            other => other?,
+        };
+        if !is_recorded(record, &meeting) {
+            tracing::warn!(
+                meeting_id = record.zoom_id,
+                "Zoom's meeting under this number is not the one the bot recorded; refusing it"
+            );
+            return Err(ServiceError::GoneFromZoom(record.zoom_id));
+        }
+        if record.uuid.is_none() && meeting.uuid.is_some() {
+            let uuid = meeting.uuid.clone();
+            // Best effort: without it, the creation time still tells the meetings apart.
+            let learned = self
+                .store
+                .update_meeting(record.guild, record.zoom_id, &|r| r.uuid.clone_from(&uuid));
+            if let Err(err) = learned {
+                tracing::warn!(error = %err, "could not note a meeting's UUID");
+            }
+        }
+        Ok(meeting)
+    }
+
+    /// Takes a slot of every limit a create by `who` under `host` counts against, or none.
+    fn take_quotas(
+        &self,
+        who: &Requester,
+        settings: &GuildSettings,
+        host: &str,
+    ) -> Result<Taken, ServiceError> {
+        let rule = settings.cooldown.unwrap_or(Cooldown::DEFAULT);
+        let mut taken = Taken {
+            day: utc_day().0,
+            host: host.to_ascii_lowercase(),
+            ..Taken::default()
+        };
+        let reset_at = utc_day().1;
+        let result = (|| {
+            if !rule.is_off() {
+                let slot = self.recent.take((who.guild, who.member), rule);
+                taken.server_slot = Some(slot.map_err(|retry_at| ServiceError::TooMany {
+                    cooldown: rule,
+                    retry_at,
+                })?);
+            }
+            let limit = self.limits.per_member;
+            if !limit.is_off() {
+                let slot = self.everywhere.take(who.member, limit);
+                taken.member_slot =
+                    Some(slot.map_err(|retry_at| ServiceError::MemberLimit { limit, retry_at })?);
+            }
+            let limit = self.limits.per_server_per_day;
+            if !self
+                .store
+                .take_daily(&guild_counter(who.guild), taken.day, limit)?
+            {
+                return Err(ServiceError::ServerDailyLimit { limit, reset_at });
+            }
+            taken.server_day = true;
+            if !self.store.take_daily(
+                &host_counter(&taken.host),
+                taken.day,
+                self.limits.per_host_per_day,
+            )? {
+                return Err(ServiceError::Zoom(ZoomError::RateLimited {
+                    daily: true,
+                    retry_at: Some(reset_at),
+                }));
+            }
+            taken.host_day = true;
+            Ok(())
+        })();
+        match result {
+            Ok(()) => Ok(taken),
+            Err(err) => {
+                self.give_back(who, &taken, true);
+                Err(err)
+            }
+        }
+    }
+
+    /// Gives back what `taken` holds (the host's count only with `host`).
+    fn give_back(&self, who: &Requester, taken: &Taken, host: bool) {
+        if let Some(slot) = taken.server_slot {
+            self.recent.give_back((who.guild, who.member), slot);
+        }
+        if let Some(slot) = taken.member_slot {
+            self.everywhere.give_back(who.member, slot);
+        }
+        let counters = [
+            (taken.server_day, guild_counter(who.guild)),
+            (taken.host_day && host, host_counter(&taken.host)),
+        ];
+        for (held, counter) in counters {
+            if held {
+                if let Err(err) = self.store.give_back_daily(&counter, taken.day) {
+                    tracing::warn!(error = %err, "could not give back a daily quota");
+                }
+            }
+        }
+    }
+
+    /// Forgets the meetings that ended more than [`RETENTION`] ago; returns how many.
+    pub async fn prune(&self) -> Result<usize, ServiceError> {
+        let pruned = self.store.prune_meetings(Timestamp::now() - RETENTION)?;
+        if pruned > 0 {
+            self.store.flush().await?;
+        }
+        Ok(pruned)
+    }
+
     async fn save(&self, record: &MeetingRecord) -> Result<(), ServiceError> {
         self.store.put_meeting(record)?;
         self.store.flush().await?;
         Ok(())
     }
+}
+
+/// What one create took of the limits, to give back if it made nothing.
+#[derive(Default)]
+struct Taken {
+    day: jiff::civil::Date,
+    host: String,
+    server_slot: Option<Instant>,
+    member_slot: Option<Instant>,
+    server_day: bool,
+    host_day: bool,
+}
+
+fn guild_counter(guild: GuildId) -> String {
+    format!("guild:{}", guild.0)
+}
+
+fn host_counter(host: &str) -> String {
+    format!("host:{host}")
+}
+
+/// Whether Zoom's `meeting` is the one `record` was made for, not a later meeting Zoom gave the
+/// same number.
+fn is_recorded(record: &MeetingRecord, meeting: &Meeting) -> bool {
+    let same = |a: Option<&str>, b: Option<&str>| a.zip(b).is_none_or(|(a, b)| a == b);
+    same(record.uuid.as_deref(), meeting.uuid.as_deref())
+        && record
+            .created_at
+            .zip(meeting.created_at)
+            .is_none_or(|(a, b)| a == b)
+        && meeting.topic == record.topic
+        // Zoom keeps whole seconds.
+        && meeting.start_time.map(Timestamp::as_second) == Some(record.start.as_second())
 }
 
 /// A time zone name, checked, as its IANA name.

@@ -333,6 +333,24 @@ impl Store for ReadOnlyAtWill {
     fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
         self.inner.guild_meetings(guild)
     }
+    fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
+        self.inner.zoom_meeting(zoom_id)
+    }
+    fn prune_meetings(&self, ended_before: jiff::Timestamp) -> Result<usize, StoreError> {
+        self.inner.prune_meetings(ended_before)
+    }
+    fn take_daily(
+        &self,
+        counter: &str,
+        day: jiff::civil::Date,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        // sled writes to memory first: a read-only disk fails the flush, not this.
+        self.inner.take_daily(counter, day, limit)
+    }
+    fn give_back_daily(&self, counter: &str, day: jiff::civil::Date) -> Result<(), StoreError> {
+        self.inner.give_back_daily(counter, day)
+    }
     fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
         self.inner.guild_settings(guild)
     }

@@ -340,12 +340,14 @@ fn meeting_record() -> impl Strategy<Value = MeetingRecord> {
             any::<u32>(),
             any::<String>(),
             any::<bool>(),
+            proptest::option::of(any::<String>()),
+            proptest::option::of(timestamp()),
         ),
     )
         .prop_map(
             |(
                 (guild, channel, message, creator, zoom_id),
-                (topic, start, duration_minutes, timezone, cancelled),
+                (topic, start, duration_minutes, timezone, cancelled, uuid, created_at),
             )| MeetingRecord {
                 guild: GuildId(guild),
                 channel: ChannelId(channel),
@@ -357,6 +359,8 @@ fn meeting_record() -> impl Strategy<Value = MeetingRecord> {
                 duration_minutes,
                 timezone,
                 cancelled,
+                uuid,
+                created_at,
             },
         )
 }

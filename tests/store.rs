@@ -49,6 +49,8 @@ fn record(zoom_id: i64) -> MeetingRecord {
         duration_minutes: 45,
         timezone: "Europe/Berlin".into(),
         cancelled: false,
+        uuid: None,
+        created_at: None,
     }
 }
 

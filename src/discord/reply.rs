@@ -386,6 +386,31 @@ pub fn error_text(err: &ServiceError) -> String {
             cooldown.window_minutes,
             stamp(*retry_at, 'R')
         ),
+        ServiceError::MemberLimit { limit, retry_at } => format!(
+            "This bot allows each member {} meetings in {} minutes across every server it is in, and you have \
+             scheduled that many. You can schedule the next one {}.",
+            limit.count,
+            limit.window_minutes,
+            stamp(*retry_at, 'R')
+        ),
+        ServiceError::ServerDailyLimit { limit, reset_at } => format!(
+            "This server has created its {limit} meetings for today, the most this bot's operator allows one server \
+             in a day (the Zoom host's daily limit is shared with other servers). It resets {} ({}).",
+            stamp(*reset_at, 'R'),
+            stamp(*reset_at, 'f')
+        ),
+        ServiceError::HostLinkLimit { retry_at } => format!(
+            "You have asked for host links often in a short time. Ask again {}; the last link you got is valid \
+             for about two hours.",
+            stamp(*retry_at, 'R')
+        ),
+        ServiceError::MeetingOver => "That meeting is over, so there is no host link for it any more. Schedule \
+                                      a new one with `/meet`."
+            .to_owned(),
+        ServiceError::GoneFromZoom(_) => "Zoom no longer has this meeting (it was deleted in Zoom, and Zoom may \
+                                          have given its number to another meeting), so I won't act on that \
+                                          number."
+            .to_owned(),
         ServiceError::HostUserNotAllowed(user) => format!(
             "This bot's operator hasn't allowed servers to create meetings as `{}`, so nothing was changed: a \
              host link signs its holder in as that Zoom user. Ask the operator to add it to ZOOM_HOST_USERS.",
@@ -421,6 +446,11 @@ fn zoom_error_text(err: &ZoomError) -> String {
             let fields: Vec<_> = errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect();
             format!("Zoom refused the meeting: {}. Change that and try again.", fields.join("; "))
         }
+        ZoomError::LookAlikes(_) => "Zoom failed while creating the meeting, and now has more than one meeting \
+                                     like it, so I can't tell which one is yours: none was scheduled here. Ask the \
+                                     bot's operator to check the host's meetings in Zoom (the bot's log names them) \
+                                     before you try again."
+            .to_owned(),
         ZoomError::Transport { sent: false, .. } => {
             "Zoom can't be reached right now, so nothing was created. Try again in a minute.".to_owned()
         }

@@ -47,6 +47,11 @@ impl Outcome {
             | ServiceError::HostUserNotAllowed(_)
             | ServiceError::BadCooldown(_)
             | ServiceError::TooMany { .. }
+            | ServiceError::MemberLimit { .. }
+            | ServiceError::ServerDailyLimit { .. }
+            | ServiceError::HostLinkLimit { .. }
+            | ServiceError::MeetingOver
+            | ServiceError::GoneFromZoom(_)
             | ServiceError::Zoom(
                 ZoomError::Invalid { .. } | ZoomError::NotFound(Missing::Meeting(_)),
             ) => Self::UserError,

@@ -11,15 +11,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::codec::{decode, encode};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
 use super::{
-    GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, Store, StoreError,
-    StoreFuture,
+    DailyCount, GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, Store,
+    StoreError, StoreFuture,
 };
 use crate::ids::{GuildId, MemberId};
 
 const MEETING: &str = "meeting record";
 const SETTINGS: &str = "server settings record";
 const PREFS: &str = "member preference record";
+const DAILY: &str = "daily quota record";
 
 /// The on-disk store.
 #[derive(Debug, Clone)]
@@ -29,6 +33,10 @@ pub struct SledStore {
     meetings: sled::Tree,
     guilds: sled::Tree,
     members: sled::Tree,
+    /// Zoom meeting id → the server whose record has it.
+    zoom_ids: sled::Tree,
+    /// Daily quotas: counter name → its [`DailyCount`].
+    daily: sled::Tree,
     flusher: Arc<Flusher>,
 }
 
@@ -62,14 +70,32 @@ impl SledStore {
             other => backend(dir)(other),
         })?;
         let tree = |name: &str| db.open_tree(name).map_err(backend(dir));
-        Ok(Self {
+        let store = Self {
             meetings: tree("meetings")?,
             guilds: tree("guild_settings")?,
             members: tree("member_prefs")?,
+            zoom_ids: tree("zoom_ids")?,
+            daily: tree("daily")?,
             dir: dir.to_owned(),
             db,
             flusher: Arc::default(),
-        })
+        };
+        store.index_zoom_ids()?;
+        Ok(store)
+    }
+
+    /// Indexes records written before the index existed (and any a crash left out of it).
+    fn index_zoom_ids(&self) -> Result<(), StoreError> {
+        if self.zoom_ids.len() >= self.meetings.len() {
+            return Ok(());
+        }
+        for entry in self.meetings.iter().keys() {
+            let key = entry.map_err(self.err())?;
+            if let Some((guild, zoom_id)) = key.split_at_checked(8) {
+                self.zoom_ids.insert(zoom_id, guild).map_err(self.err())?;
+            }
+        }
+        Ok(())
     }
 
     /// How many servers have settings.
@@ -91,6 +117,10 @@ fn meeting_key(guild: GuildId, zoom_id: i64) -> [u8; 16] {
 
 impl Store for SledStore {
     fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
+        // The index first: a number is never recorded without it.
+        self.zoom_ids
+            .insert(record.zoom_id.to_be_bytes(), &record.guild.0.to_be_bytes())
+            .map_err(self.err())?;
         self.meetings
             .insert(meeting_key(record.guild, record.zoom_id), encode(record))
             .map_err(self.err())?;
@@ -136,6 +166,83 @@ impl Store for SledStore {
                 decode(MEETING, &bytes)
             })
             .collect()
+    }
+
+    fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
+        let Some(guild) = self
+            .zoom_ids
+            .get(zoom_id.to_be_bytes())
+            .map_err(self.err())?
+        else {
+            return Ok(None);
+        };
+        let guild = <[u8; 8]>::try_from(guild.as_ref()).map_err(|_| StoreError::Corrupt {
+            what: MEETING,
+            detail: "an index entry of the wrong length".to_owned(),
+        })?;
+        self.meeting(GuildId(u64::from_be_bytes(guild)), zoom_id)
+    }
+
+    fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
+        let mut pruned = 0;
+        for entry in &self.meetings {
+            let (key, bytes) = entry.map_err(self.err())?;
+            // Unreadable and newer records are left as they are, like everywhere else.
+            let Ok(record) = decode::<MeetingRecord>(MEETING, &bytes) else {
+                continue;
+            };
+            if record.end() >= ended_before {
+                continue;
+            }
+            // Only if unchanged since it was read: a concurrent update wins.
+            let removed = self
+                .meetings
+                .compare_and_swap(&key, Some(bytes), None::<&[u8]>)
+                .map_err(self.err())?;
+            if removed.is_ok() {
+                self.zoom_ids
+                    .remove(record.zoom_id.to_be_bytes())
+                    .map_err(self.err())?;
+                pruned += 1;
+            }
+        }
+        Ok(pruned)
+    }
+
+    fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError> {
+        loop {
+            let old = self.daily.get(counter).map_err(self.err())?;
+            let now = match &old {
+                Some(bytes) => decode(DAILY, bytes)?,
+                None => DailyCount { day, count: 0 },
+            };
+            let Some(taken) = now.taken(day, limit) else {
+                return Ok(false);
+            };
+            let swapped = self
+                .daily
+                .compare_and_swap(counter, old, Some(encode(&taken)))
+                .map_err(self.err())?;
+            if swapped.is_ok() {
+                return Ok(true);
+            }
+        }
+    }
+
+    fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError> {
+        loop {
+            let Some(old) = self.daily.get(counter).map_err(self.err())? else {
+                return Ok(());
+            };
+            let now: DailyCount = decode(DAILY, &old)?;
+            let swapped = self
+                .daily
+                .compare_and_swap(counter, Some(old), Some(encode(&now.given_back(day))))
+                .map_err(self.err())?;
+            if swapped.is_ok() {
+                return Ok(());
+            }
+        }
     }
 
     fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {

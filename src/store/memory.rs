@@ -3,9 +3,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
 
+use jiff::Timestamp;
+use jiff::civil::Date;
+
 use super::{
-    GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, Store, StoreError,
-    StoreFuture,
+    DailyCount, GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, Store,
+    StoreError, StoreFuture,
 };
 use crate::ids::{GuildId, MemberId};
 
@@ -15,6 +18,7 @@ pub struct MemoryStore {
     meetings: Mutex<BTreeMap<(GuildId, i64), MeetingRecord>>,
     guilds: Mutex<HashMap<GuildId, GuildSettings>>,
     members: Mutex<HashMap<MemberId, MemberPrefs>>,
+    daily: Mutex<HashMap<String, DailyCount>>,
 }
 
 impl MemoryStore {
@@ -57,6 +61,42 @@ impl Store for MemoryStore {
             .range((guild, i64::MIN)..=(guild, i64::MAX))
             .map(|(_, r)| r.clone())
             .collect())
+    }
+
+    fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
+        Ok(lock(&self.meetings)
+            .values()
+            .find(|r| r.zoom_id == zoom_id)
+            .cloned())
+    }
+
+    fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
+        let mut meetings = lock(&self.meetings);
+        let before = meetings.len();
+        meetings.retain(|_, r| r.end() >= ended_before);
+        Ok(before - meetings.len())
+    }
+
+    fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError> {
+        let mut daily = lock(&self.daily);
+        let now = daily
+            .get(counter)
+            .copied()
+            .unwrap_or(DailyCount { day, count: 0 });
+        Ok(match now.taken(day, limit) {
+            Some(taken) => {
+                daily.insert(counter.to_owned(), taken);
+                true
+            }
+            None => false,
+        })
+    }
+
+    fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError> {
+        if let Some(count) = lock(&self.daily).get_mut(counter) {
+            *count = count.given_back(day);
+        }
+        Ok(())
     }
 
     fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {

@@ -10,11 +10,14 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 
+use jiff::Timestamp;
+use jiff::civil::Date;
+
 use crate::ids::{GuildId, MemberId};
 
 pub use disk::SledStore;
 pub use memory::MemoryStore;
-pub use records::{GuildSettings, MeetingRecord, MemberPrefs, SettingField};
+pub use records::{DailyCount, GuildSettings, MeetingRecord, MemberPrefs, SettingField};
 
 /// A store failure.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -79,6 +82,16 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<MeetingRecord>, StoreError>;
     /// Every meeting created from `guild`.
     fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError>;
+    /// The meeting with `zoom_id`, whichever server it was created from: a meeting number is
+    /// someone's once it is recorded.
+    fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError>;
+    /// Forgets the meetings that ended before `ended_before`; returns how many.
+    fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError>;
+    /// Counts one use of `counter` on the UTC `day` if fewer than `limit` were counted that day,
+    /// atomically; `false` (nothing counted) when the day's `limit` is used up.
+    fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError>;
+    /// Gives back one use of `counter` on `day` (what it was taken for did not happen).
+    fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError>;
     /// A server's settings (all unset when it never changed any).
     fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError>;
     /// Applies `change` to a server's settings atomically: concurrent updates of different fields

@@ -30,12 +30,52 @@ pub struct MeetingRecord {
     pub timezone: String,
     /// Cancelled through the bot.
     pub cancelled: bool,
+    /// Zoom's meeting UUID, once known: tells this meeting from a later one with the same number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// When Zoom created it: with the topic and start, tells it from a later one with the same
+    /// number before its UUID is known (Zoom's create answer has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
 }
 
 impl MeetingRecord {
     /// When the meeting is planned to end.
     pub fn end(&self) -> Timestamp {
         self.start + jiff::SignedDuration::from_mins(i64::from(self.duration_minutes))
+    }
+}
+
+/// How often something was counted on one UTC day (a daily quota).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyCount {
+    /// The UTC day.
+    pub day: jiff::civil::Date,
+    /// How many that day.
+    pub count: u32,
+}
+
+impl DailyCount {
+    /// `self` plus one on `day`, if fewer than `limit` were counted that day.
+    pub fn taken(self, day: jiff::civil::Date, limit: u32) -> Option<Self> {
+        let count = if self.day == day { self.count } else { 0 };
+        (count < limit).then_some(Self {
+            day,
+            count: count + 1,
+        })
+    }
+
+    /// `self` less one on `day` (nothing on another day: that count is over anyway).
+    #[must_use]
+    pub fn given_back(self, day: jiff::civil::Date) -> Self {
+        if self.day == day {
+            Self {
+                day,
+                count: self.count.saturating_sub(1),
+            }
+        } else {
+            self
+        }
     }
 }
 

@@ -64,6 +64,8 @@ pub struct ZoomClient {
     /// Creates of the same host, topic and start are serialised through one of these, so an
     /// ambiguous create can never adopt a twin that a concurrent request is creating.
     create_stripes: Vec<tokio::sync::Mutex<()>>,
+    /// Meetings this process created or adopted: never adopted a second time.
+    pub(crate) issued: super::meetings::Issued,
     metrics: Option<Arc<Metrics>>,
 }
 
@@ -105,6 +107,7 @@ impl ZoomClient {
             create_stripes: (0..CREATE_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
+            issued: super::meetings::Issued::default(),
             metrics: None,
         })
     }

@@ -40,6 +40,14 @@ pub enum ZoomError {
         /// Zoom's message.
         message: String,
     },
+    /// A create failed ambiguously and Zoom then had several meetings like it that no one was
+    /// given: none is adopted, since any could be someone else's.
+    #[error(
+        "creating the meeting failed, and Zoom now has {} meetings that look like it ({}); none was taken, \
+         so no one gets another's host link. Check them in Zoom and delete the ones no one scheduled.",
+        .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    LookAlikes(Vec<i64>),
     /// Zoom could not be reached, or the answer could not be read.
     #[error("{}", transport_text(detail, *sent))]
     Transport {

@@ -1,6 +1,8 @@
 //! The Meetings API: create, get, list, update, delete, and the user lookup `doctor` needs.
 
+use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::{Mutex, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
 use reqwest::Method;
@@ -14,21 +16,75 @@ use super::model::{
 };
 
 /// Zoom's `created_at` has whole seconds, and its clock is not ours: a meeting created by our
-/// attempt may carry a `created_at` slightly before the moment we sent it.
+/// attempt may carry a `created_at` slightly before the moment we sent it. Missing our own meeting
+/// would mean a duplicate; a look-alike made in this window is excluded by what follows (issued,
+/// known, or several candidates refused).
 const CREATED_AT_SLACK: SignedDuration = SignedDuration::from_secs(2);
 
+/// One create, as its ambiguous failure is checked.
+struct Attempt<'a> {
+    user: &'a str,
+    meeting: &'a NewMeeting,
+    began: Timestamp,
+    known: Known<'a>,
+}
+
+/// Meetings this process has handed out (created or adopted), with their start: an ambiguous
+/// create must never adopt one of them, or one caller would get another's host link.
+#[derive(Debug, Default)]
+pub(crate) struct Issued(Mutex<HashMap<MeetingId, i64>>);
+
+/// Above this many, meetings that started over a day ago are forgotten: an attempt's start is
+/// never that far back, so they can no longer look like one.
+const ISSUED_PRUNE_AT: usize = 100_000;
+
+impl Issued {
+    fn note(&self, meeting: &Meeting) {
+        let mut issued = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if issued.len() >= ISSUED_PRUNE_AT {
+            let day_ago = Timestamp::now().as_second() - 86_400;
+            issued.retain(|_, start| *start >= day_ago);
+        }
+        let start = meeting.start_time.map_or(i64::MAX, Timestamp::as_second);
+        issued.insert(meeting.id, start);
+    }
+
+    fn contains(&self, id: MeetingId) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(&id)
+    }
+}
+
+/// Whether a meeting is already someone's in the caller's records (the store): such a meeting is
+/// never adopted.
+pub type Known<'a> = &'a (dyn Fn(MeetingId) -> bool + Sync);
+
 impl ZoomClient {
-    /// Creates a meeting under `user` (`me`, an id or an email).
-    ///
-    /// Zoom has no idempotency key, so a POST that failed ambiguously (5xx, or a timeout after
-    /// sending) may still have created the meeting. Then the host's upcoming meetings are
-    /// searched for one with the same topic and start created since the attempt began; it is
-    /// adopted if found, and only otherwise is the POST sent once more — never a third time. If
-    /// that one fails ambiguously too, the search is made again before giving up.
+    /// Creates a meeting under `user` (`me`, an id or an email); see [`Self::create_meeting_unless`].
     pub async fn create_meeting(
         &self,
         user: &str,
         meeting: &NewMeeting,
+    ) -> Result<Meeting, ZoomError> {
+        self.create_meeting_unless(user, meeting, &|_| false).await
+    }
+
+    /// Creates a meeting under `user` (`me`, an id or an email).
+    ///
+    /// Zoom has no idempotency key, so a POST that failed ambiguously (5xx, or a timeout after
+    /// sending) may still have created the meeting. Then the host's meetings are searched for
+    /// one the attempt could have made: same topic, start and duration, created since the
+    /// attempt was sent, and neither handed out by this client before nor `known` to the
+    /// caller. Exactly one is adopted; with none, the POST is sent once more — never a third
+    /// time — and the search made again if that fails ambiguously too; with several, nothing is
+    /// adopted ([`ZoomError::LookAlikes`]): a look-alike may be someone else's meeting.
+    pub async fn create_meeting_unless(
+        &self,
+        user: &str,
+        meeting: &NewMeeting,
+        known: Known<'_>,
     ) -> Result<Meeting, ZoomError> {
         meeting.validate()?;
         let path = format!("/users/{}/meetings", path_segment(user));
@@ -40,61 +96,82 @@ impl ZoomClient {
             body: Some(json_body(meeting)?),
         };
         let start = meeting.start_time.as_second();
+        // Held until the meeting is noted as issued, so a twin's search already excludes it.
         let _alike = self
             .create_stripe(&(user, &meeting.topic, start))
             .lock()
             .await;
         let began = Timestamp::now() - CREATED_AT_SLACK;
-        let first = match self.execute(&call).await {
-            Ok(body) => return parse(&body),
-            Err(err) if err.is_ambiguous() => err,
-            Err(err) => return Err(err),
+        let attempt = Attempt {
+            user,
+            meeting,
+            began,
+            known,
         };
-        if let Some(found) = self.find_created(user, meeting, began, &first).await? {
-            return Ok(found);
-        }
-        let second = match self.execute(&call).await {
-            Ok(body) => return parse(&body),
-            Err(err) if err.is_ambiguous() => err,
-            Err(err) => return Err(err),
-        };
-        // The second send may have created it just as well: a member told "failed" about a
-        // meeting that exists would never hear of it again.
-        match self.find_created(user, meeting, began, &second).await? {
-            Some(found) => Ok(found),
-            None => Err(second),
-        }
+        let created = match self.execute(&call).await {
+            Ok(body) => parse(&body),
+            Err(first) if first.is_ambiguous() => {
+                match self.find_created(&attempt, &first).await? {
+                    Some(found) => Ok(found),
+                    None => match self.execute(&call).await {
+                        Ok(body) => parse(&body),
+                        // The second send may have created it just as well: a member told "failed"
+                        // about a meeting that exists would never hear of it again.
+                        Err(second) if second.is_ambiguous() => {
+                            self.find_created(&attempt, &second).await?.ok_or(second)
+                        }
+                        Err(err) => Err(err),
+                    },
+                }
+            }
+            Err(err) => Err(err),
+        }?;
+        self.issued.note(&created);
+        Ok(created)
     }
 
-    /// After `err`, an ambiguous failure to create `meeting`: the meeting if Zoom made it since
-    /// `began`. A failed search is reported as `err`, which says the meeting may exist.
+    /// After `err`, an ambiguous failure of `attempt`: the meeting if Zoom made it. A failed
+    /// search is reported as `err`, which says the meeting may exist.
     async fn find_created(
         &self,
-        user: &str,
-        meeting: &NewMeeting,
-        began: Timestamp,
+        attempt: &Attempt<'_>,
         err: &ZoomError,
     ) -> Result<Option<Meeting>, ZoomError> {
         tracing::warn!(error = %err, "creating a Zoom meeting failed ambiguously; checking whether it was created");
         // "scheduled" also lists meetings whose start just passed (a "now" meeting), unlike "upcoming".
         let scheduled = self
-            .list(user, "scheduled")
+            .list(attempt.user, "scheduled")
             .await
             .map_err(|_| err.clone())?;
-        let start = meeting.start_time.as_second();
-        let Some(found) = scheduled.iter().find(|m| {
-            m.topic == meeting.topic
-                && m.start_time.map(Timestamp::as_second) == Some(start)
-                && m.duration == Some(meeting.duration)
-                && m.created_at.is_some_and(|c| c >= began)
-        }) else {
-            return Ok(None);
-        };
-        tracing::info!(
-            meeting_id = found.id,
-            "the meeting had been created; adopting it"
-        );
-        self.get_meeting(found.id).await.map(Some)
+        let wanted = attempt.meeting;
+        let start = wanted.start_time.as_second();
+        let candidates: Vec<MeetingId> = scheduled
+            .iter()
+            .filter(|m| {
+                m.topic == wanted.topic
+                    && m.start_time.map(Timestamp::as_second) == Some(start)
+                    && m.duration == Some(wanted.duration)
+                    && m.created_at.is_some_and(|c| c >= attempt.began)
+            })
+            .map(|m| m.id)
+            .filter(|id| !self.issued.contains(*id) && !(attempt.known)(*id))
+            .collect();
+        match candidates[..] {
+            [] => Ok(None),
+            [id] => {
+                tracing::info!(meeting_id = id, "the meeting had been created; adopting it");
+                self.get_meeting(id).await.map(Some)
+            }
+            _ => {
+                tracing::error!(
+                    meetings = ?candidates,
+                    "after an ambiguous create failure, several meetings in Zoom look like the one asked for; \
+                     none was adopted. One of them may be an orphan of this attempt: check them in Zoom and \
+                     delete those no one scheduled"
+                );
+                Err(ZoomError::LookAlikes(candidates))
+            }
+        }
     }
 
     /// A meeting with a freshly issued start link.

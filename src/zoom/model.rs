@@ -210,6 +210,10 @@ fn opt_utc_seconds<S: serde::Serializer>(t: &Option<Timestamp>, s: S) -> Result<
 pub struct Meeting {
     /// The meeting number.
     pub id: MeetingId,
+    /// What tells this meeting from a later one with the same number (Zoom reuses numbers);
+    /// `GET` gives it, the create answer does not.
+    #[serde(default)]
+    pub uuid: Option<String>,
     /// The topic.
     #[serde(default)]
     pub topic: String,

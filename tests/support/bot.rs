@@ -43,6 +43,7 @@ pub fn bot_config(discord: &FakeDiscord, zoom: &FakeZoom, data_dir: &Path) -> Bo
         // Port 0: each bot gets a free port; `TestBot` binds it first to learn which.
         http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         log_format: zoombot::telemetry::LogFormat::Pretty,
+        limits: zoombot::meetings::Limits::DEFAULT,
     }
 }
 
