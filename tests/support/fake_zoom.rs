@@ -347,6 +347,18 @@ impl FakeZoom {
         self.inner.meetings_created.load(Relaxed)
     }
 
+    /// Forgets every meeting and gives the next ones the numbers of the forgotten ones, oldest
+    /// first, as a Zoom that deleted its old meetings and reuses their numbers would (Zoom does
+    /// reuse numbers of meetings long gone). Tokens, users and switches stay.
+    pub fn reuse_meeting_numbers(&self) {
+        let mut store = lock(&self.inner.store);
+        if let Some(first) = store.meetings.values().map(|m| m.seq).min() {
+            self.inner.seq.store(first, Relaxed);
+        }
+        store.meetings.clear();
+        store.by_host.clear();
+    }
+
     /// Every request so far, in order of arrival (while recording is on).
     pub fn requests(&self) -> Vec<Recorded> {
         lock(&self.inner.requests).clone()
