@@ -19,14 +19,19 @@
 //! - `ZOOM_REQUEST_TIMEOUT` (2s): handed to the bot (its own default is 15s); the fake holds a
 //!   timeout-like create answer 1 s longer than this, so the bot times out on it;
 //! - `REVOKE_EVERY_S` (0: never): every that many seconds while interactions are being
-//!   dispatched, every Zoom token is revoked (so more Zoom calls follow each revocation).
+//!   dispatched, every Zoom token is revoked (so more Zoom calls follow each revocation);
+//! - `SERVERS` (1): interaction i comes from server i mod `SERVERS`;
+//! - `LOOKALIKE` (0): 1 gives every server the same meetings — interaction i schedules
+//!   `sync {i / SERVERS}` for tomorrow 15:00, so each topic and start is asked for once in every
+//!   server, and an ambiguous create faces look-alikes of other servers.
 //!
 //! Each interaction ends `scheduled` (the private answer has the host link), `told_error` (a
 //! private refusal: legitimate for a fault the client cannot resolve) or `no_answer`. Invariants:
 //! every interaction acknowledged and none later than 3 s; none without an answer; no meeting
 //! `lost` (at Zoom, but its member was not told of it or the bot's store has no record of it),
 //! `duplicated` (more than one Zoom meeting for one interaction) or `phantom` (a member was told
-//! of a meeting Zoom does not have); Zoom token requests = 1 + revocations.
+//! of a meeting Zoom does not have); no host link `crossed` (one meeting told to two members, or
+//! recorded for another server than its member's); Zoom token requests = 1 + revocations.
 
 #![allow(dead_code)]
 
@@ -107,6 +112,9 @@ async fn main() {
     let latency: u64 = number("ZOOM_LATENCY_MS", "100");
     let fault_percent: f64 = number("FAULT_PERCENT", "0");
     let revoke_every_s: f64 = number("REVOKE_EVERY_S", "0");
+    let servers: u64 = number("SERVERS", "1");
+    let lookalike = number::<u8>("LOOKALIKE", "0") == 1;
+    let guild_of = |i: u64| FakeDiscord::GUILD_ID + i % servers;
     let request_timeout = std::env::var("ZOOM_REQUEST_TIMEOUT").unwrap_or_else(|_| "2s".to_owned());
     let timeout = humantime::parse_duration(&request_timeout)
         .expect("ZOOM_REQUEST_TIMEOUT must be a duration like 2s");
@@ -124,7 +132,12 @@ async fn main() {
         &discord,
         &zoom,
         data.path(),
-        &[("ZOOM_REQUEST_TIMEOUT", request_timeout.as_str())],
+        &[
+            ("ZOOM_REQUEST_TIMEOUT", request_timeout.as_str()),
+            // The load is the point here, not the operator's daily limits.
+            ("ZOOM_HOST_DAILY_LIMIT", "1000000"),
+            ("MEETINGS_PER_SERVER_PER_DAY", "1000000"),
+        ],
     );
     assert!(
         discord
@@ -154,16 +167,21 @@ async fn main() {
             }
         }
         let id = FIRST_INTERACTION + i;
+        let (topic, when) = if lookalike {
+            (format!("sync {}", i / servers), "tomorrow 15:00")
+        } else {
+            (format!("load {i}"), "in 1h")
+        };
         let payload = fake_discord::slash_command(
             id,
             &token(i),
-            FakeDiscord::GUILD_ID,
+            guild_of(i),
             FakeDiscord::CHANNEL_ID,
             // One member each: a burst from many members, as at the top of the hour (and no
             // member's cooldown in the way).
             &Member::regular(FIRST_MEMBER + i),
             "meet",
-            serde_json::json!([{"name": "topic", "type": 3, "value": format!("load {i}")}, {"name": "when", "type": 3, "value": "in 1h"}]),
+            serde_json::json!([{"name": "topic", "type": 3, "value": topic}, {"name": "when", "type": 3, "value": when}]),
         );
         discord.dispatch_interaction(payload).await;
     }
@@ -188,6 +206,7 @@ async fn main() {
     let mut acks = Vec::new();
     let (mut completed, mut told_error, mut no_answer) = (0, 0, 0);
     let mut told = BTreeSet::new();
+    let mut told_to: HashMap<i64, Vec<u64>> = HashMap::new();
     for i in 0..n {
         if let Some(ack) = discord.ack_latency(&(FIRST_INTERACTION + i).to_string()) {
             acks.push(ack.as_secs_f64() * 1000.0);
@@ -195,6 +214,7 @@ async fn main() {
         match outcome(&discord, i) {
             Outcome::Scheduled { meeting, public } => {
                 told.insert(meeting);
+                told_to.entry(meeting).or_default().push(i);
                 completed += usize::from(public);
             }
             Outcome::ToldError => told_error += 1,
@@ -205,13 +225,22 @@ async fn main() {
     let late = acks.iter().filter(|a| **a > 3000.0).count();
 
     let store = SledStore::open(data.path()).expect("the bot's store");
-    let recorded: BTreeSet<i64> = store
-        .guild_meetings(GuildId(FakeDiscord::GUILD_ID))
-        .expect("recorded meetings")
-        .iter()
-        .filter(|r| !r.cancelled)
-        .map(|r| r.zoom_id)
-        .collect();
+    let mut recorded = BTreeSet::new();
+    let mut crossed = 0;
+    for g in 0..servers {
+        let guild = FakeDiscord::GUILD_ID + g;
+        for r in store
+            .guild_meetings(GuildId(guild))
+            .expect("recorded meetings")
+            .iter()
+            .filter(|r| !r.cancelled)
+        {
+            recorded.insert(r.zoom_id);
+            let members = told_to.get(&r.zoom_id).map_or(&[][..], Vec::as_slice);
+            crossed += members.iter().filter(|i| guild_of(**i) != guild).count();
+        }
+    }
+    crossed += told_to.values().map(|members| members.len() - 1).sum::<usize>();
     let at_zoom = zoom.meetings();
     let mut per_topic: HashMap<&str, usize> = HashMap::new();
     for m in &at_zoom {
@@ -219,7 +248,12 @@ async fn main() {
             .entry(m["topic"].as_str().unwrap_or(""))
             .or_default() += 1;
     }
-    let duplicated: usize = per_topic.values().map(|c| c - 1).sum();
+    // Each look-alike topic is asked for once in every server.
+    let asked_per_topic = if lookalike { servers as usize } else { 1 };
+    let duplicated: usize = per_topic
+        .values()
+        .map(|c| c.saturating_sub(asked_per_topic))
+        .sum();
     let zoom_ids: BTreeSet<i64> = at_zoom.iter().filter_map(|m| m["id"].as_i64()).collect();
     let lost = zoom_ids
         .iter()
@@ -239,6 +273,7 @@ async fn main() {
         ("lost", lost > 0),
         ("duplicated", duplicated > 0),
         ("phantom", phantom > 0),
+        ("crossed", crossed > 0),
         ("token_requests", token_requests != 1 + revocations as usize),
     ] {
         if bad {
@@ -251,7 +286,7 @@ async fn main() {
          \"wall_s\":{wall_s:.2},\"ack_p50_ms\":{:.1},\"ack_p99_ms\":{:.1},\"ack_max_ms\":{:.1},\"acked\":{},\
          \"late_acks\":{late},\"scheduled\":{},\"completed\":{completed},\"told_error\":{told_error},\
          \"no_answer\":{no_answer},\"zoom_meetings\":{},\"recorded\":{},\"lost\":{lost},\"duplicated\":{duplicated},\
-         \"phantom\":{phantom},\"faults\":{{\"create_500_before\":{},\"create_500_after\":{},\"create_timeout_after\":{},\
+         \"phantom\":{phantom},\"servers\":{servers},\"lookalike\":{lookalike},\"crossed\":{crossed},\"faults\":{{\"create_500_before\":{},\"create_500_after\":{},\"create_timeout_after\":{},\
          \"other_5xx\":{},\"per_second_429\":{}}},\"revocations\":{revocations},\"token_requests\":{token_requests},\
          \"bot_peak_rss_mb\":{rss:.1},\"failed\":{failed:?}}}",
         percentile(&acks, 50.0),
