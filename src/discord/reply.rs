@@ -9,7 +9,8 @@ use serenity::all::{
 };
 
 use super::commands::START_BUTTON;
-use crate::meetings::{Created, EffectiveSettings, ServiceError};
+use crate::ids::ChannelId;
+use crate::meetings::{Created, EffectiveSettings, Scope, ServiceError};
 use crate::scheduling::plan::ZoneSource;
 use crate::scheduling::{Cooldown, MeetingLength, clean, shown};
 use crate::store::{MeetingRecord, SettingField, StoreError};
@@ -176,19 +177,32 @@ pub fn host_link(record: &MeetingRecord, link: &crate::secret::Secret) -> EditIn
     ))
 }
 
-/// This server's upcoming meetings.
-pub fn meeting_list(meetings: &[MeetingRecord]) -> EditInteractionResponse {
+/// Upcoming meetings in `scope`, asked for in channel `here`: each meeting of another channel
+/// says which.
+pub fn meeting_list(
+    meetings: &[MeetingRecord],
+    scope: Scope,
+    here: ChannelId,
+) -> EditInteractionResponse {
+    let (title, none) = match scope {
+        Scope::Channel => (
+            "Upcoming meetings of this channel, and yours",
+            "No upcoming meetings were scheduled in this channel, and none of yours in this server. Schedule one \
+             with /meet.",
+        ),
+        Scope::Server => (
+            "Upcoming meetings of this server",
+            "No upcoming meetings were scheduled from this server. Schedule one with /meet.",
+        ),
+    };
     if meetings.is_empty() {
-        return private(
-            "No upcoming meetings were scheduled from this server. Schedule one with /meet."
-                .to_owned(),
-        );
+        return private(none.to_owned());
     }
     let mut lines = String::new();
     let mut shown = 0;
     for m in meetings {
-        let line = format!(
-            "**{}** — {} ({}) · {} min · ID {} · by <@{}>\n",
+        let mut line = format!(
+            "**{}** — {} ({}) · {} min · ID {} · by <@{}>",
             markdown(&m.topic),
             stamp(m.start, 'F'),
             stamp(m.start, 'R'),
@@ -196,6 +210,10 @@ pub fn meeting_list(meetings: &[MeetingRecord]) -> EditInteractionResponse {
             spaced_id(m.zoom_id),
             m.creator
         );
+        if m.channel != here {
+            let _ = write!(line, " · in <#{}>", m.channel);
+        }
+        line.push('\n');
         // Embed descriptions hold 4096 characters; keep room for the "and N more" line.
         if lines.chars().count() + line.chars().count() > 3900 {
             break;
@@ -206,7 +224,7 @@ pub fn meeting_list(meetings: &[MeetingRecord]) -> EditInteractionResponse {
     if shown < meetings.len() {
         let _ = write!(lines, "…and {} more.", meetings.len() - shown);
     }
-    private_embed("Upcoming meetings", lines)
+    private_embed(title, lines)
 }
 
 /// A private answer that is one embed.
@@ -367,6 +385,11 @@ pub fn error_text(err: &ServiceError) -> String {
             "Only members with the Manage Server permission can see or change this server's meeting settings."
                 .to_owned()
         }
+        ServiceError::ServerScopeNotAllowed => "Only members with the Manage Server permission can list every \
+                                                meeting of the server: a meeting stays with the channel it was \
+                                                scheduled in. `/meetings list` shows this channel's meetings and \
+                                                your own."
+            .to_owned(),
         ServiceError::MissingCreatorRole(role) => format!(
             "In this server only members with the <@&{role}> role can schedule meetings. Ask a server admin if you \
              need it."

@@ -1,0 +1,197 @@
+//! What a member may see and do, end to end through the fake Discord: meetings stay with their
+//! channel.
+
+mod support;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{Value, json};
+use support::bot::{TestBot, strings, subcommand};
+use support::fake_discord::{self, FakeDiscord, Member, Message};
+
+const ALICE: u64 = 1_400_000_000_000_000_001;
+const BOB: u64 = 1_400_000_000_000_000_002;
+const ADMIN: u64 = 1_400_000_000_000_000_003;
+const EVE_MOD: u64 = 1_400_000_000_000_000_004;
+/// A channel only moderators can read.
+const MODS: u64 = FakeDiscord::CHANNEL_ID + 100;
+/// Another channel Alice uses.
+const DESIGN: u64 = FakeDiscord::CHANNEL_ID + 200;
+const MODS_TOPIC: &str = "Mods only: ban appeal of eve";
+
+/// Interaction ids of this file's own payloads, apart from the ones `TestBot` hands out.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1_310_000_000_000_000_000);
+
+fn next() -> (u64, String) {
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    (id, format!("security-token-{id}"))
+}
+
+/// A slash command by `member` in `channel`; returns its token.
+async fn slash_in_channel(
+    bot: &TestBot,
+    channel: u64,
+    member: &Member,
+    name: &str,
+    options: Value,
+) -> String {
+    let (id, token) = next();
+    let payload = fake_discord::slash_command(
+        id,
+        &token,
+        FakeDiscord::GUILD_ID,
+        channel,
+        member,
+        name,
+        options,
+    );
+    bot.discord.dispatch_interaction(payload).await;
+    token
+}
+
+/// A /meet by `member` in `channel` that was scheduled; returns the Zoom id.
+async fn meet_in(bot: &TestBot, channel: u64, member: &Member, topic: &str) -> i64 {
+    let before: Vec<_> = bot
+        .zoom
+        .meetings()
+        .iter()
+        .map(|m| m["id"].clone())
+        .collect();
+    let token = slash_in_channel(bot, channel, member, "meet", strings(&[("topic", topic)])).await;
+    let answer = bot.answer(&token).await;
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+    bot.zoom
+        .meetings()
+        .iter()
+        .find(|m| !before.contains(&m["id"]))
+        .and_then(|m| m["id"].as_i64())
+        .expect("a new meeting at Zoom")
+}
+
+/// `/meetings` with `options` by `member` in the usual channel; the private answer.
+async fn meetings(bot: &TestBot, member: &Member, options: Value) -> Message {
+    let (_, token) = bot.slash(member, "meetings", options).await;
+    bot.answer(&token).await
+}
+
+fn list(scope: Option<&str>) -> Value {
+    let options = scope.map_or_else(
+        || json!([]),
+        |s| json!([{"name": "scope", "type": 3, "value": s}]),
+    );
+    subcommand("list", options)
+}
+
+fn pick(sub: &str, typed: &str) -> Value {
+    subcommand(sub, json!([{"name": "meeting", "type": 3, "value": typed}]))
+}
+
+fn names(choices: &[Value]) -> Vec<String> {
+    choices
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_and_suggestions_show_this_channels_meetings_and_the_members_own_only() {
+    let bot = TestBot::start().await;
+    let alice = Member::regular(ALICE);
+    let mods = meet_in(&bot, MODS, &Member::admin(EVE_MOD), MODS_TOPIC).await;
+    meet_in(
+        &bot,
+        FakeDiscord::CHANNEL_ID,
+        &Member::regular(BOB),
+        "Team lunch",
+    )
+    .await;
+    meet_in(&bot, DESIGN, &alice, "Alice's review").await;
+
+    let listed = meetings(&bot, &alice, list(None)).await;
+    let text = listed.text();
+    assert!(listed.ephemeral);
+    assert!(
+        text.contains("Team lunch") && text.contains("Alice's review"),
+        "this channel's and her own: {text}"
+    );
+    assert!(
+        text.contains(&format!("<#{DESIGN}>")),
+        "her own meeting elsewhere says where: {text}"
+    );
+    assert!(!text.contains("ban appeal"), "{text}");
+
+    for sub in ["cancel", "host-link"] {
+        let offered = names(&bot.autocomplete(&alice, "meetings", pick(sub, "")).await);
+        assert!(
+            offered.iter().all(|n| !n.contains("ban appeal")),
+            "{sub}: {offered:?}"
+        );
+        assert!(
+            offered.iter().any(|n| n.contains("Alice's review")),
+            "{sub}: {offered:?}"
+        );
+    }
+    // Managers too: other channels' meetings only when they ask for the server's list.
+    let offered = names(
+        &bot.autocomplete(&Member::admin(ADMIN), "meetings", pick("cancel", ""))
+            .await,
+    );
+    assert_eq!(offered.len(), 1, "{offered:?}");
+    assert!(offered[0].contains("Team lunch"), "{offered:?}");
+
+    let refused = meetings(&bot, &alice, list(Some("server"))).await;
+    assert!(refused.ephemeral);
+    assert!(
+        refused.content.contains("Manage Server") && !refused.text().contains("ban appeal"),
+        "{}",
+        refused.text()
+    );
+
+    let everything = meetings(&bot, &Member::admin(ADMIN), list(Some("server")))
+        .await
+        .text();
+    for topic in [MODS_TOPIC, "Team lunch", "Alice's review"] {
+        assert!(everything.contains(topic), "{topic}: {everything}");
+    }
+
+    // A typed id still reaches the permission checks, which already let a manager cancel.
+    let cancelled = meetings(
+        &bot,
+        &Member::admin(ADMIN),
+        pick("cancel", &mods.to_string()),
+    )
+    .await;
+    assert!(
+        cancelled.content.contains("Cancelled"),
+        "{}",
+        cancelled.content
+    );
+    assert!(bot.zoom.meeting(mods).is_none(), "deleted at Zoom");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_creator_still_cancels_their_meeting_of_another_channel_by_its_id() {
+    let bot = TestBot::start().await;
+    let alice = Member::regular(ALICE);
+    let theirs = meet_in(&bot, DESIGN, &Member::regular(BOB), "Bob's design crit").await;
+    let own = meet_in(&bot, DESIGN, &alice, "Alice's review").await;
+
+    let offered = names(
+        &bot.autocomplete(&alice, "meetings", pick("cancel", ""))
+            .await,
+    );
+    assert_eq!(offered.len(), 1, "only her own from here: {offered:?}");
+    let refused = meetings(&bot, &alice, pick("cancel", &theirs.to_string())).await;
+    assert!(
+        refused.content.contains("Manage Server"),
+        "{}",
+        refused.content
+    );
+    let done = meetings(&bot, &alice, pick("cancel", &own.to_string())).await;
+    assert!(done.content.contains("Cancelled"), "{}", done.content);
+    assert!(bot.zoom.meeting(own).is_none() && bot.zoom.meeting(theirs).is_some());
+}
