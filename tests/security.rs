@@ -1,5 +1,5 @@
 //! What a member may see and do, end to end through the fake Discord: meetings stay with their
-//! channel.
+//! channel, and a member's agenda cannot dress itself up.
 
 mod support;
 
@@ -194,4 +194,65 @@ async fn a_creator_still_cancels_their_meeting_of_another_channel_by_its_id() {
     let done = meetings(&bot, &alice, pick("cancel", &own.to_string())).await;
     assert!(done.content.contains("Cancelled"), "{}", done.content);
     assert!(bot.zoom.meeting(own).is_none() && bot.zoom.meeting(theirs).is_some());
+}
+
+/// Whether every character Discord's markdown acts on is escaped, so `text` reads literally.
+fn literal(text: &str) -> bool {
+    let mut escaped = false;
+    let mut line_start = true;
+    for c in text.chars() {
+        if !escaped && ("*_~|`[]()<>".contains(c) || (line_start && "#-".contains(c))) {
+            return false;
+        }
+        escaped = !escaped && c == '\\';
+        line_start = c == '\n' || (line_start && c.is_whitespace());
+    }
+    true
+}
+
+fn unescaped(text: &str) -> String {
+    let mut out = String::new();
+    let mut escaped = false;
+    for c in text.chars() {
+        if c == '\\' && !escaped {
+            escaped = true;
+            continue;
+        }
+        escaped = false;
+        out.push(c);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_message_shows_the_agenda_literally_not_as_markdown() {
+    let bot = TestBot::start().await;
+    let agenda = "[Join the meeting here](https://zoom.us.evil.example/j/1) <@&123> ||free nitro|| \
+                  <t:1900000000:R> **urgent** `code` ~~old~~ __under__ <:emoji:1>\n# Heading\n-# small print";
+    let (answer, public) = bot
+        .meet(
+            &Member::regular(ALICE),
+            strings(&[("topic", "Standup"), ("agenda", agenda)]),
+        )
+        .await;
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+
+    let public = public.expect("a public message");
+    let description = public.embeds[0]["description"]
+        .as_str()
+        .expect("the agenda");
+    assert!(literal(description), "{description}");
+    assert_eq!(
+        unescaped(description),
+        agenda,
+        "every character is still there"
+    );
+    assert!(
+        description.contains(r"\[Join the meeting here\]\(https://zoom.us.evil.example/j/1\)"),
+        "{description}"
+    );
 }

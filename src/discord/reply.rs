@@ -30,14 +30,18 @@ pub fn no_mentions() -> CreateAllowedMentions {
 }
 
 /// `text` shown literally inside a message: Discord's markdown (links, bold, spoilers, mentions,
-/// timestamps) escaped, so a topic cannot dress itself up as a link or break the formatting.
+/// timestamps, headings, lists) escaped, so a topic or an agenda cannot dress itself up as a link
+/// or break the formatting.
 pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut line_start = true;
     for c in text.chars() {
-        if "\\*_~|`[]()<>".contains(c) {
+        // `#` and `-` are markdown only where a line begins: headings, subtext, lists.
+        if "\\*_~|`[]()<>".contains(c) || (line_start && (c == '#' || c == '-')) {
             out.push('\\');
         }
         out.push(c);
+        line_start = c == '\n' || (line_start && c.is_whitespace());
     }
     out
 }
@@ -101,7 +105,7 @@ fn public_parts(created: &Created) -> (CreateEmbed, CreateActionRow) {
             created.plan.zone_source,
         )));
     if let Some(agenda) = &created.plan.agenda {
-        embed = embed.description(agenda.clone());
+        embed = embed.description(markdown(agenda));
     }
     let buttons = CreateActionRow::Buttons(vec![
         CreateButton::new_link(created.meeting.join_url.clone()).label("Join"),
@@ -467,6 +471,10 @@ mod tests {
             "\\[x\\]\\(https://e.vil\\) \\*\\*b\\*\\* \\<@1\\> a\\_b"
         );
         assert_eq!(markdown("Weekly sync"), "Weekly sync");
+        assert_eq!(
+            markdown("# Big\n -# small\n- item a-b #1"),
+            "\\# Big\n \\-# small\n\\- item a-b #1"
+        );
     }
 
     #[test]
