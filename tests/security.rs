@@ -1,5 +1,5 @@
 //! What a member may see and do, end to end through the fake Discord: meetings stay with their
-//! channel, and a member's agenda cannot dress itself up.
+//! channel, a member's agenda cannot dress itself up, and Administrator counts as Manage Server.
 
 mod support;
 
@@ -18,6 +18,8 @@ const MODS: u64 = FakeDiscord::CHANNEL_ID + 100;
 /// Another channel Alice uses.
 const DESIGN: u64 = FakeDiscord::CHANNEL_ID + 200;
 const MODS_TOPIC: &str = "Mods only: ban appeal of eve";
+/// `ADMINISTRATOR`: every permission, whatever other bits are set.
+const ADMINISTRATOR: u64 = 1 << 3;
 
 /// Interaction ids of this file's own payloads, apart from the ones `TestBot` hands out.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1_310_000_000_000_000_000);
@@ -254,5 +256,36 @@ async fn the_public_message_shows_the_agenda_literally_not_as_markdown() {
     assert!(
         description.contains(r"\[Join the meeting here\]\(https://zoom.us.evil.example/j/1\)"),
         "{description}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_with_administrator_alone_counts_as_managing_the_server() {
+    let bot = TestBot::start().await;
+    let admin = Member {
+        permissions: ADMINISTRATOR,
+        ..Member::regular(ADMIN)
+    };
+
+    let saved = bot
+        .run_sub(
+            &admin,
+            "meet-settings",
+            "set",
+            json!([{"name": "duration", "type": 3, "value": "45m"}]),
+        )
+        .await
+        .text();
+    assert!(
+        saved.contains("Saved") && saved.contains("**duration**: 45 min"),
+        "{saved}"
+    );
+
+    meet_in(&bot, MODS, &Member::regular(BOB), MODS_TOPIC).await;
+    let everything = meetings(&bot, &admin, list(Some("server"))).await;
+    assert!(
+        everything.text().contains(MODS_TOPIC),
+        "{}",
+        everything.text()
     );
 }

@@ -268,9 +268,10 @@ fn requester(
         guild: ids::GuildId(guild?.get()),
         channel: ids::ChannelId(channel.get()),
         member: ids::MemberId(user.id.get()),
+        // Administrator implies every permission, whatever other bits the member's roles set.
         manage_guild: member
             .and_then(|m| m.permissions)
-            .is_some_and(serenity::all::Permissions::manage_guild),
+            .is_some_and(|p| p.administrator() || p.manage_guild()),
         roles: member
             .map(|m| m.roles.iter().map(|r| ids::RoleId(r.get())).collect())
             .unwrap_or_default(),
