@@ -1,13 +1,14 @@
 //! What a member may see and do, end to end through the fake Discord: meetings stay with their
-//! channel, a member's agenda cannot dress itself up, and Administrator counts as Manage Server.
+//! channel, a member's agenda cannot dress itself up, Administrator counts as Manage Server, and
+//! interactions the bot cannot read or does not handle still get an answer.
 
 mod support;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
-use support::bot::{TestBot, strings, subcommand};
-use support::fake_discord::{self, FakeDiscord, Member, Message};
+use support::bot::{PATIENCE, TestBot, strings, subcommand};
+use support::fake_discord::{self, DiscordSpec, EPHEMERAL, FakeDiscord, Member, Message};
 
 const ALICE: u64 = 1_400_000_000_000_000_001;
 const BOB: u64 = 1_400_000_000_000_000_002;
@@ -288,4 +289,112 @@ async fn a_member_with_administrator_alone_counts_as_managing_the_server() {
         "{}",
         everything.text()
     );
+}
+
+/// The callback the bot gave interaction `id`, once it has.
+async fn callback(bot: &TestBot, id: u64) -> Value {
+    let key = id.to_string();
+    let answered = bot
+        .discord
+        .wait_for(|d| d.callbacks().iter().any(|(i, _)| *i == key), PATIENCE)
+        .await;
+    assert!(answered, "interaction {id} got no answer");
+    bot.discord
+        .callbacks()
+        .into_iter()
+        .find(|(i, _)| *i == key)
+        .map(|(_, body)| body)
+        .expect("answered")
+}
+
+fn assert_private(body: &Value, says: &str) {
+    assert_eq!(body["type"], 4, "{body}");
+    let flags = body["data"]["flags"].as_u64().unwrap_or_default();
+    assert!(flags & EPHEMERAL != 0, "private: {body}");
+    let content = body["data"]["content"].as_str().unwrap_or_default();
+    assert!(content.contains(says), "{body}");
+    assert_eq!(
+        body["data"]["allowed_mentions"]["parse"],
+        json!([]),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_serenity_cannot_read_is_answered_as_outdated() {
+    let bot = TestBot::start().await;
+    let member = Member::regular(ALICE);
+    // `duration` as an integer option whose value is text: serenity's model refuses the event.
+    let (id, token) = next();
+    let options = json!([
+        {"name": "topic", "type": 3, "value": "Old client"},
+        {"name": "duration", "type": 4, "value": "45m"},
+    ]);
+    let payload = fake_discord::slash_command(
+        id,
+        &token,
+        FakeDiscord::GUILD_ID,
+        FakeDiscord::CHANNEL_ID,
+        &member,
+        "meet",
+        options,
+    );
+    bot.discord.dispatch_interaction(payload).await;
+    assert_private(&callback(&bot, id).await, "outdated");
+
+    // An autocomplete takes only choices: none.
+    let (id, token) = next();
+    let options = json!([{"name": "cancel", "type": 1, "options": [
+        {"name": "meeting", "type": 3, "value": 5, "focused": true},
+    ]}]);
+    let payload = fake_discord::autocomplete(
+        id,
+        &token,
+        FakeDiscord::GUILD_ID,
+        FakeDiscord::CHANNEL_ID,
+        &member,
+        "meetings",
+        options,
+    );
+    bot.discord.dispatch_interaction(payload).await;
+    let body = callback(&bot, id).await;
+    assert_eq!(body, json!({"type": 8, "data": {"choices": []}}));
+
+    assert_eq!(bot.zoom.meeting_count(), 0, "nothing was scheduled");
+    if let Some(spec) = DiscordSpec::load() {
+        for request in bot.discord.requests_matching("POST", "/callback") {
+            let violations = spec
+                .request_violations(&request)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(violations.is_empty(), "{}: {violations:?}", request.path);
+        }
+    }
+    bot.assert_still_serving().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submitted_form_is_answered_privately_as_not_handled() {
+    let bot = TestBot::start().await;
+    let (id, token) = next();
+    let mut payload = fake_discord::slash_command(
+        id,
+        &token,
+        FakeDiscord::GUILD_ID,
+        FakeDiscord::CHANNEL_ID,
+        &Member::regular(ALICE),
+        "meet",
+        json!([]),
+    );
+    payload["type"] = json!(5);
+    payload["data"] = json!({
+        "custom_id": "zoombot:form:old",
+        "components": [{"type": 1, "components": [
+            {"type": 4, "custom_id": "topic", "value": "Weekly sync"},
+        ]}],
+    });
+    bot.discord.dispatch_interaction(payload).await;
+
+    assert_private(&callback(&bot, id).await, "form");
+    let answer: Message = bot.answer(&token).await;
+    assert!(answer.ephemeral, "{}", answer.content);
 }

@@ -11,6 +11,7 @@ pub mod settings;
 pub mod telemetry;
 pub mod timezone;
 pub mod tracking;
+pub mod unreadable;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,7 +19,8 @@ use std::time::Instant;
 use serenity::all::{
     Client, ClientBuilder, CommandInteraction, ComponentInteraction, ConnectionStage, Context,
     CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GatewayIntents,
-    GuildId, HttpBuilder, Interaction, Ready, ResumedEvent, ShardStageUpdateEvent,
+    GuildId, HttpBuilder, Interaction, ModalInteraction, Ready, ResumedEvent,
+    ShardStageUpdateEvent,
 };
 use tracing::Instrument;
 
@@ -38,7 +40,7 @@ pub struct Handler {
     in_flight: Arc<InFlight>,
     metrics: Arc<Metrics>,
     gateway: Arc<GatewayStatus>,
-    seen: Seen,
+    seen: Arc<Seen>,
 }
 
 /// Builds the serenity client: GUILDS intent only; REST through `DISCORD_API_BASE` when set.
@@ -56,17 +58,23 @@ pub async fn client(
         // URL comes from the proxy's /api/v10/gateway only through this Http: both need this.
         http = http.proxy(base.clone()).ratelimiter_disabled(true);
     }
+    let seen = Arc::new(Seen::default());
+    let unreadable = unreadable::Unreadable {
+        seen: Arc::clone(&seen),
+        in_flight: Arc::clone(&in_flight),
+    };
     let handler = Handler {
         service,
         dev_guild: config.guild_id,
         in_flight,
         metrics: Arc::clone(&metrics),
         gateway: Arc::clone(&gateway),
-        seen: Seen::default(),
+        seen,
     };
     let client = ClientBuilder::new_with_http(http.build(), GatewayIntents::GUILDS)
         .type_map_insert::<MetricsKey>(metrics)
         .event_handler(handler)
+        .raw_event_handler(unreadable)
         .await?;
     gateway.watch(Arc::clone(&client.shard_manager));
     Ok(client)
@@ -146,6 +154,7 @@ impl EventHandler for Handler {
                     None
                 }
                 Interaction::Component(component) => Some(self.component(&ctx, component).await),
+                Interaction::Modal(modal) => Some(unknown_form(&ctx, modal).await),
                 _ => None,
             };
             if let Some(outcome) = outcome {
@@ -234,6 +243,19 @@ impl Handler {
         };
         tracing::debug!(meeting_id = id, "start button");
         meet::start_button(ctx, &self.service, component, who, id).await
+    }
+}
+
+/// The bot shows no forms, so a submitted one is from another version or not the bot's at all.
+async fn unknown_form(ctx: &Context, modal: &ModalInteraction) -> Outcome {
+    tracing::info!(custom_id = %modal.data.custom_id, "a form the bot does not handle");
+    let sent = rest::patiently(ctx, || {
+        modal.create_response(&ctx.http, private_message(reply::UNKNOWN_FORM))
+    })
+    .await;
+    match sent {
+        Ok(()) => Outcome::UserError,
+        Err(_) => Outcome::Failed,
     }
 }
 

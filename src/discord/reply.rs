@@ -345,6 +345,15 @@ pub fn too_late() -> serenity::all::CreateMessage {
 pub const OUTDATED: &str = "That command is outdated or unknown to this version of the bot. Discord may take a \
                             moment to show the current commands; try again shortly.";
 
+/// The answer to an interaction whose options this version cannot read (their types changed).
+pub const UNREADABLE: &str = "That command is outdated: Discord sent it in a shape this version of the bot can't \
+                              read, so nothing was done. Discord may take a minute to show the current commands; \
+                              try again in a minute.";
+
+/// The answer to a submitted form: the bot shows none, so it is outdated or not the bot's.
+pub const UNKNOWN_FORM: &str = "That form is outdated or not one this bot handles, so nothing was done. Run the \
+                                command again.";
+
 /// The answer to a `meeting` value that is no meeting ID at all (typed rather than picked).
 pub fn not_a_meeting(typed: &str) -> EditInteractionResponse {
     private(format!(
