@@ -65,6 +65,9 @@ pub enum ServiceError {
     /// Changing settings takes Manage Server.
     #[error("changing this server's settings takes the Manage Server permission")]
     NotManager,
+    /// Listing the whole server's meetings takes Manage Server.
+    #[error("listing every meeting of the server takes the Manage Server permission")]
+    ServerScopeNotAllowed,
     /// The server lets only members with a role schedule meetings.
     #[error("only members with role {0} may schedule meetings in this server")]
     MissingCreatorRole(RoleId),
@@ -120,6 +123,24 @@ pub enum ServiceError {
     /// A host user that cannot be a Zoom user id or email.
     #[error("{0:?} is not a Zoom user id or email")]
     BadHostUser(String),
+}
+
+/// Which of a server's meetings a list shows. A meeting belongs to the channel it was scheduled
+/// in: its topic may be meant only for those who can read that channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// The requester's channel, plus the requester's own meetings anywhere in the server.
+    #[default]
+    Channel,
+    /// Every meeting of the server (Manage Server only).
+    Server,
+}
+
+impl Scope {
+    /// Whether a list in this scope shows `meeting` to `who`.
+    fn shows(self, meeting: &MeetingRecord, who: &Requester) -> bool {
+        self == Self::Server || meeting.channel == who.channel || meeting.creator == who.member
+    }
 }
 
 /// A meeting just created: what was planned and what Zoom made of it.
@@ -437,14 +458,23 @@ impl Meetings {
         Ok(record)
     }
 
-    /// This server's meetings that have not ended and were not cancelled, soonest first.
-    pub fn upcoming(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, ServiceError> {
+    /// The meetings `who` may see in `scope` that have not ended and were not cancelled, soonest
+    /// first. [`Scope::Server`] takes Manage Server.
+    pub fn upcoming(
+        &self,
+        who: &Requester,
+        scope: Scope,
+    ) -> Result<Vec<MeetingRecord>, ServiceError> {
+        if scope == Scope::Server && !who.manage_guild {
+            return Err(ServiceError::ServerScopeNotAllowed);
+        }
         let now = Timestamp::now();
         let mut meetings: Vec<_> = self
             .store
-            .guild_meetings(guild)?
+            .guild_meetings(who.guild)?
             .into_iter()
             .filter(|m| !m.cancelled && m.end() > now)
+            .filter(|m| scope.shows(m, who))
             .collect();
         meetings.sort_by_key(|m| (m.start, m.zoom_id));
         Ok(meetings)

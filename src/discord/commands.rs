@@ -105,9 +105,12 @@ fn settings() -> CreateCommand {
 
 /// The `meeting` option of `/meetings cancel` and `/meetings host-link`.
 fn meeting_option() -> CreateCommandOption {
-    text("meeting", "One of this server's upcoming meetings")
-        .required(true)
-        .set_autocomplete(true)
+    text(
+        "meeting",
+        "An upcoming meeting of this channel, or one of yours",
+    )
+    .required(true)
+    .set_autocomplete(true)
 }
 
 /// Every command the bot registers.
@@ -160,7 +163,16 @@ pub fn all() -> Vec<CreateCommand> {
         CreateCommand::new("meetings")
             .description("This server's Zoom meetings")
             .contexts(vec![InteractionContext::Guild])
-            .add_option(subcommand("list", "Upcoming meetings, soonest first"))
+            .add_option(
+                subcommand("list", "Upcoming meetings, soonest first").add_sub_option(
+                    text(
+                        "scope",
+                        "Whose meetings (default: this channel's and yours)",
+                    )
+                    .add_string_choice("this channel's and yours", "channel")
+                    .add_string_choice("the whole server (Manage Server)", "server"),
+                ),
+            )
             .add_option(
                 subcommand(
                     "cancel",

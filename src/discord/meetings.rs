@@ -7,20 +7,33 @@ use serenity::all::{
 
 use super::telemetry::Outcome;
 use super::{reply, rest};
-use crate::meetings::{Meetings, Requester};
+use crate::meetings::{Meetings, Requester, Scope};
 
-/// The subcommand and its `meeting` option, if any.
-fn subcommand<'a>(options: &'a [ResolvedOption<'a>]) -> Option<(&'a str, Option<&'a str>)> {
+/// The subcommand and its options.
+fn subcommand<'a>(
+    options: &'a [ResolvedOption<'a>],
+) -> Option<(&'a str, &'a [ResolvedOption<'a>])> {
     options.iter().find_map(|o| match &o.value {
-        ResolvedValue::SubCommand(inner) => {
-            let meeting = inner.iter().find_map(|i| match (i.name, &i.value) {
-                ("meeting", ResolvedValue::String(v)) => Some(*v),
-                _ => None,
-            });
-            Some((o.name, meeting))
-        }
+        ResolvedValue::SubCommand(inner) => Some((o.name, inner.as_slice())),
         _ => None,
     })
+}
+
+/// The string option `name` of a subcommand.
+fn string<'a>(options: &[ResolvedOption<'a>], name: &str) -> Option<&'a str> {
+    options.iter().find_map(|o| match (o.name, &o.value) {
+        (n, ResolvedValue::String(v)) if n == name => Some(*v),
+        _ => None,
+    })
+}
+
+/// `scope:` of `/meetings list`; an unknown value is refused, not widened.
+fn scope(value: Option<&str>) -> Option<Scope> {
+    match value {
+        None | Some("channel") => Some(Scope::Channel),
+        Some("server") => Some(Scope::Server),
+        Some(_) => None,
+    }
 }
 
 /// The meeting a member picked: the autocomplete value is the Zoom id; a typed id may have spaces.
@@ -44,9 +57,15 @@ pub async fn run(
         return Outcome::Failed;
     }
     let options = command.data.options();
-    let (name, meeting) = subcommand(&options).unwrap_or_default();
+    let (name, sub_options) = subcommand(&options).unwrap_or_default();
+    let meeting = string(sub_options, "meeting");
     let answer = match (name, meeting_id(meeting)) {
-        ("list", _) => service.upcoming(who.guild).map(|m| reply::meeting_list(&m)),
+        ("list", _) => match scope(string(sub_options, "scope")) {
+            Some(scope) => service
+                .upcoming(&who, scope)
+                .map(|m| reply::meeting_list(&m, scope, who.channel)),
+            None => Ok(reply::private(reply::OUTDATED.to_owned())),
+        },
         // Typed instead of picked: say what was typed, not "meeting 0".
         ("cancel" | "host-link", None) => Ok(reply::not_a_meeting(meeting.unwrap_or_default())),
         ("cancel", Some(id)) => match service.cancel(&who, id).await {
@@ -82,8 +101,9 @@ pub async fn run(
     super::conclude(ctx, command, answer).await
 }
 
-/// Suggestions for the `meeting` option: this server's upcoming meetings (for host-link, the
-/// member's own), matching what was typed.
+/// Suggestions for the `meeting` option: the upcoming meetings of this channel and the member's
+/// own (for host-link, only their own), matching what was typed. Never the whole server's, even
+/// for managers: other channels' meetings are shown only when asked for (`scope:server`).
 pub fn autocomplete(
     service: &Meetings,
     command: &CommandInteraction,
@@ -96,7 +116,7 @@ pub fn autocomplete(
         .autocomplete()
         .map(|o| o.value.to_lowercase())
         .unwrap_or_default();
-    let meetings = service.upcoming(who.guild).unwrap_or_default();
+    let meetings = service.upcoming(who, Scope::Channel).unwrap_or_default();
     meetings
         .iter()
         .filter(|m| !own_only || m.creator == who.member)

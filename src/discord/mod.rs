@@ -10,17 +10,18 @@ pub mod rest;
 pub mod settings;
 pub mod telemetry;
 pub mod timezone;
+pub mod tracking;
+pub mod unreadable;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serenity::all::{
     Client, ClientBuilder, CommandInteraction, ComponentInteraction, ConnectionStage, Context,
     CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GatewayIntents,
-    GuildId, HttpBuilder, Interaction, Ready, ResumedEvent, ShardStageUpdateEvent,
+    GuildId, HttpBuilder, Interaction, ModalInteraction, Ready, ResumedEvent,
+    ShardStageUpdateEvent,
 };
-use tokio::sync::Notify;
 use tracing::Instrument;
 
 use crate::config::DiscordConfig;
@@ -30,91 +31,7 @@ use crate::metrics::Metrics;
 use telemetry::{MetricsKey, Outcome};
 
 pub use gateway::GatewayStatus;
-
-/// Counts interactions being handled, so shutdown can wait for them.
-#[derive(Debug, Default)]
-pub struct InFlight {
-    count: AtomicUsize,
-    idle: Notify,
-}
-
-/// Held while an interaction is handled.
-pub struct InFlightGuard(Arc<InFlight>);
-
-impl InFlight {
-    /// Marks one interaction as started until the guard drops.
-    pub fn enter(self: &Arc<Self>) -> InFlightGuard {
-        self.count.fetch_add(1, Ordering::SeqCst);
-        InFlightGuard(Arc::clone(self))
-    }
-
-    /// How many are being handled.
-    pub fn count(&self) -> usize {
-        self.count.load(Ordering::SeqCst)
-    }
-
-    /// Waits until none is being handled, at most `bound`. Returns whether they all finished.
-    pub async fn wait_idle(&self, bound: Duration) -> bool {
-        tokio::time::timeout(bound, async {
-            loop {
-                let idle = self.idle.notified();
-                if self.count() == 0 {
-                    return;
-                }
-                idle.await;
-            }
-        })
-        .await
-        .is_ok()
-    }
-}
-
-impl Drop for InFlightGuard {
-    fn drop(&mut self) {
-        if self.0.count.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
-        }
-    }
-}
-
-/// Interaction ids seen lately. A gateway resume can deliver an interaction again; the second
-/// delivery must not create a second meeting (and could not be answered anyway).
-#[derive(Debug, Default)]
-pub struct Seen(std::sync::Mutex<SeenInner>);
-
-#[derive(Debug, Default)]
-struct SeenInner {
-    ids: std::collections::HashSet<u64>,
-    order: std::collections::VecDeque<(std::time::Instant, u64)>,
-}
-
-/// How long an interaction can be answered (its token's lifetime), so how long to remember it.
-const SEEN_FOR: Duration = Duration::from_secs(15 * 60);
-/// A bound on memory whatever the rate.
-const SEEN_MAX: usize = 100_000;
-
-impl Seen {
-    /// Whether `id` is new; remembers it.
-    pub fn first_time(&self, id: u64) -> bool {
-        let now = std::time::Instant::now();
-        let mut seen = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        while let Some(&(at, old)) = seen.order.front() {
-            if now - at < SEEN_FOR && seen.order.len() < SEEN_MAX {
-                break;
-            }
-            seen.order.pop_front();
-            seen.ids.remove(&old);
-        }
-        if !seen.ids.insert(id) {
-            return false;
-        }
-        seen.order.push_back((now, id));
-        true
-    }
-}
+pub use tracking::{InFlight, InFlightGuard, Seen};
 
 /// The event handler.
 pub struct Handler {
@@ -123,7 +40,7 @@ pub struct Handler {
     in_flight: Arc<InFlight>,
     metrics: Arc<Metrics>,
     gateway: Arc<GatewayStatus>,
-    seen: Seen,
+    seen: Arc<Seen>,
 }
 
 /// Builds the serenity client: GUILDS intent only; REST through `DISCORD_API_BASE` when set.
@@ -141,17 +58,23 @@ pub async fn client(
         // URL comes from the proxy's /api/v10/gateway only through this Http: both need this.
         http = http.proxy(base.clone()).ratelimiter_disabled(true);
     }
+    let seen = Arc::new(Seen::default());
+    let unreadable = unreadable::Unreadable {
+        seen: Arc::clone(&seen),
+        in_flight: Arc::clone(&in_flight),
+    };
     let handler = Handler {
         service,
         dev_guild: config.guild_id,
         in_flight,
         metrics: Arc::clone(&metrics),
         gateway: Arc::clone(&gateway),
-        seen: Seen::default(),
+        seen,
     };
     let client = ClientBuilder::new_with_http(http.build(), GatewayIntents::GUILDS)
         .type_map_insert::<MetricsKey>(metrics)
         .event_handler(handler)
+        .raw_event_handler(unreadable)
         .await?;
     gateway.watch(Arc::clone(&client.shard_manager));
     Ok(client)
@@ -231,6 +154,7 @@ impl EventHandler for Handler {
                     None
                 }
                 Interaction::Component(component) => Some(self.component(&ctx, component).await),
+                Interaction::Modal(modal) => Some(unknown_form(&ctx, modal).await),
                 _ => None,
             };
             if let Some(outcome) = outcome {
@@ -322,6 +246,19 @@ impl Handler {
     }
 }
 
+/// The bot shows no forms, so a submitted one is from another version or not the bot's at all.
+async fn unknown_form(ctx: &Context, modal: &ModalInteraction) -> Outcome {
+    tracing::info!(custom_id = %modal.data.custom_id, "a form the bot does not handle");
+    let sent = rest::patiently(ctx, || {
+        modal.create_response(&ctx.http, private_message(reply::UNKNOWN_FORM))
+    })
+    .await;
+    match sent {
+        Ok(()) => Outcome::UserError,
+        Err(_) => Outcome::Failed,
+    }
+}
+
 /// Gives a deferred command its private answer: `result`, or what went wrong in words for the
 /// member. Returns the outcome for the metrics.
 async fn conclude(
@@ -353,9 +290,10 @@ fn requester(
         guild: ids::GuildId(guild?.get()),
         channel: ids::ChannelId(channel.get()),
         member: ids::MemberId(user.id.get()),
+        // Administrator implies every permission, whatever other bits the member's roles set.
         manage_guild: member
             .and_then(|m| m.permissions)
-            .is_some_and(serenity::all::Permissions::manage_guild),
+            .is_some_and(|p| p.administrator() || p.manage_guild()),
         roles: member
             .map(|m| m.roles.iter().map(|r| ids::RoleId(r.get())).collect())
             .unwrap_or_default(),
@@ -387,23 +325,5 @@ async fn answer_now(ctx: &Context, command: &CommandInteraction, text: &str) {
     .await;
     if let Err(err) = result {
         tracing::debug!(error = %err, "a direct answer was not delivered");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_interaction_id_is_new_once_and_memory_stays_bounded() {
-        let seen = Seen::default();
-        assert!(seen.first_time(1));
-        assert!(!seen.first_time(1));
-        for id in 2..=(SEEN_MAX as u64 + 1) {
-            assert!(seen.first_time(id));
-        }
-        let inner = seen.0.lock().unwrap();
-        assert!(inner.ids.len() <= SEEN_MAX && inner.order.len() <= SEEN_MAX);
-        assert!(!inner.ids.contains(&1), "the oldest was forgotten");
     }
 }

@@ -9,7 +9,8 @@ use serenity::all::{
 };
 
 use super::commands::START_BUTTON;
-use crate::meetings::{Created, EffectiveSettings, ServiceError};
+use crate::ids::ChannelId;
+use crate::meetings::{Created, EffectiveSettings, Scope, ServiceError};
 use crate::scheduling::plan::ZoneSource;
 use crate::scheduling::{Cooldown, MeetingLength, clean, shown};
 use crate::store::{MeetingRecord, SettingField, StoreError};
@@ -29,14 +30,18 @@ pub fn no_mentions() -> CreateAllowedMentions {
 }
 
 /// `text` shown literally inside a message: Discord's markdown (links, bold, spoilers, mentions,
-/// timestamps) escaped, so a topic cannot dress itself up as a link or break the formatting.
+/// timestamps, headings, lists) escaped, so a topic or an agenda cannot dress itself up as a link
+/// or break the formatting.
 pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut line_start = true;
     for c in text.chars() {
-        if "\\*_~|`[]()<>".contains(c) {
+        // `#` and `-` are markdown only where a line begins: headings, subtext, lists.
+        if "\\*_~|`[]()<>".contains(c) || (line_start && (c == '#' || c == '-')) {
             out.push('\\');
         }
         out.push(c);
+        line_start = c == '\n' || (line_start && c.is_whitespace());
     }
     out
 }
@@ -100,7 +105,7 @@ fn public_parts(created: &Created) -> (CreateEmbed, CreateActionRow) {
             created.plan.zone_source,
         )));
     if let Some(agenda) = &created.plan.agenda {
-        embed = embed.description(agenda.clone());
+        embed = embed.description(markdown(agenda));
     }
     let buttons = CreateActionRow::Buttons(vec![
         CreateButton::new_link(created.meeting.join_url.clone()).label("Join"),
@@ -176,19 +181,32 @@ pub fn host_link(record: &MeetingRecord, link: &crate::secret::Secret) -> EditIn
     ))
 }
 
-/// This server's upcoming meetings.
-pub fn meeting_list(meetings: &[MeetingRecord]) -> EditInteractionResponse {
+/// Upcoming meetings in `scope`, asked for in channel `here`: each meeting of another channel
+/// says which.
+pub fn meeting_list(
+    meetings: &[MeetingRecord],
+    scope: Scope,
+    here: ChannelId,
+) -> EditInteractionResponse {
+    let (title, none) = match scope {
+        Scope::Channel => (
+            "Upcoming meetings of this channel, and yours",
+            "No upcoming meetings were scheduled in this channel, and none of yours in this server. Schedule one \
+             with /meet.",
+        ),
+        Scope::Server => (
+            "Upcoming meetings of this server",
+            "No upcoming meetings were scheduled from this server. Schedule one with /meet.",
+        ),
+    };
     if meetings.is_empty() {
-        return private(
-            "No upcoming meetings were scheduled from this server. Schedule one with /meet."
-                .to_owned(),
-        );
+        return private(none.to_owned());
     }
     let mut lines = String::new();
     let mut shown = 0;
     for m in meetings {
-        let line = format!(
-            "**{}** — {} ({}) · {} min · ID {} · by <@{}>\n",
+        let mut line = format!(
+            "**{}** — {} ({}) · {} min · ID {} · by <@{}>",
             markdown(&m.topic),
             stamp(m.start, 'F'),
             stamp(m.start, 'R'),
@@ -196,6 +214,10 @@ pub fn meeting_list(meetings: &[MeetingRecord]) -> EditInteractionResponse {
             spaced_id(m.zoom_id),
             m.creator
         );
+        if m.channel != here {
+            let _ = write!(line, " · in <#{}>", m.channel);
+        }
+        line.push('\n');
         // Embed descriptions hold 4096 characters; keep room for the "and N more" line.
         if lines.chars().count() + line.chars().count() > 3900 {
             break;
@@ -206,7 +228,7 @@ pub fn meeting_list(meetings: &[MeetingRecord]) -> EditInteractionResponse {
     if shown < meetings.len() {
         let _ = write!(lines, "…and {} more.", meetings.len() - shown);
     }
-    private_embed("Upcoming meetings", lines)
+    private_embed(title, lines)
 }
 
 /// A private answer that is one embed.
@@ -323,6 +345,15 @@ pub fn too_late() -> serenity::all::CreateMessage {
 pub const OUTDATED: &str = "That command is outdated or unknown to this version of the bot. Discord may take a \
                             moment to show the current commands; try again shortly.";
 
+/// The answer to an interaction whose options this version cannot read (their types changed).
+pub const UNREADABLE: &str = "That command is outdated: Discord sent it in a shape this version of the bot can't \
+                              read, so nothing was done. Discord may take a minute to show the current commands; \
+                              try again in a minute.";
+
+/// The answer to a submitted form: the bot shows none, so it is outdated or not the bot's.
+pub const UNKNOWN_FORM: &str = "That form is outdated or not one this bot handles, so nothing was done. Run the \
+                                command again.";
+
 /// The answer to a `meeting` value that is no meeting ID at all (typed rather than picked).
 pub fn not_a_meeting(typed: &str) -> EditInteractionResponse {
     private(format!(
@@ -367,6 +398,11 @@ pub fn error_text(err: &ServiceError) -> String {
             "Only members with the Manage Server permission can see or change this server's meeting settings."
                 .to_owned()
         }
+        ServiceError::ServerScopeNotAllowed => "Only members with the Manage Server permission can list every \
+                                                meeting of the server: a meeting stays with the channel it was \
+                                                scheduled in. `/meetings list` shows this channel's meetings and \
+                                                your own."
+            .to_owned(),
         ServiceError::MissingCreatorRole(role) => format!(
             "In this server only members with the <@&{role}> role can schedule meetings. Ask a server admin if you \
              need it."
@@ -474,6 +510,10 @@ mod tests {
             "\\[x\\]\\(https://e.vil\\) \\*\\*b\\*\\* \\<@1\\> a\\_b"
         );
         assert_eq!(markdown("Weekly sync"), "Weekly sync");
+        assert_eq!(
+            markdown("# Big\n -# small\n- item a-b #1"),
+            "\\# Big\n \\-# small\n\\- item a-b #1"
+        );
     }
 
     #[test]

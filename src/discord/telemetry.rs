@@ -40,6 +40,7 @@ impl Outcome {
             | ServiceError::NotAllowedToCancel
             | ServiceError::AlreadyCancelled
             | ServiceError::NotManager
+            | ServiceError::ServerScopeNotAllowed
             | ServiceError::MissingCreatorRole(_)
             | ServiceError::NothingToChange
             | ServiceError::UnknownHostUser(_)
