@@ -240,7 +240,10 @@ async fn main() {
             crossed += members.iter().filter(|i| guild_of(**i) != guild).count();
         }
     }
-    crossed += told_to.values().map(|members| members.len() - 1).sum::<usize>();
+    crossed += told_to
+        .values()
+        .map(|members| members.len() - 1)
+        .sum::<usize>();
     let at_zoom = zoom.meetings();
     let mut per_topic: HashMap<&str, usize> = HashMap::new();
     for m in &at_zoom {
@@ -249,7 +252,11 @@ async fn main() {
             .or_default() += 1;
     }
     // Each look-alike topic is asked for once in every server.
-    let asked_per_topic = if lookalike { servers as usize } else { 1 };
+    let asked_per_topic = if lookalike {
+        usize::try_from(servers).unwrap_or(usize::MAX)
+    } else {
+        1
+    };
     let duplicated: usize = per_topic
         .values()
         .map(|c| c.saturating_sub(asked_per_topic))

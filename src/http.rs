@@ -130,6 +130,13 @@ mod tests {
         fn guild_meetings(&self, _: crate::ids::GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
             Ok(Vec::new())
         }
+        fn meetings_ending_after(
+            &self,
+            _: crate::ids::GuildId,
+            _: jiff::Timestamp,
+        ) -> Result<Vec<MeetingRecord>, StoreError> {
+            Ok(Vec::new())
+        }
         fn zoom_meeting(&self, _: i64) -> Result<Option<MeetingRecord>, StoreError> {
             Ok(None)
         }

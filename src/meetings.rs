@@ -471,9 +471,9 @@ impl Meetings {
         let now = Timestamp::now();
         let mut meetings: Vec<_> = self
             .store
-            .guild_meetings(who.guild)?
+            .meetings_ending_after(who.guild, now)?
             .into_iter()
-            .filter(|m| !m.cancelled && m.end() > now)
+            .filter(|m| !m.cancelled)
             .filter(|m| scope.shows(m, who))
             .collect();
         meetings.sort_by_key(|m| (m.start, m.zoom_id));

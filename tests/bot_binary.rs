@@ -249,7 +249,7 @@ impl Running {
 
     async fn exit_code(mut self) -> (Option<i32>, String) {
         let status = tokio::task::spawn_blocking(move || {
-            for _ in 0..300 {
+            for _ in 0..600 {
                 if let Some(status) = self.child.try_wait().expect("wait") {
                     return (status.code(), self);
                 }
@@ -606,4 +606,40 @@ async fn json_logs_are_one_object_per_line_and_follow_an_interaction_through_its
             "a secret reached the log: {secret}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_waits_for_a_create_that_takes_most_of_the_zoom_timeout() {
+    // Longer than the old 10 s drain, shorter than the 14 s Zoom request timeout: the create
+    // succeeds, and the member must hear of it and the store must have it.
+    let bot = start_with(&[("RUST_LOG", "info"), ("ZOOM_REQUEST_TIMEOUT", "14s")]).await;
+    bot.zoom.slow_next(1, Duration::from_millis(11_500));
+
+    let meet = bot
+        .slash(
+            1,
+            &Member::regular(ALICE),
+            "meet",
+            strings(&[("topic", "Slow to create")]),
+        )
+        .await;
+    let acked = bot
+        .discord
+        .wait_for(|d| d.original(&meet).is_some(), PATIENCE)
+        .await;
+    assert!(acked);
+    bot.terminate();
+    let discord = bot.discord.clone();
+    let zoom = Arc::clone(&bot.zoom);
+    let (code, log) = bot.exit_code().await;
+
+    assert_eq!(code, Some(0), "{log}");
+    assert_eq!(zoom.meeting_count(), 1, "{log}");
+    assert!(
+        discord
+            .original(&meet)
+            .is_some_and(|m| !m.thinking && m.content.contains("zak=")),
+        "the member was given the meeting Zoom made: {log}"
+    );
+    assert!(log.contains("in-flight commands finished"), "{log}");
 }

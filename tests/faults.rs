@@ -333,6 +333,13 @@ impl Store for ReadOnlyAtWill {
     fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
         self.inner.guild_meetings(guild)
     }
+    fn meetings_ending_after(
+        &self,
+        guild: GuildId,
+        after: jiff::Timestamp,
+    ) -> Result<Vec<MeetingRecord>, StoreError> {
+        self.inner.meetings_ending_after(guild, after)
+    }
     fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
         self.inner.zoom_meeting(zoom_id)
     }

@@ -336,3 +336,134 @@ fn many_concurrent_writes_each_flushed_all_complete() {
         .expect("every flush completes");
     assert_eq!(recorded, 200);
 }
+
+#[tokio::test]
+async fn meetings_past_their_retention_are_pruned_and_stay_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let now = Timestamp::now();
+    let old = MeetingRecord {
+        start: now - jiff::SignedDuration::from_hours(32 * 24),
+        ..record(1)
+    };
+    let recent = MeetingRecord {
+        start: now - jiff::SignedDuration::from_hours(2 * 24),
+        ..record(2)
+    };
+    store.put_meeting(&old).unwrap();
+    store.put_meeting(&recent).unwrap();
+
+    let pruned = store
+        .prune_meetings(now - zoombot::meetings::RETENTION)
+        .unwrap();
+    store.flush().await.unwrap();
+    drop(store);
+
+    assert_eq!(pruned, 1);
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(store.meeting(GUILD, 1).unwrap(), None);
+    assert_eq!(
+        store.zoom_meeting(1).unwrap(),
+        None,
+        "its index entry went too"
+    );
+    assert_eq!(store.meeting(GUILD, 2).unwrap(), Some(recent));
+}
+
+#[test]
+fn a_meeting_recorded_before_the_zoom_id_index_existed_is_found_by_its_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut key = GUILD.0.to_be_bytes().to_vec();
+    key.extend_from_slice(&77_i64.to_be_bytes());
+    plant(
+        dir.path(),
+        "meetings",
+        &key,
+        &zoombot::store::codec::encode(&record(77)),
+    );
+
+    let store = SledStore::open(dir.path()).unwrap();
+
+    assert_eq!(
+        store.zoom_meeting(77).unwrap().map(|r| r.guild),
+        Some(GUILD)
+    );
+    assert_eq!(store.zoom_meeting(78).unwrap(), None);
+}
+
+#[test]
+fn a_daily_quota_taken_from_many_threads_at_once_counts_exactly_its_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SledStore::open(dir.path()).unwrap());
+    let day = jiff::civil::date(2026, 12, 2);
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                (0..20)
+                    .filter(|_| store.take_daily("host:me", day, 50).unwrap())
+                    .count()
+            })
+        })
+        .collect();
+    let taken: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+
+    assert_eq!(taken, 50);
+    assert!(!store.take_daily("host:me", day, 50).unwrap());
+    store.give_back_daily("host:me", day).unwrap();
+    assert!(
+        store.take_daily("host:me", day, 50).unwrap(),
+        "one given back"
+    );
+    let tomorrow = day.tomorrow().unwrap();
+    assert!(
+        store.take_daily("host:me", tomorrow, 50).unwrap(),
+        "a new day starts from zero"
+    );
+}
+
+#[test]
+fn only_meetings_that_have_not_ended_are_read_for_lists_even_after_their_times_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let now = Timestamp::now();
+    let hours = |h: i64| jiff::SignedDuration::from_hours(h);
+    for (id, start) in [(1, now - hours(48)), (2, now + hours(1)), (3, now - hours(3))] {
+        store
+            .put_meeting(&MeetingRecord {
+                start,
+                ..record(id)
+            })
+            .unwrap();
+    }
+    let ids = |store: &SledStore| {
+        let mut ids: Vec<i64> = store
+            .meetings_ending_after(GUILD, now)
+            .unwrap()
+            .iter()
+            .map(|r| r.zoom_id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    assert_eq!(ids(&store), [2]);
+
+    // Moved into the future, and out of it again: the index follows the record.
+    store
+        .update_meeting(GUILD, 3, &|r| r.start = now + hours(5))
+        .unwrap();
+    store
+        .put_meeting(&MeetingRecord {
+            start: now - hours(10),
+            ..record(2)
+        })
+        .unwrap();
+    assert_eq!(ids(&store), [3]);
+    assert!(
+        store
+            .meetings_ending_after(GuildId(GUILD.0 + 1), now - hours(1000))
+            .unwrap()
+            .is_empty(),
+        "another server's meetings stay apart"
+    );
+}

@@ -14,12 +14,18 @@ pub fn spawn(
     data_dir: &Path,
     extra: &[(&str, &str)],
 ) -> Child {
-    let binary = std::env::current_exe()
-        .expect("exe")
-        .parent()
-        .and_then(|p| p.parent())
-        .expect("target dir")
-        .join("zoombot");
+    // ZOOMBOT_BIN runs another build (an older one, to compare) against the same fakes.
+    let binary = std::env::var_os("ZOOMBOT_BIN").map_or_else(
+        || {
+            std::env::current_exe()
+                .expect("exe")
+                .parent()
+                .and_then(|p| p.parent())
+                .expect("target dir")
+                .join("zoombot")
+        },
+        std::path::PathBuf::from,
+    );
     Command::new(&binary)
         .env_clear()
         .envs([

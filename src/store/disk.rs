@@ -35,6 +35,9 @@ pub struct SledStore {
     members: sled::Tree,
     /// Zoom meeting id → the server whose record has it.
     zoom_ids: sled::Tree,
+    /// (server, end, Zoom id) → nothing: each server's meetings by when they end. May hold an
+    /// entry a crash left behind (readers check the record), never lacks one.
+    ends: sled::Tree,
     /// Daily quotas: counter name → its [`DailyCount`].
     daily: sled::Tree,
     flusher: Arc<Flusher>,
@@ -75,25 +78,48 @@ impl SledStore {
             guilds: tree("guild_settings")?,
             members: tree("member_prefs")?,
             zoom_ids: tree("zoom_ids")?,
+            ends: tree("meeting_ends")?,
             daily: tree("daily")?,
             dir: dir.to_owned(),
             db,
             flusher: Arc::default(),
         };
-        store.index_zoom_ids()?;
+        store.index()?;
         Ok(store)
     }
 
-    /// Indexes records written before the index existed (and any a crash left out of it).
-    fn index_zoom_ids(&self) -> Result<(), StoreError> {
-        if self.zoom_ids.len() >= self.meetings.len() {
+    /// Indexes records written before the indexes existed.
+    fn index(&self) -> Result<(), StoreError> {
+        let len = self.meetings.len();
+        if self.zoom_ids.len() >= len && self.ends.len() >= len {
             return Ok(());
         }
-        for entry in self.meetings.iter().keys() {
-            let key = entry.map_err(self.err())?;
-            if let Some((guild, zoom_id)) = key.split_at_checked(8) {
-                self.zoom_ids.insert(zoom_id, guild).map_err(self.err())?;
+        for entry in &self.meetings {
+            let (_, bytes) = entry.map_err(self.err())?;
+            // Unreadable and newer records are left as they are, like everywhere else.
+            if let Ok(record) = decode::<MeetingRecord>(MEETING, &bytes) {
+                self.index_record(&record)?;
             }
+        }
+        Ok(())
+    }
+
+    fn index_record(&self, record: &MeetingRecord) -> Result<(), StoreError> {
+        self.zoom_ids
+            .insert(record.zoom_id.to_be_bytes(), &record.guild.0.to_be_bytes())
+            .map_err(self.err())?;
+        self.ends.insert(end_key(record), &[]).map_err(self.err())?;
+        Ok(())
+    }
+
+    /// After `old` became `new`: its end entry moves (the new one is already in).
+    fn reindexed(
+        &self,
+        old: Option<&MeetingRecord>,
+        new: &MeetingRecord,
+    ) -> Result<(), StoreError> {
+        if let Some(old) = old.filter(|old| end_key(old) != end_key(new)) {
+            self.ends.remove(end_key(old)).map_err(self.err())?;
         }
         Ok(())
     }
@@ -108,6 +134,19 @@ impl SledStore {
     }
 }
 
+/// Sorts by end within a server: the end's seconds with the sign bit flipped, big-endian.
+fn end_key(record: &MeetingRecord) -> [u8; 24] {
+    let mut key = [0; 24];
+    key[..8].copy_from_slice(&record.guild.0.to_be_bytes());
+    key[8..16].copy_from_slice(&ordered(record.end().as_second()));
+    key[16..].copy_from_slice(&record.zoom_id.to_be_bytes());
+    key
+}
+
+fn ordered(seconds: i64) -> [u8; 8] {
+    (u64::from_ne_bytes(seconds.to_ne_bytes()) ^ (1 << 63)).to_be_bytes()
+}
+
 fn meeting_key(guild: GuildId, zoom_id: i64) -> [u8; 16] {
     let mut key = [0; 16];
     key[..8].copy_from_slice(&guild.0.to_be_bytes());
@@ -117,14 +156,14 @@ fn meeting_key(guild: GuildId, zoom_id: i64) -> [u8; 16] {
 
 impl Store for SledStore {
     fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
-        // The index first: a number is never recorded without it.
-        self.zoom_ids
-            .insert(record.zoom_id.to_be_bytes(), &record.guild.0.to_be_bytes())
-            .map_err(self.err())?;
-        self.meetings
+        // The indexes first: a record is never without its entries.
+        self.index_record(record)?;
+        let old = self
+            .meetings
             .insert(meeting_key(record.guild, record.zoom_id), encode(record))
             .map_err(self.err())?;
-        Ok(())
+        let old = old.and_then(|bytes| decode::<MeetingRecord>(MEETING, &bytes).ok());
+        self.reindexed(old.as_ref(), record)
     }
 
     fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
@@ -146,13 +185,16 @@ impl Store for SledStore {
             let Some(old) = self.meetings.get(key).map_err(self.err())? else {
                 return Ok(None);
             };
-            let mut record: MeetingRecord = decode(MEETING, &old)?;
+            let before: MeetingRecord = decode(MEETING, &old)?;
+            let mut record = before.clone();
             change(&mut record);
+            self.index_record(&record)?;
             let swapped = self
                 .meetings
                 .compare_and_swap(key, Some(old), Some(encode(&record)))
                 .map_err(self.err())?;
             if swapped.is_ok() {
+                self.reindexed(Some(&before), &record)?;
                 return Ok(Some(record));
             }
         }
@@ -166,6 +208,35 @@ impl Store for SledStore {
                 decode(MEETING, &bytes)
             })
             .collect()
+    }
+
+    fn meetings_ending_after(
+        &self,
+        guild: GuildId,
+        after: Timestamp,
+    ) -> Result<Vec<MeetingRecord>, StoreError> {
+        let mut from = [0; 16];
+        from[..8].copy_from_slice(&guild.0.to_be_bytes());
+        from[8..].copy_from_slice(&ordered(after.as_second().saturating_add(1)));
+        let mut to = [0; 8];
+        to.copy_from_slice(&guild.0.to_be_bytes());
+        let mut meetings = Vec::new();
+        for entry in self.ends.range(from..).keys() {
+            let key = entry.map_err(self.err())?;
+            if !key.starts_with(&to) {
+                break;
+            }
+            let Some(zoom_id) = key.get(16..).and_then(|id| <[u8; 8]>::try_from(id).ok()) else {
+                continue;
+            };
+            // An entry a crash or a moved end left behind is checked against the record.
+            if let Some(record) = self.meeting(guild, i64::from_be_bytes(zoom_id))? {
+                if record.end() > after && end_key(&record)[..] == key[..] {
+                    meetings.push(record);
+                }
+            }
+        }
+        Ok(meetings)
     }
 
     fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
@@ -203,6 +274,7 @@ impl Store for SledStore {
                 self.zoom_ids
                     .remove(record.zoom_id.to_be_bytes())
                     .map_err(self.err())?;
+                self.ends.remove(end_key(&record)).map_err(self.err())?;
                 pruned += 1;
             }
         }

@@ -63,6 +63,16 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    fn meetings_ending_after(
+        &self,
+        guild: GuildId,
+        after: Timestamp,
+    ) -> Result<Vec<MeetingRecord>, StoreError> {
+        let mut meetings = self.guild_meetings(guild)?;
+        meetings.retain(|r| r.end() > after);
+        Ok(meetings)
+    }
+
     fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
         Ok(lock(&self.meetings)
             .values()

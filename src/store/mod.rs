@@ -82,6 +82,13 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<MeetingRecord>, StoreError>;
     /// Every meeting created from `guild`.
     fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError>;
+    /// The meetings of `guild` that end after `after`, through an index by end: lists and
+    /// autocompletes read only these, however many past meetings a server has.
+    fn meetings_ending_after(
+        &self,
+        guild: GuildId,
+        after: Timestamp,
+    ) -> Result<Vec<MeetingRecord>, StoreError>;
     /// The meeting with `zoom_id`, whichever server it was created from: a meeting number is
     /// someone's once it is recorded.
     fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError>;
