@@ -428,7 +428,11 @@ fn only_meetings_that_have_not_ended_are_read_for_lists_even_after_their_times_c
     let store = SledStore::open(dir.path()).unwrap();
     let now = Timestamp::now();
     let hours = |h: i64| jiff::SignedDuration::from_hours(h);
-    for (id, start) in [(1, now - hours(48)), (2, now + hours(1)), (3, now - hours(3))] {
+    for (id, start) in [
+        (1, now - hours(48)),
+        (2, now + hours(1)),
+        (3, now - hours(3)),
+    ] {
         store
             .put_meeting(&MeetingRecord {
                 start,

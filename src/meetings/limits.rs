@@ -10,7 +10,11 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
+use super::{Meetings, Requester, ServiceError};
+use crate::ids::GuildId;
 use crate::scheduling::Cooldown;
+use crate::store::GuildSettings;
+use crate::zoom::ZoomError;
 
 /// The operator's limits (from the environment), the same for every server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +114,106 @@ impl<K: Hash + Eq + Copy> Recent<K> {
             }
         }
     }
+}
+
+impl Meetings {
+    /// Takes a slot of every limit a create by `who` under `host` counts against, or none.
+    pub(super) fn take_quotas(
+        &self,
+        who: &Requester,
+        settings: &GuildSettings,
+        host: &str,
+    ) -> Result<Taken, ServiceError> {
+        let rule = settings.cooldown.unwrap_or(Cooldown::DEFAULT);
+        let mut taken = Taken {
+            day: utc_day().0,
+            host: host.to_ascii_lowercase(),
+            ..Taken::default()
+        };
+        let reset_at = utc_day().1;
+        let result = (|| {
+            if !rule.is_off() {
+                let slot = self.recent.take((who.guild, who.member), rule);
+                taken.server_slot = Some(slot.map_err(|retry_at| ServiceError::TooMany {
+                    cooldown: rule,
+                    retry_at,
+                })?);
+            }
+            let limit = self.limits.per_member;
+            if !limit.is_off() {
+                let slot = self.everywhere.take(who.member, limit);
+                taken.member_slot =
+                    Some(slot.map_err(|retry_at| ServiceError::MemberLimit { limit, retry_at })?);
+            }
+            let limit = self.limits.per_server_per_day;
+            if !self
+                .store
+                .take_daily(&guild_counter(who.guild), taken.day, limit)?
+            {
+                return Err(ServiceError::ServerDailyLimit { limit, reset_at });
+            }
+            taken.server_day = true;
+            if !self.store.take_daily(
+                &host_counter(&taken.host),
+                taken.day,
+                self.limits.per_host_per_day,
+            )? {
+                return Err(ServiceError::Zoom(ZoomError::RateLimited {
+                    daily: true,
+                    retry_at: Some(reset_at),
+                }));
+            }
+            taken.host_day = true;
+            Ok(())
+        })();
+        match result {
+            Ok(()) => Ok(taken),
+            Err(err) => {
+                self.give_back(who, &taken, true);
+                Err(err)
+            }
+        }
+    }
+
+    /// Gives back what `taken` holds (the host's count only with `host`).
+    pub(super) fn give_back(&self, who: &Requester, taken: &Taken, host: bool) {
+        if let Some(slot) = taken.server_slot {
+            self.recent.give_back((who.guild, who.member), slot);
+        }
+        if let Some(slot) = taken.member_slot {
+            self.everywhere.give_back(who.member, slot);
+        }
+        let counters = [
+            (taken.server_day, guild_counter(who.guild)),
+            (taken.host_day && host, host_counter(&taken.host)),
+        ];
+        for (held, counter) in counters {
+            if held {
+                if let Err(err) = self.store.give_back_daily(&counter, taken.day) {
+                    tracing::warn!(error = %err, "could not give back a daily quota");
+                }
+            }
+        }
+    }
+}
+
+/// What one create took of the limits, to give back if it made nothing.
+#[derive(Default)]
+pub(super) struct Taken {
+    day: jiff::civil::Date,
+    host: String,
+    server_slot: Option<Instant>,
+    member_slot: Option<Instant>,
+    server_day: bool,
+    host_day: bool,
+}
+
+fn guild_counter(guild: GuildId) -> String {
+    format!("guild:{}", guild.0)
+}
+
+fn host_counter(host: &str) -> String {
+    format!("host:{host}")
 }
 
 #[cfg(test)]

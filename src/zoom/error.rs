@@ -65,6 +65,8 @@ impl ZoomError {
         match self {
             Self::Api { status, .. } => *status >= 500,
             Self::Transport { sent, .. } => *sent,
+            // One of the look-alikes may be this request's own.
+            Self::LookAlikes(_) => true,
             _ => false,
         }
     }
