@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::config::BotConfig;
 use crate::discord::{self, GatewayStatus, InFlight};
-use crate::health::Health;
+use crate::health::{self, Health};
 use crate::http::{self, HttpState};
 use crate::meetings::Meetings;
 use crate::metrics::Metrics;
@@ -58,6 +58,7 @@ pub async fn run_on(
     listener: TcpListener,
     store: Arc<dyn Store>,
 ) -> Result<(), AppError> {
+    let (store, flushes) = health::watch_flushes(store);
     let metrics = Arc::new(Metrics::new());
     let zoom = Arc::new(ZoomClient::new(&config.zoom)?.with_metrics(Arc::clone(&metrics)));
     let service = Arc::new(Meetings::new(zoom, Arc::clone(&store)));
@@ -79,7 +80,7 @@ pub async fn run_on(
     );
     let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
     let state = HttpState {
-        health: Health::new(Arc::clone(&gateway) as _, Arc::clone(&store)),
+        health: Health::new(Arc::clone(&gateway) as _, flushes),
         metrics: Arc::clone(&metrics),
     };
     let mut server = AbortOnDrop(tokio::spawn(http::serve(listener, state, async {
