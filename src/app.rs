@@ -40,9 +40,12 @@ pub enum AppError {
 
 /// Runs the bot, with its store in `DATA_DIR`, until a shutdown signal.
 pub async fn run(config: BotConfig) -> Result<(), AppError> {
+    // Before anything is opened: the umask must cover the data directory and sled's files.
+    crate::process::prepare();
     // Both first, so a taken HTTP_ADDR or DATA_DIR stops the bot before it connects to anything.
     let listener = http::bind(config.http_addr).await?;
     let sled = SledStore::open(&config.data_dir)?;
+    crate::process::warn_if_shared(&config.data_dir);
     tracing::info!(
         data_dir = %config.data_dir.display(),
         servers_with_settings = sled.guild_count(),
