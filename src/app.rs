@@ -89,7 +89,12 @@ pub async fn run_on(
     let mut server = AbortOnDrop(tokio::spawn(http::serve(listener, state, async {
         let _ = http_stopped.await;
     })));
-    tracing::info!(addr = %http_addr, "HTTP server listening: GET /healthz, GET /metrics");
+    tracing::info!(
+        addr = %http_addr,
+        max_connections = http::connection_limit(crate::process::open_file_limit()),
+        header_read_timeout = %humantime::format_duration(http::HEADER_READ_TIMEOUT),
+        "HTTP server listening: GET /healthz, GET /metrics"
+    );
     let mut client = discord::client(
         &config.discord,
         service,

@@ -1,5 +1,8 @@
 //! The HTTP server on `HTTP_ADDR`: `GET /healthz` for orchestrators, `GET /metrics` for
-//! Prometheus. (Zoom webhooks will be mounted here too.)
+//! Prometheus. (Zoom webhooks will be mounted here too.) How connections are accepted, timed out
+//! and limited is in `connections`.
+
+mod connections;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,6 +17,8 @@ use tokio::net::TcpListener;
 
 use crate::health::Health;
 use crate::metrics::Metrics;
+
+pub use connections::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, connection_limit};
 
 /// The content type of the Prometheus text exposition format.
 const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -56,15 +61,15 @@ pub fn router(state: HttpState) -> Router {
         .with_state(state)
 }
 
-/// Serves the routes on `listener` until `shutdown` completes.
+/// Serves the routes on `listener` until `shutdown` completes, to at most
+/// [`connection_limit`] connections for the process's open-file limit at the time.
 pub async fn serve(
     listener: TcpListener,
     state: HttpState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limit = connection_limit(crate::process::open_file_limit());
+    connections::serve(listener, router(state), limit, shutdown).await
 }
 
 /// 200 "ok" when healthy; otherwise 503 with one line per reason.
