@@ -9,9 +9,11 @@ use std::time::Duration;
 use crate::secret::Secret;
 use crate::telemetry::LogFormat;
 
-/// Where the HTTP server (health, metrics) listens unless `HTTP_ADDR` says otherwise: every
-/// interface, so a container's published port reaches it.
-pub const DEFAULT_HTTP_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 8080);
+/// Where the HTTP server (health, metrics) listens unless `HTTP_ADDR` says otherwise: this
+/// machine only, so a bot started on a laptop or a shared host is not open to its network. The
+/// container image sets `HTTP_ADDR=0.0.0.0:8080`, since a published port arrives from outside
+/// the container.
+pub const DEFAULT_HTTP_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
 
 /// Where a Server-to-Server OAuth app's credentials live in the Zoom App Marketplace.
 const ZOOM_CREDENTIALS: &str =
@@ -455,7 +457,7 @@ mod tests {
     #[test]
     fn http_addr_log_format_and_data_dir_have_documented_defaults() {
         let config = bot_from(&[]).unwrap();
-        assert_eq!(config.http_addr.to_string(), "0.0.0.0:8080");
+        assert_eq!(config.http_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(config.log_format, LogFormat::Pretty);
         assert_eq!(config.data_dir, PathBuf::from("./data"));
     }
