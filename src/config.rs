@@ -9,10 +9,8 @@ use std::time::Duration;
 use crate::secret::Secret;
 use crate::telemetry::LogFormat;
 
-/// Where the HTTP server (health, metrics) listens unless `HTTP_ADDR` says otherwise: this
-/// machine only, so a bot started on a laptop or a shared host is not open to its network. The
-/// container image sets `HTTP_ADDR=0.0.0.0:8080`, since a published port arrives from outside
-/// the container.
+/// Where the HTTP server listens unless `HTTP_ADDR` says otherwise: this machine only. The image
+/// sets `0.0.0.0:8080`, since a container's published port arrives from outside it.
 pub const DEFAULT_HTTP_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
 
 /// Where a Server-to-Server OAuth app's credentials live in the Zoom App Marketplace.
