@@ -1,4 +1,4 @@
-# zoombot: docker build -t zoombot . && docker run --env-file .env -p 8080:8080 -v zoombot-data:/data zoombot
+# zoombot: docker build -t zoombot . && docker run --env-file .env -p 127.0.0.1:8080:8080 -v zoombot-data:/data zoombot
 
 # Build on the Debian release the runtime image is made from, so the binary needs no newer glibc
 # than the runtime has (rust:1-slim alone follows Debian's newest release).
@@ -25,15 +25,18 @@ RUN mkdir src \
 COPY src ./src
 RUN touch src/main.rs src/lib.rs \
     && cargo build --release --locked \
-    && mkdir -p out/data \
+    && mkdir -p -m 700 out/data \
     && cp target/release/zoombot out/zoombot
 
 # glibc, libgcc, CA certificates and time zone data; no shell, no package manager. User 65532 is
 # the image's "nonroot".
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /src/out/zoombot /usr/local/bin/zoombot
-# Owned by the non-root user, so a new named volume mounted here is writable.
+# Owned by the non-root user, so a new named volume mounted here is writable; 0700 (from the
+# build stage), since it says who scheduled what and the bot warns about a directory others can read.
 COPY --from=build --chown=65532:65532 /src/out/data /data
+# Every interface inside the container, where a published port arrives (the binary's own default is
+# 127.0.0.1); publish it on the host's loopback unless a proxy elsewhere must reach it.
 ENV DATA_DIR=/data \
     HTTP_ADDR=0.0.0.0:8080
 VOLUME ["/data"]

@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::config::BotConfig;
 use crate::discord::{self, GatewayStatus, InFlight};
-use crate::health::Health;
+use crate::health::{self, Health};
 use crate::http::{self, HttpState};
 use crate::meetings::Meetings;
 use crate::metrics::Metrics;
@@ -49,9 +49,12 @@ pub enum AppError {
 
 /// Runs the bot, with its store in `DATA_DIR`, until a shutdown signal.
 pub async fn run(config: BotConfig) -> Result<(), AppError> {
+    // Before anything is opened: the umask must cover the data directory and sled's files.
+    crate::process::prepare();
     // Both first, so a taken HTTP_ADDR or DATA_DIR stops the bot before it connects to anything.
     let listener = http::bind(config.http_addr).await?;
     let sled = SledStore::open(&config.data_dir)?;
+    crate::process::warn_if_shared(&config.data_dir);
     tracing::info!(
         data_dir = %config.data_dir.display(),
         servers_with_settings = sled.guild_count(),
@@ -67,6 +70,7 @@ pub async fn run_on(
     listener: TcpListener,
     store: Arc<dyn Store>,
 ) -> Result<(), AppError> {
+    let (store, flushes) = health::watch_flushes(store);
     let metrics = Arc::new(Metrics::new());
     let zoom = Arc::new(ZoomClient::new(&config.zoom)?.with_metrics(Arc::clone(&metrics)));
     let service = Arc::new(Meetings::new(zoom, Arc::clone(&store)).with_limits(config.limits));
@@ -90,13 +94,18 @@ pub async fn run_on(
     );
     let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
     let state = HttpState {
-        health: Health::new(Arc::clone(&gateway) as _, Arc::clone(&store)),
+        health: Health::new(Arc::clone(&gateway) as _, flushes),
         metrics: Arc::clone(&metrics),
     };
     let mut server = AbortOnDrop(tokio::spawn(http::serve(listener, state, async {
         let _ = http_stopped.await;
     })));
-    tracing::info!(addr = %http_addr, "HTTP server listening: GET /healthz, GET /metrics");
+    tracing::info!(
+        addr = %http_addr,
+        max_connections = http::connection_limit(crate::process::open_file_limit()),
+        header_read_timeout = %humantime::format_duration(http::HEADER_READ_TIMEOUT),
+        "HTTP server listening: GET /healthz, GET /metrics"
+    );
     let mut client = discord::client(
         &config.discord,
         service,

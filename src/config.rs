@@ -11,9 +11,9 @@ use crate::scheduling::parse_cooldown;
 use crate::secret::Secret;
 use crate::telemetry::LogFormat;
 
-/// Where the HTTP server (health, metrics) listens unless `HTTP_ADDR` says otherwise: every
-/// interface, so a container's published port reaches it.
-pub const DEFAULT_HTTP_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 8080);
+/// Where the HTTP server listens unless `HTTP_ADDR` says otherwise: this machine only. The image
+/// sets `0.0.0.0:8080`, since a container's published port arrives from outside it.
+pub const DEFAULT_HTTP_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
 
 /// Where a Server-to-Server OAuth app's credentials live in the Zoom App Marketplace.
 const ZOOM_CREDENTIALS: &str =
@@ -498,7 +498,7 @@ mod tests {
     #[test]
     fn http_addr_log_format_and_data_dir_have_documented_defaults() {
         let config = bot_from(&[]).unwrap();
-        assert_eq!(config.http_addr.to_string(), "0.0.0.0:8080");
+        assert_eq!(config.http_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(config.log_format, LogFormat::Pretty);
         assert_eq!(config.data_dir, PathBuf::from("./data"));
     }

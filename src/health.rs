@@ -1,14 +1,25 @@
-//! What "healthy" means: the Discord gateway is connected and the store answers. `GET /healthz`
-//! asks; `discord::GatewayStatus` knows the gateway's state.
+//! What "healthy" means: the Discord gateway is connected and the store's writes reach the disk.
+//! `GET /healthz` asks; `discord::GatewayStatus` knows the gateway's state.
+//!
+//! The store's health is what its flushes said, remembered by [`WatchedStore`] as the service
+//! makes them, never a flush made for the probe: a probe that writes to disk lets anyone who can
+//! reach `/healthz` make the bot do I/O as fast as they can ask, and it queues behind the flushes
+//! that members' commands wait on. The cost is that a disk that fails while nothing is written
+//! shows at the next write, which is when it matters.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-use crate::store::Store;
+use crate::ids::{GuildId, MemberId};
+use crate::store::{
+    GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, Store, StoreError,
+    StoreFuture,
+};
 
-/// How long the store may take to answer a health check.
+/// How long a flush may be under way before the store counts as stuck.
 pub const STORE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The Discord gateway connection, as the Discord side knows it.
@@ -21,21 +32,22 @@ pub trait Gateway: Send + Sync {
 #[derive(Clone)]
 pub struct Health {
     gateway: Arc<dyn Gateway>,
-    store: Arc<dyn Store>,
+    flushes: Arc<FlushWatch>,
     store_timeout: Duration,
 }
 
 impl Health {
-    /// Health from the gateway's state and the store, with the default store timeout.
-    pub fn new(gateway: Arc<dyn Gateway>, store: Arc<dyn Store>) -> Self {
+    /// Health from the gateway's state and the flushes of a [`WatchedStore`], with the default
+    /// store timeout.
+    pub fn new(gateway: Arc<dyn Gateway>, flushes: Arc<FlushWatch>) -> Self {
         Self {
             gateway,
-            store,
+            flushes,
             store_timeout: STORE_TIMEOUT,
         }
     }
 
-    /// Replaces how long the store may take to answer.
+    /// Replaces how long a flush may be under way before the store counts as stuck.
     #[must_use]
     pub fn with_store_timeout(mut self, timeout: Duration) -> Self {
         self.store_timeout = timeout;
@@ -49,19 +61,142 @@ impl Health {
         if !up {
             problems.push(format!("Discord gateway: {state}"));
         }
-        // A flush is the cheapest call that makes the backend do I/O, so it shows a stuck disk.
-        match tokio::time::timeout(self.store_timeout, self.store.flush()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => problems.push(format!("store: {err}")),
-            Err(_) => problems.push(format!(
-                "store: did not answer within {}",
-                humantime::format_duration(self.store_timeout)
-            )),
-        }
+        problems.extend(self.flushes.problem(self.store_timeout));
         if problems.is_empty() {
             Ok(())
         } else {
             Err(problems)
         }
+    }
+}
+
+/// Wraps `store` so its flushes are remembered; hand the first to the service and the second to
+/// [`Health::new`].
+pub fn watch_flushes(store: Arc<dyn Store>) -> (Arc<dyn Store>, Arc<FlushWatch>) {
+    let flushes = Arc::new(FlushWatch::default());
+    let watched = WatchedStore {
+        inner: store,
+        flushes: Arc::clone(&flushes),
+    };
+    (Arc::new(watched), flushes)
+}
+
+/// What the store's flushes have said: the ones under way, and how the last one ended.
+#[derive(Debug, Default)]
+pub struct FlushWatch {
+    state: Mutex<Flushes>,
+}
+
+#[derive(Debug, Default)]
+struct Flushes {
+    next: u64,
+    /// When each flush under way began.
+    under_way: BTreeMap<u64, Instant>,
+    /// The error of the last flush that finished, if it failed.
+    last_error: Option<String>,
+}
+
+impl FlushWatch {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Flushes> {
+        // The state stays consistent whatever panicked while it was held: each change is one step.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn begin(self: &Arc<Self>) -> FlushTicket {
+        let mut state = self.lock();
+        let id = state.next;
+        state.next += 1;
+        state.under_way.insert(id, Instant::now());
+        FlushTicket {
+            watch: Arc::clone(self),
+            id,
+        }
+    }
+
+    /// Why the store is unhealthy, if it is: a flush under way for longer than `timeout`, or
+    /// else the error of the last flush.
+    fn problem(&self, timeout: Duration) -> Option<String> {
+        let state = self.lock();
+        let stuck = state
+            .under_way
+            .values()
+            .min()
+            .is_some_and(|began| began.elapsed() > timeout);
+        if stuck {
+            return Some(format!(
+                "store: a write has not reached the disk within {}",
+                humantime::format_duration(timeout)
+            ));
+        }
+        state.last_error.as_ref().map(|err| format!("store: {err}"))
+    }
+}
+
+/// One flush under way; dropped unfinished (its caller gave up), it is forgotten.
+struct FlushTicket {
+    watch: Arc<FlushWatch>,
+    id: u64,
+}
+
+impl FlushTicket {
+    fn finish(self, result: &Result<(), StoreError>) {
+        self.watch.lock().last_error = result.as_ref().err().map(ToString::to_string);
+    }
+}
+
+impl Drop for FlushTicket {
+    fn drop(&mut self) {
+        self.watch.lock().under_way.remove(&self.id);
+    }
+}
+
+/// A store whose flushes [`FlushWatch`] remembers; everything else goes straight through.
+struct WatchedStore {
+    inner: Arc<dyn Store>,
+    flushes: Arc<FlushWatch>,
+}
+
+impl Store for WatchedStore {
+    fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
+        self.inner.put_meeting(record)
+    }
+    fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
+        self.inner.meeting(guild, zoom_id)
+    }
+    fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
+        self.inner.guild_meetings(guild)
+    }
+    fn update_meeting(
+        &self,
+        guild: GuildId,
+        zoom_id: i64,
+        change: MeetingChange<'_>,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        self.inner.update_meeting(guild, zoom_id, change)
+    }
+    fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
+        self.inner.guild_settings(guild)
+    }
+    fn update_guild_settings(
+        &self,
+        guild: GuildId,
+        change: SettingsChange<'_>,
+    ) -> Result<GuildSettings, StoreError> {
+        self.inner.update_guild_settings(guild, change)
+    }
+    fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
+        self.inner.member_prefs(member)
+    }
+    fn put_member_prefs(&self, member: MemberId, prefs: &MemberPrefs) -> Result<(), StoreError> {
+        self.inner.put_member_prefs(member, prefs)
+    }
+    fn flush(&self) -> StoreFuture<'_, ()> {
+        let ticket = self.flushes.begin();
+        let flush = self.inner.flush();
+        Box::pin(async move {
+            let result = flush.await;
+            ticket.finish(&result);
+            result
+        })
     }
 }

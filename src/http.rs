@@ -1,5 +1,8 @@
 //! The HTTP server on `HTTP_ADDR`: `GET /healthz` for orchestrators, `GET /metrics` for
-//! Prometheus. (Zoom webhooks will be mounted here too.)
+//! Prometheus. (Zoom webhooks will be mounted here too.) How connections are accepted, timed out
+//! and limited is in `connections`.
+
+mod connections;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,6 +17,8 @@ use tokio::net::TcpListener;
 
 use crate::health::Health;
 use crate::metrics::Metrics;
+
+pub use connections::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, connection_limit};
 
 /// The content type of the Prometheus text exposition format.
 const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -56,15 +61,15 @@ pub fn router(state: HttpState) -> Router {
         .with_state(state)
 }
 
-/// Serves the routes on `listener` until `shutdown` completes.
+/// Serves the routes on `listener` until `shutdown` completes, to at most
+/// [`connection_limit`] connections for the process's open-file limit at the time.
 pub async fn serve(
     listener: TcpListener,
     state: HttpState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limit = connection_limit(crate::process::open_file_limit());
+    connections::serve(listener, router(state), limit, shutdown).await
 }
 
 /// 200 "ok" when healthy; otherwise 503 with one line per reason.
@@ -92,10 +97,11 @@ async fn metrics(State(state): State<HttpState>) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
     use super::*;
-    use crate::health::Gateway;
+    use crate::health::{FlushWatch, Gateway, watch_flushes};
     use crate::store::{
         GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, MemoryStore, SettingsChange,
         Store, StoreError, StoreFuture,
@@ -111,9 +117,12 @@ mod tests {
         }
     }
 
-    /// A store whose flush fails, or never finishes.
-    struct BrokenStore {
-        hang: bool,
+    /// A store whose flush fails, never finishes, is counted, or fails only the first time.
+    enum BrokenStore {
+        Fails,
+        Hangs,
+        Counts(AtomicUsize),
+        FailsOnce(AtomicUsize),
     }
 
     impl Store for BrokenStore {
@@ -178,24 +187,37 @@ mod tests {
             Ok(())
         }
         fn flush(&self) -> StoreFuture<'_, ()> {
-            if self.hang {
-                Box::pin(std::future::pending())
-            } else {
-                Box::pin(async { Err(StoreError::Backend("disk full".to_owned())) })
+            match self {
+                Self::Hangs => Box::pin(std::future::pending()),
+                Self::Fails => Box::pin(async { Err(StoreError::Backend("disk full".to_owned())) }),
+                Self::Counts(n) => {
+                    n.fetch_add(1, Ordering::SeqCst);
+                    Box::pin(async { Ok(()) })
+                }
+                Self::FailsOnce(n) if n.fetch_add(1, Ordering::SeqCst) == 0 => {
+                    Box::pin(async { Err(StoreError::Backend("disk full".to_owned())) })
+                }
+                Self::FailsOnce(_) => Box::pin(async { Ok(()) }),
             }
         }
     }
 
-    /// Serves `store` and `gateway` on a loopback port; returns `GET /healthz`'s status and body.
-    async fn healthz_of(gateway: FixedGateway, store: Arc<dyn Store>) -> (u16, String) {
+    /// Serves health from `gateway` and the flushes seen by `flushes` on a loopback port; its
+    /// address.
+    async fn serve_health(gateway: FixedGateway, flushes: Arc<FlushWatch>) -> SocketAddr {
         let state = HttpState {
-            health: Health::new(Arc::new(gateway), store)
+            health: Health::new(Arc::new(gateway), flushes)
                 .with_store_timeout(Duration::from_millis(100)),
             metrics: Arc::new(Metrics::new()),
         };
         let listener = bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(serve(listener, state, std::future::pending()));
+        tokio::spawn(serve(listener, state, std::future::pending()));
+        addr
+    }
+
+    /// `GET /healthz` at `addr`: status and body.
+    async fn get_healthz(addr: SocketAddr) -> (u16, String) {
         let response = reqwest::Client::builder()
             .no_proxy()
             .build()
@@ -205,9 +227,14 @@ mod tests {
             .await
             .unwrap();
         let status = response.status().as_u16();
-        let body = response.text().await.unwrap();
-        server.abort();
-        (status, body)
+        (status, response.text().await.unwrap())
+    }
+
+    /// `GET /healthz` once `store` has flushed, as a command's write does.
+    async fn healthz_of(gateway: FixedGateway, store: Arc<dyn Store>) -> (u16, String) {
+        let (store, flushes) = watch_flushes(store);
+        let _ = store.flush().await;
+        get_healthz(serve_health(gateway, flushes).await).await
     }
 
     fn connected() -> FixedGateway {
@@ -218,6 +245,22 @@ mod tests {
     async fn healthy_when_the_gateway_is_connected_and_the_store_answers() {
         let (status, body) = healthz_of(connected(), Arc::new(MemoryStore::new())).await;
         assert_eq!((status, body.as_str()), (200, "ok\n"));
+    }
+
+    #[tokio::test]
+    async fn healthz_never_flushes_the_store() {
+        let store = Arc::new(BrokenStore::Counts(AtomicUsize::new(0)));
+        let (_, flushes) = watch_flushes(Arc::clone(&store) as Arc<dyn Store>);
+        let addr = serve_health(connected(), flushes).await;
+
+        for _ in 0..3 {
+            assert_eq!(get_healthz(addr).await, (200, "ok\n".to_owned()));
+        }
+
+        let BrokenStore::Counts(calls) = &*store else {
+            unreachable!()
+        };
+        assert_eq!(calls.load(Ordering::SeqCst), 0, "a probe flushed the store");
     }
 
     #[tokio::test]
@@ -237,8 +280,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unhealthy_when_the_store_fails_with_its_error() {
-        let (status, body) = healthz_of(connected(), Arc::new(BrokenStore { hang: false })).await;
+    async fn unhealthy_when_the_last_flush_failed_with_its_error() {
+        let (status, body) = healthz_of(connected(), Arc::new(BrokenStore::Fails)).await;
         assert_eq!(status, 503);
         assert!(
             body.contains("store: the bot's data store failed: disk full"),
@@ -248,19 +291,44 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unhealthy_when_the_store_does_not_answer_in_time() {
-        let (status, body) = healthz_of(connected(), Arc::new(BrokenStore { hang: true })).await;
-        assert_eq!(status, 503);
+    async fn healthy_again_once_a_flush_succeeds_after_a_failed_one() {
+        let (store, flushes) = watch_flushes(Arc::new(BrokenStore::FailsOnce(AtomicUsize::new(0))));
+        let addr = serve_health(connected(), flushes).await;
+        assert!(store.flush().await.is_err());
+        assert_eq!(get_healthz(addr).await.0, 503);
+
+        store.flush().await.unwrap();
+
+        assert_eq!(get_healthz(addr).await, (200, "ok\n".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn unhealthy_when_a_flush_does_not_finish_in_time() {
+        let (store, flushes) = watch_flushes(Arc::new(BrokenStore::Hangs));
+        let addr = serve_health(connected(), flushes).await;
+        let stuck = tokio::spawn(async move { store.flush().await });
+
+        // The flush is stuck once it has been under way longer than the 100 ms timeout.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let body = loop {
+            let (status, body) = get_healthz(addr).await;
+            if status == 503 {
+                break body;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "still {status}");
+            tokio::task::yield_now().await;
+        };
         assert!(
-            body.contains("store: did not answer within 100ms"),
+            body.contains("store: a write has not reached the disk within 100ms"),
             "{body}"
         );
+        stuck.abort();
     }
 
     #[tokio::test]
     async fn every_reason_is_listed_when_several_checks_fail() {
         let gateway = FixedGateway(false, "connecting");
-        let (status, body) = healthz_of(gateway, Arc::new(BrokenStore { hang: false })).await;
+        let (status, body) = healthz_of(gateway, Arc::new(BrokenStore::Fails)).await;
         assert_eq!(status, 503);
         assert_eq!(body.lines().count(), 3, "{body}");
     }

@@ -9,6 +9,7 @@ pub mod http;
 pub mod ids;
 pub mod meetings;
 pub mod metrics;
+pub mod process;
 pub mod scheduling;
 pub mod secret;
 pub mod store;

@@ -1,6 +1,8 @@
 //! Shared test support: the fake Zoom, spec loading and client construction.
 #![allow(dead_code)]
 
+#[cfg(unix)]
+pub mod binary;
 pub mod bot;
 pub mod fake_discord;
 pub mod fake_zoom;

@@ -1,0 +1,225 @@
+//! The real `zoombot` binary against the fakes, started with process settings a test chooses
+//! (open-file limits, umask) before it runs, as an operator's system would start it.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustix::process::{Resource, Rlimit, setrlimit};
+
+use super::bot::{PATIENCE, bot_config, strings};
+use super::fake_discord::{self, FakeDiscord, Member};
+use super::fake_zoom::FakeZoom;
+
+/// How the binary is started.
+#[derive(Default)]
+pub struct Start {
+    /// The open-file limit it starts with: soft, and hard (`None`: the test's own hard limit).
+    pub nofile: Option<(u64, Option<u64>)>,
+    /// `DATA_DIR`, relative to a fresh temporary directory (default: `data`, not yet created).
+    pub data_dir: Option<&'static str>,
+    /// Done to the data directory's parent before the bot starts (create the directory, say).
+    pub prepare: Option<fn(&Path)>,
+}
+
+/// A running binary, killed when dropped.
+pub struct Binary {
+    child: Child,
+    log: Arc<Mutex<String>>,
+    pub discord: FakeDiscord,
+    pub zoom: FakeZoom,
+    pub data_dir: PathBuf,
+    _root: tempfile::TempDir,
+}
+
+impl Binary {
+    /// Starts the binary with a umask of 022 (so what it creates is private only if it makes
+    /// it so) and waits until it has registered its commands.
+    pub async fn start(start: Start) -> Self {
+        let discord = FakeDiscord::start().await;
+        let zoom = FakeZoom::start().await;
+        let root = tempfile::tempdir().expect("temporary dir");
+        let data_dir = root.path().join(start.data_dir.unwrap_or("data"));
+        if let Some(prepare) = start.prepare {
+            prepare(root.path());
+        }
+        let config = bot_config(&discord, &zoom, &data_dir);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_zoombot"));
+        command
+            .env_clear()
+            .envs([
+                ("DISCORD_TOKEN", FakeDiscord::BOT_TOKEN.to_owned()),
+                ("DISCORD_GUILD_ID", FakeDiscord::GUILD_ID.to_string()),
+                ("DISCORD_API_BASE", discord.url()),
+                ("ZOOM_ACCOUNT_ID", config.zoom.account_id.clone()),
+                ("ZOOM_CLIENT_ID", config.zoom.client_id.clone()),
+                ("ZOOM_CLIENT_SECRET", FakeZoom::CLIENT_SECRET.to_owned()),
+                ("ZOOM_API_BASE", config.zoom.api_base.clone()),
+                ("ZOOM_OAUTH_URL", config.zoom.oauth_url.clone()),
+                ("DATA_DIR", data_dir.display().to_string()),
+                ("HTTP_ADDR", "127.0.0.1:0".to_owned()),
+                ("RUST_LOG", "info".to_owned()),
+            ])
+            .current_dir(root.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let nofile = start.nofile;
+        // SAFETY: between fork and exec the closure only makes two system calls (umask and
+        // setrlimit), which are async-signal-safe; it allocates nothing and takes no lock.
+        unsafe {
+            command.pre_exec(move || {
+                rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
+                if let Some((soft, hard)) = nofile {
+                    let maximum = hard.or(rustix::process::getrlimit(Resource::Nofile).maximum);
+                    setrlimit(
+                        Resource::Nofile,
+                        Rlimit {
+                            current: Some(soft),
+                            maximum,
+                        },
+                    )?;
+                }
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().expect("start zoombot");
+        let log = Arc::new(Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().expect("stderr");
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let bot = Self {
+            child,
+            log,
+            discord,
+            zoom,
+            data_dir,
+            _root: root,
+        };
+        let ready = bot
+            .discord
+            .wait_for(
+                |d| {
+                    !d.registered_commands(Some(FakeDiscord::GUILD_ID))
+                        .is_empty()
+                },
+                PATIENCE,
+            )
+            .await;
+        assert!(ready, "the bot did not start: {}", bot.log());
+        bot
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Everything it has logged so far, without the terminal colours.
+    pub fn log(&self) -> String {
+        without_colours(&self.log.lock().unwrap())
+    }
+
+    /// Waits (bounded) until the log has a line containing `text`; that line.
+    pub async fn log_line(&self, text: &str) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(line) = self.log().lines().find(|l| l.contains(text)) {
+                return line.to_owned();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no log line with {text:?}: {}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Where its HTTP server listens, from its start-up log line.
+    pub async fn http_addr(&self) -> SocketAddr {
+        let line = self.log_line("HTTP server listening").await;
+        line.split_once("addr=")
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .and_then(|addr| addr.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+    }
+
+    /// A `/meet` by a member of its own, dispatched as interaction `id`: whether it was
+    /// scheduled (the private answer) and posted (the public message), each within the
+    /// usual patience.
+    pub async fn meet(&self, id: u64, topic: &str) -> Result<(), String> {
+        let token = format!("interaction-token-{id}");
+        let member = Member::regular(1_400_000_000_000_000_000 + id);
+        let payload = fake_discord::slash_command(
+            id,
+            &token,
+            FakeDiscord::GUILD_ID,
+            FakeDiscord::CHANNEL_ID,
+            &member,
+            "meet",
+            strings(&[("topic", topic)]),
+        );
+        self.discord.dispatch_interaction(payload).await;
+        let answered = self
+            .discord
+            .wait_for(
+                |d| d.original(&token).is_some_and(|m| !m.thinking),
+                PATIENCE,
+            )
+            .await;
+        let answer = self.discord.original(&token).map(|m| m.content);
+        match answer {
+            Some(text) if answered && text.starts_with("Scheduled") => {}
+            other => return Err(format!("the /meet was answered {other:?}")),
+        }
+        let posted = self
+            .discord
+            .wait_for(|d| !d.followups(&token).is_empty(), PATIENCE)
+            .await;
+        if posted {
+            Ok(())
+        } else {
+            Err("no public message".to_owned())
+        }
+    }
+}
+
+/// `text` without ANSI colour sequences (`ESC [ … m`).
+fn without_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        // A failed test must not leave a bot running.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
