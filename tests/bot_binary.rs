@@ -247,6 +247,24 @@ impl Running {
         spawn(&[("RUST_LOG", "info")], discord, zoom, data).await
     }
 
+    /// Alice's `/meet` of `topic`, once Discord has its acknowledgement; its token.
+    async fn meet_acknowledged(&self, topic: &str) -> String {
+        let meet = self
+            .slash(
+                1,
+                &Member::regular(ALICE),
+                "meet",
+                strings(&[("topic", topic)]),
+            )
+            .await;
+        let acked = self
+            .discord
+            .wait_for(|d| d.original(&meet).is_some(), PATIENCE)
+            .await;
+        assert!(acked);
+        meet
+    }
+
     async fn exit_code(mut self) -> (Option<i32>, String) {
         let status = tokio::task::spawn_blocking(move || {
             for _ in 0..600 {
@@ -473,19 +491,7 @@ async fn sigterm_lets_a_meet_in_flight_finish_then_exits_cleanly() {
     let bot = start("info").await;
     bot.zoom.set_latency(Duration::from_millis(800));
 
-    let meet = bot
-        .slash(
-            1,
-            &Member::regular(ALICE),
-            "meet",
-            strings(&[("topic", "Caught mid-flight")]),
-        )
-        .await;
-    let acked = bot
-        .discord
-        .wait_for(|d| d.original(&meet).is_some(), PATIENCE)
-        .await;
-    assert!(acked);
+    let meet = bot.meet_acknowledged("Caught mid-flight").await;
     bot.terminate();
     let discord = bot.discord.clone();
     let (code, log) = bot.exit_code().await;
@@ -615,19 +621,7 @@ async fn sigterm_waits_for_a_create_that_takes_most_of_the_zoom_timeout() {
     let bot = start_with(&[("RUST_LOG", "info"), ("ZOOM_REQUEST_TIMEOUT", "14s")]).await;
     bot.zoom.slow_next(1, Duration::from_millis(11_500));
 
-    let meet = bot
-        .slash(
-            1,
-            &Member::regular(ALICE),
-            "meet",
-            strings(&[("topic", "Slow to create")]),
-        )
-        .await;
-    let acked = bot
-        .discord
-        .wait_for(|d| d.original(&meet).is_some(), PATIENCE)
-        .await;
-    assert!(acked);
+    let meet = bot.meet_acknowledged("Slow to create").await;
     bot.terminate();
     let discord = bot.discord.clone();
     let zoom = Arc::clone(&bot.zoom);

@@ -10,7 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use support::fake_zoom::{CreateFailure, FakeZoom};
 use support::zoom_client;
 use zoombot::ids::{ChannelId, GuildId, MemberId};
-use zoombot::meetings::{Limits, Meetings, Requester, ServiceError};
+use zoombot::meetings::{Created, Limits, Meetings, Requester, ServiceError};
 use zoombot::scheduling::Cooldown;
 use zoombot::scheduling::plan::MeetInput;
 use zoombot::store::{GuildSettings, MeetingRecord, MemoryStore, Store};
@@ -46,7 +46,7 @@ fn service(zoom: &FakeZoom, store: &Arc<MemoryStore>) -> Meetings {
     )
 }
 
-fn start_url(created: &zoombot::meetings::Created) -> String {
+fn start_url(created: &Created) -> String {
     created
         .meeting
         .start_url
@@ -55,8 +55,9 @@ fn start_url(created: &zoombot::meetings::Created) -> String {
         .unwrap_or_default()
 }
 
-#[tokio::test]
-async fn an_ambiguous_create_never_adopts_the_look_alike_another_server_was_given() {
+/// Server A schedules the weekly sync; then server B schedules the same, and B's first create
+/// meets `failure`.
+async fn a_then_b_after(failure: CreateFailure) -> (FakeZoom, Arc<MemoryStore>, Created, Created) {
     let zoom = FakeZoom::start().await;
     let store = Arc::new(MemoryStore::new());
     let service = service(&zoom, &store);
@@ -64,13 +65,18 @@ async fn an_ambiguous_create_never_adopts_the_look_alike_another_server_was_give
         .create(&member(SERVER_A, 1), &weekly_sync())
         .await
         .unwrap();
-
-    // Nothing is created by B's first send: the look-alike is A's.
-    zoom.fail_next_creates(1, CreateFailure::BeforeCreate(500));
+    zoom.fail_next_creates(1, failure);
     let b = service
         .create(&member(SERVER_B, 2), &weekly_sync())
         .await
         .unwrap();
+    (zoom, store, a, b)
+}
+
+#[tokio::test]
+async fn an_ambiguous_create_never_adopts_the_look_alike_another_server_was_given() {
+    // Nothing is created by B's first send: the look-alike is A's.
+    let (zoom, _, a, b) = a_then_b_after(CreateFailure::BeforeCreate(500)).await;
 
     assert_ne!(b.meeting.id, a.meeting.id, "B was handed A's meeting");
     assert_ne!(start_url(&b), start_url(&a), "B was handed A's host link");
@@ -83,19 +89,7 @@ async fn an_ambiguous_create_never_adopts_the_look_alike_another_server_was_give
 
 #[tokio::test]
 async fn a_create_that_zoom_made_before_failing_adopts_its_own_meeting_not_the_older_look_alike() {
-    let zoom = FakeZoom::start().await;
-    let store = Arc::new(MemoryStore::new());
-    let service = service(&zoom, &store);
-    let a = service
-        .create(&member(SERVER_A, 1), &weekly_sync())
-        .await
-        .unwrap();
-
-    zoom.fail_next_creates(1, CreateFailure::AfterCreate(500));
-    let b = service
-        .create(&member(SERVER_B, 2), &weekly_sync())
-        .await
-        .unwrap();
+    let (zoom, store, a, b) = a_then_b_after(CreateFailure::AfterCreate(500)).await;
 
     assert_ne!(b.meeting.id, a.meeting.id);
     assert_eq!(zoom.meeting_count(), 2, "no duplicate, no orphan");

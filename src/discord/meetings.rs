@@ -86,7 +86,7 @@ pub async fn run(
                 }
                 tracing::info!(meeting_id = id, "meeting cancelled");
                 Ok(reply::private(format!(
-                    "Cancelled **{}**; it is deleted in Zoom too.",
+                    "Cancelled **{}**; it is gone from Zoom too.",
                     reply::markdown(&record.topic)
                 )))
             }
