@@ -393,7 +393,22 @@ async fn twin_creates_never_adopt_each_others_meeting() {
 }
 
 #[tokio::test]
-async fn a_create_that_fails_twice_ambiguously_is_not_sent_a_third_time() {
+async fn a_create_is_resent_after_each_5xx_whose_check_found_nothing_up_to_three_sends() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    zoom.fail_next_creates(2, CreateFailure::BeforeCreate(500));
+
+    client
+        .create_meeting("me", &meeting("third time lucky"))
+        .await
+        .expect("made on the third send");
+
+    assert_eq!(creates(&zoom), 3);
+    assert_eq!(zoom.meeting_count(), 1);
+}
+
+#[tokio::test]
+async fn a_create_that_fails_three_times_ambiguously_is_not_sent_a_fourth_time() {
     let zoom = FakeZoom::start().await;
     let client = zoom_client(&zoom);
     zoom.fail_next_creates(5, CreateFailure::BeforeCreate(500));
@@ -404,13 +419,40 @@ async fn a_create_that_fails_twice_ambiguously_is_not_sent_a_third_time() {
         .unwrap_err();
 
     assert!(err.is_ambiguous());
-    let creates = zoom
-        .requests()
+    assert_eq!(creates(&zoom), 3);
+    assert_eq!(zoom.meeting_count(), 0);
+}
+
+#[tokio::test]
+async fn a_create_that_timed_out_with_nothing_found_is_not_resent() {
+    let zoom = FakeZoom::start().await;
+    let mut config = zoom_config(&zoom);
+    config.request_timeout = Duration::from_millis(300);
+    let client = ZoomClient::new(&config)
+        .unwrap()
+        .with_retry_policy(support::quick_retries());
+    // Zoom's edge holds the request past the timeout, then makes nothing the search can see.
+    zoom.fail_next_creates(1, CreateFailure::BeforeCreate(500));
+    zoom.slow_next(1, Duration::from_secs(1));
+
+    let err = client
+        .create_meeting("me", &meeting("still in the making"))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(err, ZoomError::Transport { sent: true, .. }),
+        "{err:?}"
+    );
+    assert_eq!(creates(&zoom), 1, "no resend after an untrustworthy check");
+}
+
+/// How many creates reached the fake.
+fn creates(zoom: &FakeZoom) -> usize {
+    zoom.requests()
         .iter()
         .filter(|r| r.method == "POST" && r.path == "/v2/users/me/meetings")
-        .count();
-    assert_eq!(creates, 2);
-    assert_eq!(zoom.meeting_count(), 0);
+        .count()
 }
 
 #[tokio::test]

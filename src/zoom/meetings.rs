@@ -21,6 +21,9 @@ use super::model::{
 /// known, or several candidates refused).
 const CREATED_AT_SLACK: SignedDuration = SignedDuration::from_secs(2);
 
+/// Sends of one create at most, each after a search that showed the one before made nothing.
+const MAX_CREATE_SENDS: u32 = 3;
+
 /// One create, as its ambiguous failure is checked.
 struct Attempt<'a> {
     user: &'a str,
@@ -77,9 +80,10 @@ impl ZoomClient {
     /// sending) may still have created the meeting. Then the host's meetings are searched for
     /// one the attempt could have made: same topic, start and duration, created since the
     /// attempt was sent, and neither handed out by this client before nor `known` to the
-    /// caller. Exactly one is adopted; with none, the POST is sent once more — never a third
-    /// time — and the search made again if that fails ambiguously too; with several, nothing is
-    /// adopted ([`ZoomError::LookAlikes`]): a look-alike may be someone else's meeting.
+    /// caller. Exactly one is adopted; with several, nothing is ([`ZoomError::LookAlikes`]): a
+    /// look-alike may be someone else's meeting. With none after a 5xx (Zoom's finished
+    /// answer), the POST is sent again, up to three sends in all; with none after a timeout,
+    /// never (Zoom may still be making it), and the error says the meeting may exist.
     pub async fn create_meeting_unless(
         &self,
         user: &str,
@@ -108,24 +112,27 @@ impl ZoomClient {
             began,
             known,
         };
-        let created = match self.execute(&call).await {
-            Ok(body) => parse(&body),
-            Err(first) if first.is_ambiguous() => {
-                match self.find_created(&attempt, &first).await? {
-                    Some(found) => Ok(found),
-                    None => match self.execute(&call).await {
-                        Ok(body) => parse(&body),
-                        // The second send may have created it just as well: a member told "failed"
-                        // about a meeting that exists would never hear of it again.
-                        Err(second) if second.is_ambiguous() => {
-                            self.find_created(&attempt, &second).await?.ok_or(second)
-                        }
-                        Err(err) => Err(err),
-                    },
-                }
+        let mut sends = 0;
+        let created = loop {
+            sends += 1;
+            let err = match self.execute(&call).await {
+                Ok(body) => break parse(&body)?,
+                Err(err) if err.is_ambiguous() => err,
+                Err(err) => return Err(err),
+            };
+            // Any send may have made it: a member told "failed" about a meeting that exists
+            // would never hear of it again.
+            if let Some(found) = self.find_created(&attempt, &err).await? {
+                break found;
             }
-            Err(err) => Err(err),
-        }?;
+            // Only a 5xx is Zoom's finished answer. After a timeout Zoom may still be making the
+            // meeting, so a search that found nothing proves nothing, and a resend could make
+            // a second one.
+            let confirmed_absent = matches!(err, ZoomError::Api { .. });
+            if !confirmed_absent || sends >= MAX_CREATE_SENDS {
+                return Err(err);
+            }
+        };
         self.issued.note(&created);
         Ok(created)
     }
