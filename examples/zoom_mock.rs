@@ -3,7 +3,8 @@
 //! ```text
 //! ADDR=127.0.0.1:9901 LATENCY_MS=5 cargo run --release --example zoom_mock
 //! ```
-//! Reads `ADDR` (127.0.0.1:9901), `LATENCY_MS` (5) and `TOKEN_TTL_S` (3599); accepts the
+//! Reads `ADDR` (127.0.0.1:9901), `LATENCY_MS` (5), `TOKEN_TTL_S` (3599) and
+//! `CREATE_500_PERCENT` (0: the share of creates answered 500 before anything is made); accepts the
 //! credentials `test-client` / `test-secret` / account `test-account`. Runs until Ctrl-C or
 //! SIGTERM, then prints the token requests and meetings created.
 
@@ -27,12 +28,13 @@ fn setting<T: std::str::FromStr>(key: &str, default: T) -> Result<T, String> {
     }
 }
 
-/// `ADDR`, `LATENCY_MS` and `TOKEN_TTL_S`, or the first problem with them.
-fn settings() -> Result<(SocketAddr, u64, u64), String> {
+/// `ADDR`, `LATENCY_MS`, `TOKEN_TTL_S` and `CREATE_500_PERCENT`, or the first problem with them.
+fn settings() -> Result<(SocketAddr, u64, u64, f64), String> {
     Ok((
         setting("ADDR", SocketAddr::from(([127, 0, 0, 1], 9901)))?,
         setting("LATENCY_MS", 5)?,
         setting("TOKEN_TTL_S", 3599)?,
+        setting("CREATE_500_PERCENT", 0.0)?,
     ))
 }
 
@@ -60,7 +62,7 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let (addr, latency_ms, ttl) = match settings() {
+    let (addr, latency_ms, ttl, create_500_percent) = match settings() {
         Ok(settings) => settings,
         Err(problem) => {
             eprintln!("zoom mock: {problem}");
@@ -72,6 +74,9 @@ async fn main() -> ExitCode {
     zoom.set_recording(false);
     zoom.set_latency(Duration::from_millis(latency_ms));
     zoom.set_token_ttl(ttl);
+    // The percentage as per mille; the cast is of a number from 0 to 1000.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    zoom.set_create_500_rate((create_500_percent * 10.0).round().clamp(0.0, 1000.0) as u32);
     println!(
         "zoom mock listening on {} (latency {latency_ms} ms)",
         zoom.url()
@@ -79,9 +84,10 @@ async fn main() -> ExitCode {
 
     shutdown_signal().await;
     println!(
-        "zoom mock stopped: {} token requests, {} meetings created",
+        "zoom mock stopped: {} token requests, {} meetings created, {} creates answered 500 before creating",
         zoom.token_requests(),
-        zoom.meetings_created()
+        zoom.meetings_created(),
+        zoom.fault_counts().create_error_before
     );
     ExitCode::SUCCESS
 }

@@ -936,3 +936,36 @@ async fn meeting_responses_have_the_keys_and_types_of_the_spec() {
     );
     assert_valid(&spec, list_schema, &listed);
 }
+
+#[tokio::test]
+async fn a_create_500_rate_fails_only_creates_and_makes_nothing_when_it_does() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    zoom.set_create_500_rate(500);
+    let body = json!({"topic": "Sync", "type": 2, "start_time": future(2), "duration": 30});
+
+    let mut failed = 0;
+    for _ in 0..100 {
+        let (status, _) = create(&zoom, &token, &body).await;
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            failed += 1;
+        } else {
+            assert_eq!(status, StatusCode::CREATED);
+        }
+        assert_eq!(
+            get_me(&zoom, &token).await.0,
+            StatusCode::OK,
+            "reads are left alone"
+        );
+    }
+
+    assert!((30..70).contains(&failed), "{failed} of 100 failed");
+    assert_eq!(
+        zoom.meeting_count(),
+        100 - failed,
+        "a failed create made nothing"
+    );
+    assert_eq!(zoom.fault_counts().create_error_before, failed);
+    zoom.set_create_500_rate(0);
+    assert_eq!(create(&zoom, &token, &body).await.0, StatusCode::CREATED);
+}

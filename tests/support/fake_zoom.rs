@@ -271,6 +271,15 @@ impl FakeZoom {
         *lock(&self.inner.random_faults) = (per_mille.min(1000), hold);
     }
 
+    /// From now on `per_mille` of creates are answered 500 before anything is made (from the
+    /// same fixed-seed generator as `set_fault_rate`, and counted with its faults): the failure
+    /// a client may safely answer with a resend once its check shows nothing was made.
+    pub fn set_create_500_rate(&self, per_mille: u32) {
+        self.inner
+            .create_500_rate
+            .store(u64::from(per_mille.min(1000)), Relaxed);
+    }
+
     /// The random faults answered so far, by kind.
     pub fn fault_counts(&self) -> FaultCounts {
         let c = &self.inner.fault_counts;
@@ -399,6 +408,8 @@ struct Inner {
     random_faults: Mutex<(u32, Duration)>,
     /// `FaultCounts`, in its field order.
     fault_counts: [AtomicUsize; 5],
+    /// `set_create_500_rate`: per mille of creates answered 500 before anything is made.
+    create_500_rate: AtomicU64,
     seq: AtomicU64,
     settings_defaults: Map<String, Value>,
 }
@@ -547,6 +558,7 @@ impl Inner {
             fault_rng: AtomicU64::new(0x5EED_FA17_0000_0001),
             random_faults: Mutex::new((0, Duration::ZERO)),
             fault_counts: Default::default(),
+            create_500_rate: AtomicU64::new(0),
             // Random start: two fakes in one test process hand out different meeting ids.
             seq: AtomicU64::new(seed % 1_000_000_007),
             settings_defaults: settings_defaults(),
@@ -567,6 +579,13 @@ impl Inner {
     /// The random fault of an API request to `endpoint` (`None` when it does not route), if it
     /// draws one.
     fn draw_fault(&self, endpoint: Option<Endpoint>) -> Option<Fault> {
+        let create_500 = self.create_500_rate.load(Relaxed);
+        if create_500 > 0 && endpoint == Some(Endpoint::Create) {
+            let r = splitmix64(&self.fault_rng);
+            if r % 1000 < create_500 {
+                return Some(Fault::Create(CreateFailure::BeforeCreate(500)));
+            }
+        }
         let (per_mille, hold) = *lock(&self.random_faults);
         if per_mille == 0 {
             return None;
