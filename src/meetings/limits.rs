@@ -125,12 +125,12 @@ impl Meetings {
         host: &str,
     ) -> Result<Taken, ServiceError> {
         let rule = settings.cooldown.unwrap_or(Cooldown::DEFAULT);
+        let (day, reset_at) = utc_day();
         let mut taken = Taken {
-            day: utc_day().0,
+            day,
             host: host.to_ascii_lowercase(),
             ..Taken::default()
         };
-        let reset_at = utc_day().1;
         let result = (|| {
             if !rule.is_off() {
                 let slot = self.recent.take((who.guild, who.member), rule);
