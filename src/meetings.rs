@@ -5,6 +5,9 @@ mod error;
 mod limits;
 mod recorded;
 mod settings;
+#[cfg(test)]
+mod tests;
+mod zoom;
 
 use std::sync::Arc;
 
@@ -14,13 +17,13 @@ use crate::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
 use crate::scheduling::plan::{Defaults, MeetInput, MeetingPlan, Recording, plan};
 use crate::secret::Secret;
 use crate::store::{GuildSettings, MeetingRecord, MemberPrefs, Store};
-use crate::zoom::ZoomClient;
 use crate::zoom::model::{AutoRecording, Meeting, NewMeeting};
 
 pub use error::ServiceError;
 pub use limits::Limits;
 use limits::Recent;
 pub use settings::{EffectiveSettings, SettingsInput};
+pub use zoom::{Zoom, ZoomFuture};
 
 /// Who is asking, and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +73,7 @@ pub struct Created {
 
 /// The meetings service.
 pub struct Meetings {
-    zoom: Arc<ZoomClient>,
+    zoom: Arc<dyn Zoom>,
     store: Arc<dyn Store>,
     limits: Limits,
     /// Each member's meetings per server, for the server's cooldown.
@@ -87,7 +90,7 @@ pub const RETENTION: jiff::SignedDuration = jiff::SignedDuration::from_hours(30 
 
 impl Meetings {
     /// A service over `zoom` and `store`, with the default [`Limits`].
-    pub fn new(zoom: Arc<ZoomClient>, store: Arc<dyn Store>) -> Self {
+    pub fn new(zoom: Arc<dyn Zoom>, store: Arc<dyn Store>) -> Self {
         Self {
             zoom,
             store,
@@ -122,7 +125,7 @@ impl Meetings {
         let known = |id| !matches!(self.store.zoom_meeting(id), Ok(None));
         let meeting = match self
             .zoom
-            .create_meeting_unless(host, &new_meeting(&plan), &known)
+            .create_meeting(host, &new_meeting(&plan), &known)
             .await
         {
             Ok(meeting) => meeting,

@@ -167,7 +167,10 @@ async fn a_host_link_is_refused_when_zoom_gave_the_number_to_another_meeting() {
     let store = Arc::new(MemoryStore::new());
     let alice = member(SERVER_A, 1);
     let client = Arc::new(zoom_client(&zoom));
-    let service = Meetings::new(Arc::clone(&client), Arc::clone(&store) as Arc<dyn Store>);
+    let service = Meetings::new(
+        Arc::clone(&client) as Arc<dyn zoombot::meetings::Zoom>,
+        Arc::clone(&store) as Arc<dyn Store>,
+    );
     let a = service.create(&alice, &weekly_sync()).await.unwrap();
     service
         .host_link(&alice, a.meeting.id)
