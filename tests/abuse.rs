@@ -61,9 +61,10 @@ async fn the_server_sets_its_own_limit_and_a_failed_creation_does_not_count() {
     let saved = set_cooldown(&bot, "1/1h").await;
     assert!(saved.contains("1 per 60 min per member"), "{saved}");
 
-    // The client checks for the meeting and tries once more after a 503: fail both.
+    // The client checks for the meeting and sends again after each 503, three sends in all:
+    // fail every one.
     bot.zoom
-        .fail_next_creates(2, CreateFailure::BeforeCreate(503));
+        .fail_next_creates(3, CreateFailure::BeforeCreate(503));
     let failed = meet(&bot, ALICE, "Zoom hiccup").await;
     assert!(!failed.starts_with("Scheduled"), "{failed}");
     let first = meet(&bot, ALICE, "First").await;

@@ -67,9 +67,10 @@ async fn zoom_5xx_and_timeouts_around_a_creation_leave_exactly_one_meeting_or_no
     assert!(slow.starts_with("Scheduled"), "{slow}");
     assert_eq!(bot.zoom.meeting_count(), 2, "adopted, not made twice");
 
-    // Refused twice with 503: nothing exists, and the member is told to check.
+    // Refused with 503 on every one of its three sends: nothing exists, and the member is told
+    // to check.
     bot.zoom
-        .fail_next_creates(2, CreateFailure::BeforeCreate(503));
+        .fail_next_creates(3, CreateFailure::BeforeCreate(503));
     let failed = meet(&bot, ALICE, "Never created").await;
     assert!(failed.contains("Look in Zoom"), "{failed}");
     assert_eq!(bot.zoom.meeting_count(), 2);
