@@ -61,10 +61,8 @@ impl Meetings {
             .take(who.member, self.limits.host_links)
             .map_err(|retry_at| ServiceError::HostLinkLimit { retry_at })?;
         let meeting = self.in_zoom(&record).await?;
-        let link = meeting.start_url.ok_or_else(|| ZoomError::Api {
-            status: 200,
-            code: None,
-            message: "Zoom returned the meeting without a start link".to_owned(),
+        let link = meeting.start_url.ok_or_else(|| {
+            ZoomError::Unreadable("the meeting came without its start link".to_owned())
         })?;
         Ok((record, link))
     }

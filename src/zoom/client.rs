@@ -83,6 +83,32 @@ pub(crate) struct Call<'a> {
     pub body: Option<Vec<u8>>,
 }
 
+impl<'a> Call<'a> {
+    /// A `method` request to `path`, an instance of `endpoint`, without query or body.
+    pub fn new(method: Method, endpoint: &'static str, path: &'a str) -> Self {
+        Self {
+            method,
+            endpoint,
+            path,
+            query: &[],
+            body: None,
+        }
+    }
+
+    /// With `query`.
+    pub fn query(self, query: &'a [(&'a str, &'a str)]) -> Self {
+        Self { query, ..self }
+    }
+
+    /// With a JSON `body`.
+    pub fn body(self, body: Vec<u8>) -> Self {
+        Self {
+            body: Some(body),
+            ..self
+        }
+    }
+}
+
 impl ZoomClient {
     /// A client for the account and endpoints in `config`.
     pub fn new(config: &ZoomConfig) -> Result<Self, ZoomError> {

@@ -48,6 +48,11 @@ pub enum ZoomError {
         .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     )]
     LookAlikes(Vec<i64>),
+    /// A 2xx answer whose body is not what Zoom documents: whatever was asked may have been done.
+    #[error(
+        "Zoom's answer could not be read ({0}). If this persists, check https://status.zoom.us."
+    )]
+    Unreadable(String),
     /// Zoom could not be reached, or the answer could not be read.
     #[error("{}", transport_text(detail, *sent))]
     Transport {

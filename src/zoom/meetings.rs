@@ -1,10 +1,10 @@
 //! The Meetings API: create, get, list, update, delete, and the user lookup `doctor` needs.
 
 use std::collections::HashMap;
-use std::fmt::Write;
 use std::sync::{Mutex, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -92,13 +92,8 @@ impl ZoomClient {
     ) -> Result<Meeting, ZoomError> {
         meeting.validate()?;
         let path = format!("/users/{}/meetings", path_segment(user));
-        let call = Call {
-            method: Method::POST,
-            endpoint: "/users/{userId}/meetings",
-            path: &path,
-            query: &[],
-            body: Some(json_body(meeting)?),
-        };
+        let call =
+            Call::new(Method::POST, "/users/{userId}/meetings", &path).body(json_body(meeting)?);
         let start = meeting.start_time.as_second();
         // Held until the meeting is noted as issued, so a twin's search already excludes it.
         let _alike = self
@@ -116,7 +111,11 @@ impl ZoomClient {
         let created = loop {
             sends += 1;
             let err = match self.execute(&call).await {
-                Ok(body) => break parse(&body)?,
+                // A 2xx whose body cannot be read was still Zoom making the meeting.
+                Ok(body) => match parse(&body) {
+                    Ok(created) => break created,
+                    Err(err) => err,
+                },
                 Err(err) if err.is_ambiguous() => err,
                 Err(err) => return Err(err),
             };
@@ -185,13 +184,7 @@ impl ZoomClient {
     pub async fn get_meeting(&self, id: MeetingId) -> Result<Meeting, ZoomError> {
         let path = format!("/meetings/{id}");
         let body = self
-            .execute(&Call {
-                method: Method::GET,
-                endpoint: "/meetings/{meetingId}",
-                path: &path,
-                query: &[],
-                body: None,
-            })
+            .execute(&Call::new(Method::GET, "/meetings/{meetingId}", &path))
             .await?;
         parse(&body)
     }
@@ -211,15 +204,8 @@ impl ZoomClient {
             if !token.is_empty() {
                 query.push(("next_page_token", &token));
             }
-            let body = self
-                .execute(&Call {
-                    method: Method::GET,
-                    endpoint: "/users/{userId}/meetings",
-                    path: &path,
-                    query: &query,
-                    body: None,
-                })
-                .await?;
+            let call = Call::new(Method::GET, "/users/{userId}/meetings", &path).query(&query);
+            let body = self.execute(&call).await?;
             let page: MeetingPage = parse(&body)?;
             meetings.extend(page.meetings);
             match page.next_page_token {
@@ -236,41 +222,24 @@ impl ZoomClient {
         update: &MeetingUpdate,
     ) -> Result<(), ZoomError> {
         let path = format!("/meetings/{id}");
-        let call = Call {
-            method: Method::PATCH,
-            endpoint: "/meetings/{meetingId}",
-            path: &path,
-            query: &[],
-            body: Some(json_body(update)?),
-        };
+        let call =
+            Call::new(Method::PATCH, "/meetings/{meetingId}", &path).body(json_body(update)?);
         self.execute(&call).await.map(drop)
     }
 
     /// Deletes a meeting.
     pub async fn delete_meeting(&self, id: MeetingId) -> Result<(), ZoomError> {
         let path = format!("/meetings/{id}");
-        self.execute(&Call {
-            method: Method::DELETE,
-            endpoint: "/meetings/{meetingId}",
-            path: &path,
-            query: &[],
-            body: None,
-        })
-        .await
-        .map(drop)
+        self.execute(&Call::new(Method::DELETE, "/meetings/{meetingId}", &path))
+            .await
+            .map(drop)
     }
 
     /// A user of the account (`me`, an id or an email).
     pub async fn get_user(&self, user: &str) -> Result<User, ZoomError> {
         let path = format!("/users/{}", path_segment(user));
         let body = self
-            .execute(&Call {
-                method: Method::GET,
-                endpoint: "/users/{userId}",
-                path: &path,
-                query: &[],
-                body: None,
-            })
+            .execute(&Call::new(Method::GET, "/users/{userId}", &path))
             .await?;
         parse(&body)
     }
@@ -284,30 +253,30 @@ fn json_body(value: &impl Serialize) -> Result<Vec<u8>, ZoomError> {
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ZoomError> {
-    serde_json::from_slice(body).map_err(|e| ZoomError::Api {
-        status: 200,
-        code: None,
+    serde_json::from_slice(body).map_err(|e| {
         // Not `{e}`: serde quotes the offending value, and values can be secrets.
-        message: format!(
-            "Zoom's answer could not be read ({:?} error at line {} column {})",
+        ZoomError::Unreadable(format!(
+            "{:?} error at line {} column {}",
             e.classify(),
             e.line(),
             e.column()
-        ),
+        ))
     })
 }
 
+/// What a path segment keeps as it is: RFC 3986's unreserved characters, and `@` and `+` so an
+/// email address stays readable.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@')
+    .remove(b'+');
+
 /// Escapes a user id or email for use as one path segment.
 fn path_segment(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~@+".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    utf8_percent_encode(value, SEGMENT).to_string()
 }
 
 #[cfg(test)]
@@ -319,5 +288,14 @@ mod tests {
         assert_eq!(path_segment("me"), "me");
         assert_eq!(path_segment("a.b+c@example.com"), "a.b+c@example.com");
         assert_eq!(path_segment("../x y"), "..%2Fx%20y");
+    }
+
+    #[test]
+    fn an_answer_that_is_not_a_meeting_is_unreadable_without_quoting_it() {
+        let err = parse::<Meeting>(br#"{"id": "zak=secret"}"#).unwrap_err();
+
+        assert!(matches!(err, ZoomError::Unreadable(_)), "{err:?}");
+        assert!(!err.to_string().contains("secret"), "{err}");
+        assert!(!err.is_ambiguous());
     }
 }

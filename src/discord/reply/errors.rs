@@ -128,7 +128,7 @@ fn zoom_error_text(err: &ZoomError) -> String {
         err if err.is_ambiguous() => "Zoom didn't answer properly, so it isn't certain whether that was done. \
                                       Look in Zoom (zoom.us → Meetings) before trying again."
             .to_owned(),
-        ZoomError::Api { .. } | ZoomError::Transport { .. } => {
+        ZoomError::Api { .. } | ZoomError::Transport { .. } | ZoomError::Unreadable(_) => {
             "Zoom answered with an error. Try again in a minute; if it keeps failing, tell the bot's operator.".to_owned()
         }
     }
