@@ -114,6 +114,25 @@ pub fn parse_timezone(name: &str) -> Result<TimeZone, TimeZoneError> {
         })
 }
 
+/// The zone named `name` (case-insensitive, spaces as underscores), without the suggestions a
+/// refusal computes: `when` tries words as zone names on every keystroke.
+pub(crate) fn find_timezone(name: &str) -> Option<TimeZone> {
+    let wanted = key(name);
+    if wanted == "utc" {
+        return Some(TimeZone::UTC);
+    }
+    let names = names();
+    let at = names
+        .binary_search_by(|n| n.key.as_str().cmp(&wanted))
+        .ok()?;
+    jiff::tz::db().get(&names[at].name).ok()
+}
+
+/// Up to `limit` zone names close to `name`, for a refusal that offers them.
+pub(crate) fn close_timezones(name: &str, limit: usize) -> Vec<String> {
+    close_names(&key(name), limit)
+}
+
 /// Names matching `query` for autocomplete: prefix matches (of the name or any `/` part) first, then
 /// the rest, each alphabetically; an empty query gives common zones.
 pub fn timezone_suggestions(query: &str, limit: usize) -> Vec<String> {
