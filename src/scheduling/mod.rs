@@ -11,7 +11,7 @@ pub use duration::{DurationError, MeetingLength, parse_duration};
 pub use timezone::{TimeZoneError, parse_timezone, timezone_suggestions};
 pub use when::{
     Choice, When, WhenContext, WhenError, canonical, describe_when, parse_when, read_when,
-    suggest_when,
+    suggest_when, zone_name,
 };
 
 /// Longest echo of user input inside an error, so a pasted essay cannot blow Discord's message limit.

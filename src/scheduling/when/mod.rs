@@ -152,6 +152,11 @@ pub fn canonical(start: &Zoned) -> String {
     format!("{} {name}", local.strftime(&format!("%Y-%m-%d {clock}")))
 }
 
+/// A zone as members read it and `when` reads it back: its IANA name, or "+05:30".
+pub fn zone_name(tz: &TimeZone) -> String {
+    zone::zone_text(tz)
+}
+
 /// Reads a start in `context`: the zone typed in the text, else the context's.
 pub fn read_when(input: &str, context: &WhenContext<'_>) -> Result<When, WhenError> {
     let cleaned = clean(input);

@@ -133,9 +133,8 @@ fn day_of(day: Day, today: Date, time: Option<Time>, input: &str) -> Result<Date
             }
             Ok(today)
         }
-        Day::Weekday(day, Which::Plain) => today.nth_weekday(1, day).map_err(beyond),
         Day::Weekday(day, Which::This) if today.weekday() == day => Ok(today),
-        Day::Weekday(day, Which::This) => today.nth_weekday(1, day).map_err(beyond),
+        Day::Weekday(day, Which::Plain | Which::This) => today.nth_weekday(1, day).map_err(beyond),
         Day::Weekday(day, Which::Next) => {
             let monday = today.nth_weekday(1, Weekday::Monday).map_err(beyond)?;
             let offset = i64::from(day.to_monday_zero_offset());
@@ -149,17 +148,15 @@ fn day_of(day: Day, today: Date, time: Option<Time>, input: &str) -> Result<Date
                         .map_or(String::new(), |d| d.strftime("%B").to_string())
                 ))
             };
-            match year {
-                Some(year) => Date::new(year, month, day).map_err(|_| no_such_day()),
-                None => {
-                    let this_year = Date::new(today.year(), month, day);
-                    match this_year {
-                        Ok(date) if date >= today => Ok(date),
-                        _ => (today.year() + 1..=today.year() + 4)
-                            .find_map(|year| Date::new(year, month, day).ok())
-                            .ok_or_else(no_such_day),
-                    }
-                }
+            if let Some(year) = year {
+                return Date::new(year, month, day).map_err(|_| no_such_day());
+            }
+            match Date::new(today.year(), month, day) {
+                Ok(date) if date >= today => Ok(date),
+                // 29 February without a year is the next one there is.
+                _ => (today.year() + 1..=today.year() + 4)
+                    .find_map(|year| Date::new(year, month, day).ok())
+                    .ok_or_else(no_such_day),
             }
         }
     }
@@ -189,10 +186,8 @@ fn settle(clock: Clock, parts: &Parts, input: &str) -> Result<Option<Time>, When
         // "at 8 in the evening", "tonight 8:30": the part of the day says which half.
         _ if evening && !twelve_hour && (1..=11).contains(&hour) => hour + 12,
         Some(Period::Afternoon) if !twelve_hour && (1..=6).contains(&hour) => hour + 12,
-        Some(_) => hour,
-        None if evening => hour,
-        None if bare && !parts.at => return Err(unreadable(hint_hour(hour))),
-        None if bare && (0..=6).contains(&hour) => {
+        None if !evening && bare && !parts.at => return Err(unreadable(hint_hour(hour))),
+        None if !evening && bare && (0..=6).contains(&hour) => {
             return Err(WhenError::Ambiguous {
                 input: input.to_owned(),
                 what: format!("{hour} in the morning or in the afternoon"),
@@ -202,7 +197,7 @@ fn settle(clock: Clock, parts: &Parts, input: &str) -> Result<Option<Time>, When
                 ],
             });
         }
-        None => hour,
+        _ => hour,
     };
     let fits = match (parts.period, evening) {
         (_, true) => (17..=23).contains(&hour),

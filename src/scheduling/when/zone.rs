@@ -201,15 +201,13 @@ pub(super) fn season_matches(typed: &TypedZone, at: Timestamp) -> Option<bool> {
 
 /// "+02:00" for a fixed zone, its IANA name otherwise: how canonical strings write a zone.
 pub(super) fn zone_text(zone: &TimeZone) -> String {
-    match zone.iana_name() {
-        Some(name) => name.to_owned(),
-        None => {
-            let seconds = zone.to_offset(Timestamp::UNIX_EPOCH).seconds();
-            let sign = if seconds < 0 { '-' } else { '+' };
-            let seconds = seconds.unsigned_abs();
-            format!("{sign}{:02}:{:02}", seconds / 3600, seconds % 3600 / 60)
-        }
+    if let Some(name) = zone.iana_name() {
+        return name.to_owned();
     }
+    let seconds = zone.to_offset(Timestamp::UNIX_EPOCH).seconds();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let seconds = seconds.unsigned_abs();
+    format!("{sign}{:02}:{:02}", seconds / 3600, seconds % 3600 / 60)
 }
 
 /// Whether `name` (from [`zone_text`]) reads back as that same zone when typed in `when`: "EST"
