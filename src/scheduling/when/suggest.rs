@@ -35,6 +35,7 @@ pub struct Choice {
 pub fn suggest_when(typed: &str, context: &WhenContext<'_>) -> Vec<Choice> {
     let typed = super::clean(typed);
     let mut choices = Vec::new();
+    let mut refusal = None;
     match read_when(&typed, context) {
         Ok(when) => {
             choices.push(reading_choice(&typed, &when.start, when.relative, context));
@@ -71,13 +72,17 @@ pub fn suggest_when(typed: &str, context: &WhenContext<'_>) -> Vec<Choice> {
             {
                 push_read(&mut choices, example, context);
             }
-            if choices.is_empty() {
-                // Picking it gives the refusal, which says what to type instead.
-                choices.push(Choice {
-                    name: cut(&error.to_string(), CHOICE_MAX),
-                    value: cut(&typed, CHOICE_MAX),
-                });
-            }
+            refusal = Some(error);
+        }
+    }
+    if choices.is_empty() {
+        // Nothing reads: picking this gives the refusal, which says what to type instead.
+        let error = refusal.or_else(|| read_when(&typed, context).err());
+        if let Some(error) = error {
+            choices.push(Choice {
+                name: cut(&error.to_string(), CHOICE_MAX),
+                value: cut(&typed, CHOICE_MAX),
+            });
         }
     }
     choices.truncate(3);
@@ -86,14 +91,27 @@ pub fn suggest_when(typed: &str, context: &WhenContext<'_>) -> Vec<Choice> {
 
 /// Adds the reading of `text` if it reads and is not offered already.
 fn push_read(choices: &mut Vec<Choice>, text: &str, context: &WhenContext<'_>) {
+    push(choices, text, context, false);
+}
+
+fn push(choices: &mut Vec<Choice>, text: &str, context: &WhenContext<'_>, nested: bool) {
     if choices.len() >= 3 {
         return;
     }
-    if let Ok(when) = read_when(text, context) {
-        let choice = reading_choice(text, &when.start, when.relative, context);
-        if !choices.iter().any(|c| c.value == choice.value) {
-            choices.push(choice);
+    match read_when(text, context) {
+        Ok(when) => {
+            let choice = reading_choice(text, &when.start, when.relative, context);
+            if !choices.iter().any(|c| c.value == choice.value) {
+                choices.push(choice);
+            }
         }
+        // "friday midnight IST": each zone still leaves the midnight open; one level more.
+        Err(WhenError::Ambiguous { choices: texts, .. }) if !nested => {
+            for text in texts.iter().take(3) {
+                push(choices, text, context, true);
+            }
+        }
+        Err(_) => {}
     }
 }
 
@@ -142,5 +160,81 @@ fn cut(text: &str, max: usize) -> String {
     match text.char_indices().nth(max.saturating_sub(1)) {
         Some((at, _)) if text.chars().count() > max => format!("{}…", &text[..at]),
         _ => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::Timestamp;
+    use jiff::tz::TimeZone;
+
+    fn choices(typed: &str) -> Vec<Choice> {
+        let zone = TimeZone::get("Europe/Berlin").expect("bundled");
+        // Tuesday 1 December 2026, 23:00 in Berlin.
+        let now: Timestamp = "2026-12-01T22:00:00Z".parse().expect("instant");
+        let context = WhenContext {
+            now,
+            zone: &zone,
+            locale: Some("de"),
+        };
+        suggest_when(typed, &context)
+    }
+
+    #[test]
+    fn a_reading_shows_its_instant_and_sends_its_canonical_text() {
+        assert_eq!(
+            choices("tomorrow 15:00"),
+            [Choice {
+                name: "tomorrow 15:00 → Wed 2 Dec 15:00 Europe/Berlin (in 16 h)".to_owned(),
+                value: "2026-12-02 15:00 Europe/Berlin".to_owned(),
+            }]
+        );
+    }
+
+    #[test]
+    fn next_friday_also_offers_this_friday() {
+        let offered = choices("next friday 10am");
+        assert_eq!(offered.len(), 2, "{offered:?}");
+        assert_eq!(offered[0].value, "2026-12-11 10:00 Europe/Berlin");
+        assert_eq!(offered[1].value, "2026-12-04 10:00 Europe/Berlin");
+    }
+
+    #[test]
+    fn several_meanings_offer_each_and_nothing_readable_offers_the_refusal() {
+        let offered = choices("friday midnight IST");
+        assert!(offered.len() >= 2, "{offered:?}");
+        assert!(
+            offered.iter().all(|c| c.name.contains(" → ")),
+            "{offered:?}"
+        );
+        let offered = choices("tomorrow at 3");
+        let values: Vec<&str> = offered.iter().map(|c| c.value.as_str()).collect();
+        assert_eq!(
+            values,
+            [
+                "2026-12-02 03:00 Europe/Berlin",
+                "2026-12-02 15:00 Europe/Berlin"
+            ]
+        );
+        let offered = choices("tomorrow");
+        assert_eq!(
+            offered[0].value, "2026-12-02 09:00 Europe/Berlin",
+            "{offered:?}"
+        );
+        let offered = choices("blah");
+        assert_eq!(offered.len(), 1);
+        assert!(
+            offered[0].name.starts_with("\"blah\" is not a time"),
+            "{offered:?}"
+        );
+        assert_eq!(offered[0].value, "blah");
+    }
+
+    #[test]
+    fn relative_readings_are_rounded_to_the_minute_they_show() {
+        let offered = choices("in 90 minutes");
+        assert_eq!(offered[0].value, "2026-12-02 00:30 Europe/Berlin");
+        assert_eq!(choices("now")[0].value, "now");
     }
 }
