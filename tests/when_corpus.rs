@@ -270,6 +270,27 @@ const CORPUS: &[(&str, &str)] = &[
     ("tomorrow 3pm 4pm", "!"),
     ("half past 3", "?!"),
     ("quarter to 5", "?!"),
+    // Harder ones, as they come.
+    ("tmrw at 3:30pm", "2026-03-30 15:30"),
+    ("nxt friday 3pm", "2026-04-03 15:00"),
+    ("in 1 hour 30 min", "+90m"),
+    ("Wednesday, April 1st at 2pm", "2026-04-01 14:00"),
+    ("April 1st, 2pm", "2026-04-01 14:00"),
+    ("tomorrow 3pm-ish", "2026-03-30 15:00"),
+    ("tomorrow at 1500", "2026-03-30 15:00"),
+    ("tomorrow 15h", "2026-03-30 15:00"),
+    ("tomorrow 3pm please", "2026-03-30 15:00"),
+    ("mon 30/3 10:00", "2026-03-30 10:00"),
+    ("tomorrow 9:00 CEST", "2026-03-30 09:00 @Europe/Berlin"),
+    ("Tomorrow 10AM EDT", "2026-03-30 10:00 @America/New_York"),
+    ("this saturday at 11am", "2026-04-04 11:00"),
+    ("sat 4 apr 11:00", "2026-04-04 11:00"),
+    ("in 45 minutes", "+45m"),
+    ("in 3 hours and 15 minutes", "+195m"),
+    ("12:30 tomorrow", "2026-03-30 12:30"),
+    ("on the 5th at 10am", "2026-04-05 10:00"),
+    ("tuesday at 9:15 a.m.", "2026-03-31 09:15"),
+    ("Friday 3 April 2026 15:00", "2026-04-03 15:00"),
 ];
 
 #[derive(Debug, PartialEq)]

@@ -104,7 +104,8 @@ pub(super) fn parse(words: &[String], locale: Option<&str>) -> Result<Parts, Pro
     while i < words.len() {
         let rest = &words[i..];
         i += match rest[0].as_str() {
-            "on" | "the" | "of" | "for" => 1,
+            // Politeness and joining words say nothing about the time.
+            "on" | "the" | "of" | "for" | "please" | "pls" => 1,
             "at" if parts.clock.is_none() => {
                 parts.at = true;
                 1

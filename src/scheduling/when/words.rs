@@ -34,6 +34,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("2moro", "tomorrow"),
     ("2morrow", "tomorrow"),
     ("tonite", "tonight"),
+    ("nxt", "next"),
     ("2nite", "tonight"),
     ("tues", "tue"),
     ("weds", "wed"),
