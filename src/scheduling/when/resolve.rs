@@ -65,7 +65,7 @@ pub(super) fn reading(
         let Ok(day) = today.checked_add(span) else {
             return Ok(Reading::Beyond);
         };
-        let time = settle(clock, parts, input)?.ok_or_else(|| midnight(input, day))?;
+        let time = settle(clock, parts, input)?.ok_or_else(|| midnight(input, day, parts))?;
         return Ok(Reading::Local(day.to_datetime(time)));
     }
     let Some(clock) = parts.clock else {
@@ -100,7 +100,7 @@ pub(super) fn reading(
         (Day::Tonight, None) => Ok(Reading::Local(
             next_day(today)?.to_datetime(Time::midnight()),
         )),
-        (_, None) => Err(midnight(input, date)),
+        (_, None) => Err(midnight(input, date, parts)),
         (_, Some(time)) => Ok(Reading::Local(date.to_datetime(time))),
     }
 }
@@ -218,8 +218,14 @@ fn settle(clock: Clock, parts: &Parts, input: &str) -> Result<Option<Time>, When
 }
 
 /// "friday midnight" is the start of Friday to some and its end to others.
-fn midnight(input: &str, day: Date) -> WhenError {
+fn midnight(input: &str, day: Date, parts: &Parts) -> WhenError {
     let end = day.tomorrow().unwrap_or(day);
+    // A typed zone stays in the choices: without it they would be read in another zone.
+    let zone = parts
+        .zone
+        .as_ref()
+        .map(|typed| format!(" {}", super::zone::zone_text(&typed.zone)))
+        .unwrap_or_default();
     WhenError::Ambiguous {
         input: input.to_owned(),
         what: format!(
@@ -228,8 +234,8 @@ fn midnight(input: &str, day: Date) -> WhenError {
             end.strftime("%a %-d %b")
         ),
         choices: vec![
-            day.strftime("%Y-%m-%d 00:00").to_string(),
-            end.strftime("%Y-%m-%d 00:00").to_string(),
+            format!("{}{zone}", day.strftime("%Y-%m-%d 00:00")),
+            format!("{}{zone}", end.strftime("%Y-%m-%d 00:00")),
         ],
     }
 }

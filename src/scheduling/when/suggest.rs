@@ -8,6 +8,9 @@ use super::{WhenContext, WhenError, canonical, read_when};
 /// Discord's limit on a choice's name and value, in characters.
 const CHOICE_MAX: usize = 100;
 
+/// Longest text, in bytes, that completions are tried for.
+const COMPLETE_MAX: usize = 40;
+
 /// Texts offered when what is typed reads as nothing: completed by prefix.
 const EXAMPLES: &[&str] = &[
     "now",
@@ -63,7 +66,14 @@ pub fn suggest_when(typed: &str, context: &WhenContext<'_>) -> Vec<Choice> {
                     context,
                 );
             }
-            for more in [":00", " 9:00", " 15:00"] {
+            // Completions help while a short text is being typed; a long one that reads as
+            // nothing will not read with a time added, and trying costs each keystroke.
+            let completions: &[&str] = if lower.len() <= COMPLETE_MAX {
+                &[":00", " 9:00", " 15:00"]
+            } else {
+                &[]
+            };
+            for more in completions {
                 push_read(&mut choices, &format!("{lower}{more}"), context);
             }
             for example in EXAMPLES
@@ -229,6 +239,16 @@ mod tests {
             "{offered:?}"
         );
         assert_eq!(offered[0].value, "blah");
+    }
+
+    #[test]
+    fn midnight_with_a_typed_zone_keeps_the_zone_in_its_choices() {
+        let offered = choices("friday midnight Asia/Tokyo");
+        let values: Vec<&str> = offered.iter().map(|c| c.value.as_str()).collect();
+        assert_eq!(
+            values,
+            ["2026-12-04 00:00 Asia/Tokyo", "2026-12-05 00:00 Asia/Tokyo"]
+        );
     }
 
     #[test]
