@@ -252,6 +252,15 @@ mod tests {
     }
 
     #[test]
+    fn a_mistyped_zone_offers_the_close_ones() {
+        let offered = choices("tomorrow 3pm Europe/Londn");
+        assert_eq!(
+            offered[0].value, "2026-12-02 15:00 Europe/London",
+            "{offered:?}"
+        );
+    }
+
+    #[test]
     fn relative_readings_are_rounded_to_the_minute_they_show() {
         let offered = choices("in 90 minutes");
         assert_eq!(offered[0].value, "2026-12-02 00:30 Europe/Berlin");
