@@ -8,7 +8,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::config::{ZoomConfig, http_addr_from_env};
-use crate::scheduling::{duration::parse_duration, timezone::parse_timezone, when::parse_when};
+use crate::scheduling::{
+    WhenContext, duration::parse_duration, read_when, timezone::parse_timezone,
+};
 use crate::secret::Secret;
 use crate::zoom::auth::REQUIRED_SCOPES;
 use crate::zoom::model::NewMeeting;
@@ -50,7 +52,7 @@ pub enum MeetAction {
         /// How long, like 45m or 1h30m.
         #[arg(long, default_value = "30m")]
         duration: String,
-        /// When: "now", "in 2h", "tomorrow 15:00", "2026-12-01 15:00", RFC 3339.
+        /// When, as /meet reads it: "now", "in 2h", "tomorrow 3pm", "24 dec 18:00 Europe/London".
         #[arg(long, default_value = "now")]
         start: String,
         /// The IANA time zone `--start` is read in and the meeting is shown in.
@@ -127,10 +129,18 @@ async fn meet(client: &ZoomClient, action: MeetAction) -> Result<(), String> {
         } => {
             let length = parse_duration(&duration).map_err(|e| e.to_string())?;
             let tz = parse_timezone(&timezone).map_err(|e| e.to_string())?;
-            let when =
-                parse_when(&start, jiff::Timestamp::now(), &tz).map_err(|e| e.to_string())?;
+            // The same reader as /meet; a zone typed in --start wins over --timezone. No Discord
+            // locale here, so "12/11" is refused with both readings rather than guessed.
+            let context = WhenContext {
+                now: jiff::Timestamp::now(),
+                zone: &tz,
+                locale: None,
+            };
+            let when = read_when(&start, &context)
+                .map_err(|e| e.to_string())?
+                .start;
             let mut request = NewMeeting::new(topic, when.timestamp(), length.minutes());
-            request.timezone = tz.iana_name().map(str::to_owned);
+            request.timezone = when.time_zone().iana_name().map(str::to_owned);
             request.agenda = agenda;
             request.password = passcode.map(Secret::new);
             let meeting = client

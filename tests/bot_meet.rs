@@ -600,3 +600,155 @@ async fn zoom_failures_end_in_a_clear_private_message() {
         gone.content
     );
 }
+
+/// A date about a month ahead, "YYYY-MM-DD": ahead whatever the clock says, and one whose day and
+/// month are both 1 to 12 and differ, so a slash date of it has two readings.
+fn in_a_month() -> String {
+    let mut day = jiff::Zoned::now().date() + jiff::Span::new().days(30);
+    while day.day() > 12 || day.day() == day.month() {
+        day = day.tomorrow().unwrap();
+    }
+    day.to_string()
+}
+
+#[tokio::test]
+async fn a_zone_typed_in_when_overrides_the_option_and_the_footer_says_so() {
+    let bot = TestBot::start().await;
+    let (answer, public) = bot
+        .meet(
+            &Member::regular(ALICE),
+            strings(&[
+                ("topic", "London call"),
+                ("when", &format!("{} 3pm Europe/London", in_a_month())),
+                ("timezone", "America/New_York"),
+            ]),
+        )
+        .await;
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+    let body = &bot.zoom.meetings()[0];
+    assert_eq!(body["timezone"], "Europe/London");
+    let start: jiff::Timestamp = body["start_time"].as_str().unwrap().parse().unwrap();
+    let london = start.to_zoned(jiff::tz::TimeZone::get("Europe/London").unwrap());
+    assert_eq!((london.hour(), london.minute()), (15, 0));
+    let public = public.expect("posted");
+    let footer = public.embeds[0]["footer"]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        footer.starts_with(
+            "\"when\" was read in Europe/London (typed in \"when\", over the timezone option)."
+        ),
+        "{footer}"
+    );
+}
+
+#[tokio::test]
+async fn slash_dates_are_read_by_the_members_discord_language() {
+    let bot = TestBot::start().await;
+    let date: jiff::civil::Date = in_a_month().parse().unwrap();
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    let when = format!("{month}/{day}/{year} 10:00");
+    let answer = bot
+        .meet_in_locale(
+            &Member::regular(ALICE),
+            "en-US",
+            strings(&[("topic", "t"), ("when", &when), ("timezone", "UTC")]),
+        )
+        .await;
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+    assert_eq!(
+        bot.zoom.meetings()[0]["start_time"],
+        format!("{date}T10:00:00Z"),
+        "month first in en-US"
+    );
+    // The same text, day first: the date with day and month swapped (ahead or refused as past).
+    let answer = bot
+        .meet_in_locale(
+            &Member::regular(ALICE),
+            "en-GB",
+            strings(&[("topic", "t"), ("when", &when), ("timezone", "UTC")]),
+        )
+        .await;
+    let swapped = jiff::civil::Date::new(year, day, month).unwrap();
+    if answer.content.starts_with("Scheduled") {
+        assert_eq!(
+            bot.zoom.meetings()[1]["start_time"],
+            format!("{swapped}T10:00:00Z"),
+            "day first in en-GB"
+        );
+    } else {
+        assert!(
+            answer
+                .content
+                .contains(&swapped.strftime("%-d %b %Y").to_string()),
+            "refused naming the day-first reading: {}",
+            answer.content
+        );
+    }
+}
+
+#[tokio::test]
+async fn when_autocompletes_with_its_reading_and_the_value_schedules_exactly_that() {
+    let bot = TestBot::start().await;
+    let options = json!([
+        {"name": "topic", "type": 3, "value": "Sync"},
+        {"name": "when", "type": 3, "value": "tomorrow 3pm", "focused": true},
+        {"name": "timezone", "type": 3, "value": "Europe/Berlin"},
+    ]);
+    let choices = bot
+        .autocomplete(&Member::regular(ALICE), "meet", options)
+        .await;
+    assert!(!choices.is_empty() && choices.len() <= 3, "{choices:?}");
+    let name = choices[0]["name"].as_str().unwrap();
+    assert!(
+        name.starts_with("tomorrow 3pm → ") && name.contains("15:00 Europe/Berlin (in "),
+        "{name}"
+    );
+    let value = choices[0]["value"].as_str().unwrap();
+    assert!(value.ends_with(" 15:00 Europe/Berlin"), "{value}");
+
+    let (answer, _) = bot
+        .meet(
+            &Member::regular(ALICE),
+            strings(&[("topic", "Sync"), ("when", value)]),
+        )
+        .await;
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+    let start: jiff::Timestamp = bot.zoom.meetings()[0]["start_time"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let local: jiff::civil::DateTime = value
+        .trim_end_matches(" Europe/Berlin")
+        .replace(' ', "T")
+        .parse()
+        .unwrap();
+    let berlin = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
+    assert_eq!(
+        start,
+        berlin.to_ambiguous_timestamp(local).earlier().unwrap()
+    );
+
+    // The timezone option still autocompletes over zone names.
+    let zones = bot
+        .autocomplete(
+            &Member::regular(ALICE),
+            "meet",
+            json!([{"name": "timezone", "type": 3, "value": "berl", "focused": true}]),
+        )
+        .await;
+    assert_eq!(zones[0]["value"], "Europe/Berlin");
+}

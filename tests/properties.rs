@@ -8,7 +8,8 @@ use proptest::prelude::*;
 use zoombot::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
 use zoombot::scheduling::plan::Recording;
 use zoombot::scheduling::{
-    Cooldown, DurationError, MeetingLength, WhenError, parse_duration, parse_when,
+    Cooldown, DurationError, MeetingLength, WhenContext, WhenError, canonical, parse_duration,
+    parse_when, read_when, suggest_when,
 };
 use zoombot::store::codec::{VERSION, decode, encode};
 use zoombot::store::{GuildSettings, MeetingRecord, MemberPrefs, StoreError};
@@ -122,6 +123,20 @@ fn wordy() -> impl Strategy<Value = String> {
         Just("T".to_owned()),
         Just("Z".to_owned()),
         Just("+05:30".to_owned()),
+        Just("noon".to_owned()),
+        Just("midnight".to_owned()),
+        Just("tonight".to_owned()),
+        Just("this".to_owned()),
+        Just("dec".to_owned()),
+        Just("24th".to_owned()),
+        Just("24.12.".to_owned()),
+        Just("12/11".to_owned()),
+        Just("half an hour".to_owned()),
+        Just("o'clock".to_owned()),
+        Just("ET".to_owned()),
+        Just("EST".to_owned()),
+        Just("Europe/London".to_owned()),
+        Just("UTC+2".to_owned()),
         Just("\u{200f}".to_owned()),
         "[0-9]{1,25}",
         "[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}",
@@ -200,11 +215,20 @@ proptest! {
         now in now(),
         tz in zone(),
     ) {
-        if let Ok(start) = parse_when(&text, now, &tz) {
+        let context = WhenContext { now, zone: &tz, locale: None };
+        if let Ok(when) = read_when(&text, &context) {
+            let start = when.start;
             let ahead = start.timestamp().duration_since(now);
             prop_assert!(ahead >= SignedDuration::from_secs(-SLACK_SECS), "{text:?} at {now}: {start}");
             prop_assert!(ahead <= SignedDuration::from_secs(HORIZON_SECS), "{text:?} at {now}: {start}");
-            prop_assert_eq!(start.time_zone(), &tz);
+            // Only a zone typed in the text moves the start out of the member's zone.
+            if when.typed_zone.is_none() {
+                prop_assert_eq!(start.time_zone(), &tz);
+            }
+            // Every accepted text, printed back in canonical form, reads to the same instant.
+            let printed = canonical(&start);
+            let again = read_when(&printed, &context).map(|w| w.start.timestamp());
+            prop_assert_eq!(again, Ok(start.timestamp()), "{:?} → {}", text, printed);
         }
     }
 
@@ -236,6 +260,52 @@ proptest! {
         prop_assume!(wanted >= wall_now + SignedDuration::from_mins(2));
         prop_assume!(wanted <= wall_now + SignedDuration::from_hours(364 * 24));
         wall_clock_reads_back(now, &tz, wanted)?;
+    }
+
+    #[test]
+    fn phrases_members_write_print_back_canonically_to_the_same_instant(
+        now in now(),
+        tz in zone(),
+        locale in prop::sample::select(&[None, Some("en-US"), Some("de")][..]),
+        day in prop::sample::select(&["", "today", "tonight", "tomorrow", "the day after tomorrow",
+            "friday", "on monday", "this sunday", "next wed", "dec 24", "24 December", "24.12.",
+            "3/4", "2027-01-15", "in 2 days at"][..]),
+        time in prop::sample::select(&["9am", "9:30 p.m.", "15:00", "noon", "midnight", "at 9",
+            "8 o'clock", "11:59pm", "12am", "7pm", "00:01"][..]),
+        typed_zone in prop::sample::select(&["", "ET", "PDT", "CEST", "UTC", "utc+2", "+05:30",
+            "Europe/London", "asia/tokyo", "GMT-3"][..]),
+        time_first in any::<bool>(),
+    ) {
+        let phrase = if time_first { format!("{time} {day} {typed_zone}") } else { format!("{day} {time} {typed_zone}") };
+        let context = WhenContext { now, zone: &tz, locale };
+        if let Ok(when) = read_when(&phrase, &context) {
+            let printed = canonical(&when.start);
+            let again = read_when(&printed, &context).map(|w| w.start);
+            prop_assert_eq!(again.as_ref().map(jiff::Zoned::timestamp), Ok(when.start.timestamp()), "{:?} → {}", phrase, printed);
+            prop_assert_eq!(again.map(|z| z.time_zone().clone()), Ok(when.start.time_zone().clone()), "{}", printed);
+        }
+    }
+
+    #[test]
+    fn every_autocomplete_choice_reads_back_to_the_instant_its_name_shows(
+        now in now(),
+        tz in zone(),
+        text in input(),
+    ) {
+        let context = WhenContext { now, zone: &tz, locale: Some("en-GB") };
+        let choices = suggest_when(&text, &context);
+        prop_assert!(choices.len() <= 3);
+        for choice in choices {
+            prop_assert!(choice.name.chars().count() <= 100 && choice.value.chars().count() <= 100, "{:?}", choice);
+            if let Some((_, shown)) = choice.name.split_once(" → ") {
+                let start = read_when(&choice.value, &context).map_err(|e| TestCaseError::fail(format!("{choice:?}: {e}")))?.start;
+                let minute = start.strftime("%-d %b").to_string();
+                prop_assert!(shown.contains(&minute) && shown.contains(&start.strftime("%H:%M").to_string()), "{:?} vs {}", choice, start);
+                if choice.value != "now" {
+                    prop_assert_eq!(canonical(&start), choice.value.clone());
+                }
+            }
+        }
     }
 
     #[test]

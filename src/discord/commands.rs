@@ -139,9 +139,11 @@ pub fn all() -> Vec<CreateCommand> {
             .add_option(
                 text(
                     "when",
-                    "now, in 2h, tomorrow 15:00, fri 9am, 2026-12-01 09:30 (default now)",
+                    "now, in 2h, tomorrow 3pm, next fri 9:30, 24 dec 18:00 ET (default now)",
                 )
-                .max_length(100),
+                .max_length(100)
+                // Each choice shows the instant it means before the member sends.
+                .set_autocomplete(true),
             )
             .add_option(zone(
                 "timezone",

@@ -1,18 +1,25 @@
 //! `/meet` and its "Start as host" button.
 
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use serenity::all::{
-    CommandInteraction, ComponentInteraction, Context, ResolvedOption, ResolvedValue,
+    CommandInteraction, ComponentInteraction, Context, CreateAutocompleteResponse, ResolvedOption,
+    ResolvedValue,
 };
 
 use super::telemetry::Outcome;
 use super::{reply, rest};
 use crate::ids::{ChannelId, MessageId};
 use crate::meetings::{Meetings, Requester};
-use crate::scheduling::plan::{MeetInput, Recording};
+use crate::scheduling::plan::{MeetInput, Recording, resolve_zone};
+use crate::scheduling::{WhenContext, suggest_when};
 
-/// Reads `/meet`'s options into the domain's input.
-fn input(options: &[ResolvedOption<'_>]) -> MeetInput {
-    let mut input = MeetInput::default();
+/// Reads `/meet`'s options into the domain's input; `locale` is the member's Discord language.
+fn input(options: &[ResolvedOption<'_>], locale: &str) -> MeetInput {
+    let mut input = MeetInput {
+        locale: (!locale.is_empty()).then(|| locale.to_owned()),
+        ..MeetInput::default()
+    };
     for option in options {
         match (option.name, &option.value) {
             ("topic", ResolvedValue::String(v)) => (*v).clone_into(&mut input.topic),
@@ -47,7 +54,10 @@ pub async fn run(
     if !rest::defer(ctx, command).await {
         return Outcome::Failed;
     }
-    let created = match service.create(&who, &input(&command.data.options())).await {
+    let created = match service
+        .create(&who, &input(&command.data.options(), &command.locale))
+        .await
+    {
         Ok(created) => created,
         Err(err) => return super::conclude(ctx, command, Err(err)).await,
     };
@@ -118,6 +128,43 @@ pub async fn run(
             Outcome::Failed
         }
     }
+}
+
+/// Choices for `when` as the member types it: each shows the instant it would mean in the zone
+/// that applies (typed, option, member, server), and sends a canonical text for exactly that.
+pub fn when_suggestions(
+    service: &Meetings,
+    command: &CommandInteraction,
+    who: &Requester,
+) -> CreateAutocompleteResponse {
+    let mut input = input(&command.data.options(), &command.locale);
+    let typed = command
+        .data
+        .autocomplete()
+        .map(|o| o.value)
+        .unwrap_or_default();
+    // A member the server does not let schedule is refused on sending; the reading is still theirs.
+    let defaults = service
+        .meet_defaults(who)
+        .map(|(_, defaults)| defaults)
+        .unwrap_or_default();
+    let zone = resolve_zone(&input, &defaults)
+        .or_else(|_| {
+            // A timezone option still being typed is refused on sending; read in the rest meanwhile.
+            input.timezone = None;
+            resolve_zone(&input, &defaults)
+        })
+        .map_or(TimeZone::UTC, |(zone, _)| zone);
+    let context = WhenContext {
+        now: Timestamp::now(),
+        zone: &zone,
+        locale: input.locale.as_deref(),
+    };
+    suggest_when(typed, &context)
+        .into_iter()
+        .fold(CreateAutocompleteResponse::new(), |r, choice| {
+            r.add_string_choice(choice.name, choice.value)
+        })
 }
 
 /// "Start as host": a fresh start link for the creator, a polite refusal for anyone else.

@@ -208,7 +208,15 @@ impl Handler {
             return;
         };
         let choices = match command.data.name.as_str() {
-            // Their only autocompleted options besides `meeting` are time zones.
+            "meet"
+                if command
+                    .data
+                    .autocomplete()
+                    .is_some_and(|o| o.name == "when") =>
+            {
+                meet::when_suggestions(&self.service, command, &who)
+            }
+            // Their other autocompleted options, besides `meeting`, are time zones.
             "meet" | "meet-settings" | "meet-timezone" => timezone::suggestions(command),
             "meetings" => meetings::autocomplete(&self.service, command, &who),
             _ => return,

@@ -13,7 +13,7 @@ use serenity::all::{
 use super::commands::START_BUTTON;
 use crate::ids::ChannelId;
 use crate::meetings::{Created, EffectiveSettings, Scope};
-use crate::scheduling::plan::ZoneSource;
+use crate::scheduling::plan::{MeetingPlan, ZoneSource};
 use crate::scheduling::{Cooldown, MeetingLength, clean, shown};
 use crate::store::{MeetingRecord, SettingField};
 
@@ -66,15 +66,27 @@ pub fn spaced_id(id: i64) -> String {
         .join(" ")
 }
 
-fn zone_note(zone: &str, source: ZoneSource) -> String {
-    let from = match source {
-        ZoneSource::Command => "as given",
+fn zone_note(zone: &str, plan: &MeetingPlan) -> String {
+    let from = |source| match source {
+        ZoneSource::Command => "the timezone option",
         ZoneSource::Member => "your time zone",
         ZoneSource::Server => "this server's time zone",
-        ZoneSource::Default => "nobody set a time zone",
+        ZoneSource::Default => "UTC, as nobody set a time zone",
+        ZoneSource::Typed => "the zone typed in \"when\"",
     };
+    let how = match (plan.zone_source, plan.overridden) {
+        (ZoneSource::Typed, Some(over)) => format!("typed in \"when\", over {}", from(over)),
+        (ZoneSource::Command, _) => "as given".to_owned(),
+        (ZoneSource::Default, _) => "nobody set a time zone".to_owned(),
+        (source, _) => from(source).to_owned(),
+    };
+    let note = plan
+        .when_note
+        .as_deref()
+        .map(|n| format!(" {n}."))
+        .unwrap_or_default();
     format!(
-        "\"when\" was read in {zone} ({from}). Times above show in each reader's own time zone."
+        "\"when\" was read in {zone} ({how}).{note} Times above show in each reader's own time zone."
     )
 }
 
@@ -98,13 +110,10 @@ fn meeting_embed(record: &MeetingRecord) -> CreateEmbed {
 /// The public message for a new meeting: embed, Join link button, Start-as-host button.
 fn public_parts(created: &Created) -> (CreateEmbed, CreateActionRow) {
     let record = &created.record;
-    let zone = created.plan.start.time_zone().iana_name().unwrap_or("UTC");
+    let zone = crate::scheduling::zone_name(created.plan.start.time_zone());
     let mut embed = meeting_embed(record)
         .colour(SCHEDULED)
-        .footer(CreateEmbedFooter::new(zone_note(
-            zone,
-            created.plan.zone_source,
-        )));
+        .footer(CreateEmbedFooter::new(zone_note(&zone, &created.plan)));
     if let Some(agenda) = &created.plan.agenda {
         embed = embed.description(markdown(agenda));
     }

@@ -9,7 +9,10 @@ pub mod when;
 pub use cooldown::{Cooldown, CooldownError, parse_cooldown};
 pub use duration::{DurationError, MeetingLength, parse_duration};
 pub use timezone::{TimeZoneError, parse_timezone, timezone_suggestions};
-pub use when::{WhenError, describe_when, parse_when};
+pub use when::{
+    Choice, When, WhenContext, WhenError, canonical, describe_when, parse_when, read_when,
+    suggest_when, zone_name,
+};
 
 /// Longest echo of user input inside an error, so a pasted essay cannot blow Discord's message limit.
 const SHOWN_MAX_CHARS: usize = 60;

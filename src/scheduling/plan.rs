@@ -6,8 +6,8 @@ use jiff::{Timestamp, Zoned};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    DurationError, MeetingLength, TimeZoneError, WhenError, is_invisible, parse_duration,
-    parse_timezone, parse_when,
+    DurationError, MeetingLength, TimeZoneError, WhenContext, WhenError, is_invisible,
+    parse_duration, parse_timezone, read_when,
 };
 
 /// Zoom's longest topic, in characters.
@@ -67,6 +67,8 @@ pub struct MeetInput {
     pub waiting_room: Option<bool>,
     /// Automatic recording.
     pub recording: Option<Recording>,
+    /// The member's Discord locale ("en-US", "de"), which settles numeric dates like "12/11".
+    pub locale: Option<String>,
 }
 
 /// Everything below the member's own input: their time zone, then the server's settings.
@@ -101,6 +103,8 @@ pub enum ZoneSource {
     Server,
     /// Nobody set one: UTC.
     Default,
+    /// Typed in `when` itself ("tomorrow 3pm ET"): it overrides all the others.
+    Typed,
 }
 
 /// The meeting to create, every value checked.
@@ -112,6 +116,10 @@ pub struct MeetingPlan {
     pub start: Zoned,
     /// Where that zone came from.
     pub zone_source: ZoneSource,
+    /// Where the zone `when` would have been read in without one typed in it, when one was.
+    pub overridden: Option<ZoneSource>,
+    /// How a numeric date's order was settled ("12/11" read day first), to echo.
+    pub when_note: Option<String>,
     /// The length.
     pub length: MeetingLength,
     /// Trimmed agenda, if any.
@@ -214,12 +222,23 @@ pub fn plan(
             .and_then(MeetingLength::from_minutes)
             .unwrap_or(MeetingLength::DEFAULT),
     };
-    let (zone, zone_source) = resolve_zone(input, defaults)?;
-    let start = parse_when(input.when.as_deref().unwrap_or("now"), now, &zone)?;
+    let (zone, source) = resolve_zone(input, defaults)?;
+    let context = WhenContext {
+        now,
+        zone: &zone,
+        locale: input.locale.as_deref(),
+    };
+    let when = read_when(input.when.as_deref().unwrap_or("now"), &context)?;
+    let (zone_source, overridden) = match when.typed_zone {
+        Some(_) => (ZoneSource::Typed, Some(source)),
+        None => (source, None),
+    };
     Ok(MeetingPlan {
         topic: topic.to_owned(),
-        start,
+        start: when.start,
         zone_source,
+        overridden,
+        when_note: when.note,
         length,
         agenda: agenda.map(str::to_owned),
         passcode: passcode.map(str::to_owned),
@@ -231,7 +250,9 @@ pub fn plan(
     })
 }
 
-fn resolve_zone(
+/// The zone `when` is read in unless it names one: the command's option, the member's, the
+/// server's, else UTC.
+pub fn resolve_zone(
     input: &MeetInput,
     defaults: &Defaults,
 ) -> Result<(TimeZone, ZoneSource), TimeZoneError> {
@@ -324,6 +345,44 @@ mod tests {
         };
         let p = plan(&input("t"), &server_only, now()).unwrap();
         assert_eq!(p.zone_source, ZoneSource::Server);
+    }
+
+    #[test]
+    fn a_zone_typed_in_when_beats_the_option_and_says_what_it_overrode() {
+        let defaults = Defaults {
+            member_timezone: Some("Asia/Tokyo".to_owned()),
+            ..Defaults::default()
+        };
+        let mut i = input("t");
+        i.when = Some("tomorrow 3pm Europe/London".to_owned());
+        i.timezone = Some("America/New_York".to_owned());
+        let p = plan(&i, &defaults, now()).unwrap();
+        assert_eq!(p.zone_source, ZoneSource::Typed);
+        assert_eq!(p.overridden, Some(ZoneSource::Command));
+        assert_eq!(p.start.time_zone().iana_name(), Some("Europe/London"));
+        assert_eq!(p.start.hour(), 15);
+        i.timezone = None;
+        i.when = Some("tomorrow 15:00".to_owned());
+        let p = plan(&i, &defaults, now()).unwrap();
+        assert_eq!((p.zone_source, p.overridden), (ZoneSource::Member, None));
+    }
+
+    #[test]
+    fn the_locale_settles_slash_dates() {
+        let mut i = input("t");
+        i.when = Some("12/11 15:00".to_owned());
+        i.locale = Some("en-US".to_owned());
+        let p = plan(&i, &Defaults::default(), now()).unwrap();
+        assert_eq!((p.start.month(), p.start.day()), (12, 11));
+        assert!(p.when_note.is_some_and(|n| n.contains("month first")));
+        i.locale = Some("en-GB".to_owned());
+        let p = plan(&i, &Defaults::default(), now()).unwrap();
+        assert_eq!((p.start.month(), p.start.day()), (11, 12));
+        i.locale = None;
+        assert!(matches!(
+            plan(&i, &Defaults::default(), now()),
+            Err(PlanError::When(WhenError::Ambiguous { .. }))
+        ));
     }
 
     #[test]

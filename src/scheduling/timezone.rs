@@ -114,6 +114,46 @@ pub fn parse_timezone(name: &str) -> Result<TimeZone, TimeZoneError> {
         })
 }
 
+/// The zone named `name` (case-insensitive, spaces as underscores), without the suggestions a
+/// refusal computes: `when` tries words as zone names on every keystroke.
+pub(crate) fn find_timezone(name: &str) -> Option<TimeZone> {
+    let wanted = key(name);
+    if wanted == "utc" {
+        return Some(TimeZone::UTC);
+    }
+    let names = names();
+    let at = names
+        .binary_search_by(|n| n.key.as_str().cmp(&wanted))
+        .ok()?;
+    jiff::tz::db().get(&names[at].name).ok()
+}
+
+/// Up to `limit` zone names whose city is close to `name`'s, for a refusal that offers them. Cheaper
+/// than [`close_names`] (cities of a near length only): `when` may call it on every keystroke.
+pub(crate) fn close_timezones(name: &str, limit: usize) -> Vec<String> {
+    let wanted: String = key(name).chars().take(64).collect();
+    let city = wanted.rsplit('/').next().unwrap_or(&wanted);
+    let allowed = (city.len() / CHARS_PER_EDIT).max(1);
+    let mut scored: Vec<(usize, &str)> = names()
+        .iter()
+        .filter_map(|n| {
+            let candidate = n.key.rsplit('/').next().unwrap_or(&n.key);
+            if candidate.len().abs_diff(city.len()) > allowed {
+                return None;
+            }
+            let distance = strsim::osa_distance(city, candidate);
+            (distance <= allowed).then_some((distance, n.name.as_str()))
+        })
+        .collect();
+    // Stable: names are alphabetical, so equally close ones stay so.
+    scored.sort_by_key(|(distance, _)| *distance);
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, name)| name.to_owned())
+        .collect()
+}
+
 /// Names matching `query` for autocomplete: prefix matches (of the name or any `/` part) first, then
 /// the rest, each alphabetically; an empty query gives common zones.
 pub fn timezone_suggestions(query: &str, limit: usize) -> Vec<String> {

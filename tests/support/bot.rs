@@ -160,6 +160,23 @@ impl TestBot {
         (id, token)
     }
 
+    /// Runs `/meet` as a member whose Discord speaks `locale`; returns the private answer.
+    pub async fn meet_in_locale(&self, member: &Member, locale: &str, options: Value) -> Message {
+        let (id, token) = self.next();
+        let mut payload = fake_discord::slash_command(
+            id,
+            &token,
+            FakeDiscord::GUILD_ID,
+            FakeDiscord::CHANNEL_ID,
+            member,
+            "meet",
+            options,
+        );
+        payload["locale"] = serde_json::json!(locale);
+        self.discord.dispatch_interaction(payload).await;
+        self.answer(&token).await
+    }
+
     /// Sends an autocomplete request; returns the choices the bot offered.
     pub async fn autocomplete(&self, member: &Member, name: &str, options: Value) -> Vec<Value> {
         let (id, token) = self.next();
