@@ -49,8 +49,8 @@ fn settings(i: u64) -> GuildSettings {
     GuildSettings {
         duration_minutes: Some(30 + u32::try_from(i % 60).unwrap_or(0)),
         timezone: Some(ZONES[usize::try_from(i % 4).unwrap_or(0)].to_owned()),
-        waiting_room: Some(i % 2 == 0),
-        join_before_host: Some(i % 3 == 0),
+        waiting_room: Some(i.is_multiple_of(2)),
+        join_before_host: Some(i.is_multiple_of(3)),
         mute_upon_entry: Some(true),
         auto_recording: Some(Recording::Cloud),
         auto_passcode: Some(true),

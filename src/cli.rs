@@ -151,13 +151,11 @@ async fn meet(client: &ZoomClient, action: MeetAction) -> Result<(), String> {
             println!("starts   {}", when.strftime("%a %-d %b %Y %H:%M %Z"));
             println!("duration {length}");
             println!("join     {}", meeting.join_url);
-            if show_start_url {
-                if let Some(start_url) = &meeting.start_url {
-                    println!(
-                        "start    {} (host credential, valid about 2 hours)",
-                        start_url.expose()
-                    );
-                }
+            if show_start_url && let Some(start_url) = &meeting.start_url {
+                println!(
+                    "start    {} (host credential, valid about 2 hours)",
+                    start_url.expose()
+                );
             }
             Ok(())
         }

@@ -159,22 +159,21 @@ async fn meet_creates_the_meeting_posts_the_join_link_and_gives_the_host_link_pr
     );
 
     for request in bot.discord.requests() {
-        if let Some(body) = &request.body {
-            if body.get("content").is_some()
+        if let Some(body) = &request.body
+            && (body.get("content").is_some()
                 || body.get("embeds").is_some()
-                || body.get("data").is_some_and(|d| d.get("content").is_some())
-            {
-                let mentions = body
-                    .get("allowed_mentions")
-                    .or_else(|| body["data"].get("allowed_mentions"));
-                assert_eq!(
-                    mentions.map(|m| &m["parse"]),
-                    Some(&json!([])),
-                    "{} {}: {body}",
-                    request.method,
-                    request.path
-                );
-            }
+                || body.get("data").is_some_and(|d| d.get("content").is_some()))
+        {
+            let mentions = body
+                .get("allowed_mentions")
+                .or_else(|| body["data"].get("allowed_mentions"));
+            assert_eq!(
+                mentions.map(|m| &m["parse"]),
+                Some(&json!([])),
+                "{} {}: {body}",
+                request.method,
+                request.path
+            );
         }
     }
 }

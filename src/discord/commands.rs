@@ -207,10 +207,10 @@ pub fn registration() -> Vec<serde_json::Value> {
         .iter()
         .map(|command| {
             let mut body = serde_json::to_value(command).unwrap_or_default();
-            if let Some(field) = body.get_mut("default_member_permissions") {
-                if let Some(bits) = field.as_str().and_then(|s| s.parse::<u64>().ok()) {
-                    *field = bits.into();
-                }
+            if let Some(field) = body.get_mut("default_member_permissions")
+                && let Some(bits) = field.as_str().and_then(|s| s.parse::<u64>().ok())
+            {
+                *field = bits.into();
             }
             body
         })

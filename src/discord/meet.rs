@@ -67,10 +67,10 @@ pub async fn run(
     let answered = rest::answer(ctx, command, reply::private_host_link(&created))
         .await
         .is_ok();
-    if !answered || created.dm_host_link {
-        if let Some(message) = reply::direct_host_link(&created) {
-            rest::direct(ctx, &command.user, message).await;
-        }
+    if (!answered || created.dm_host_link)
+        && let Some(message) = reply::direct_host_link(&created)
+    {
+        rest::direct(ctx, &command.user, message).await;
     }
     // While the original is still "thinking", a follow-up would replace it and turn private: after
     // a failed answer, post to the channel directly.

@@ -108,10 +108,10 @@ impl<K: Hash + Eq + Copy> Recent<K> {
     /// Gives back a slot taken for something that did not happen.
     pub fn give_back(&self, key: K, taken: Instant) {
         let mut recent = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(times) = recent.get_mut(&key) {
-            if let Some(at) = times.iter().position(|t| *t == taken) {
-                times.remove(at);
-            }
+        if let Some(times) = recent.get_mut(&key)
+            && let Some(at) = times.iter().position(|t| *t == taken)
+        {
+            times.remove(at);
         }
     }
 }
@@ -188,10 +188,8 @@ impl Meetings {
             (taken.host_day && host, host_counter(&taken.host)),
         ];
         for (held, counter) in counters {
-            if held {
-                if let Err(err) = self.store.give_back_daily(&counter, taken.day) {
-                    tracing::warn!(error = %err, "could not give back a daily quota");
-                }
+            if held && let Err(err) = self.store.give_back_daily(&counter, taken.day) {
+                tracing::warn!(error = %err, "could not give back a daily quota");
             }
         }
     }

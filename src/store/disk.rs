@@ -230,10 +230,11 @@ impl Store for SledStore {
                 continue;
             };
             // An entry a crash or a moved end left behind is checked against the record.
-            if let Some(record) = self.meeting(guild, i64::from_be_bytes(zoom_id))? {
-                if record.end() > after && end_key(&record)[..] == key[..] {
-                    meetings.push(record);
-                }
+            if let Some(record) = self.meeting(guild, i64::from_be_bytes(zoom_id))?
+                && record.end() > after
+                && end_key(&record)[..] == key[..]
+            {
+                meetings.push(record);
             }
         }
         Ok(meetings)

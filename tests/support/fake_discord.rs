@@ -307,10 +307,10 @@ fn normalize_options(options: Value) -> Vec<Value> {
 /// The ids given to role options (type 8), subcommands included.
 fn role_option_ids(options: &[Value], ids: &mut Vec<String>) {
     for option in options {
-        if option["type"] == 8 {
-            if let Some(id) = option["value"].as_str() {
-                ids.push(id.to_owned());
-            }
+        if option["type"] == 8
+            && let Some(id) = option["value"].as_str()
+        {
+            ids.push(id.to_owned());
         }
         if let Some(nested) = option["options"].as_array() {
             role_option_ids(nested, ids);
@@ -374,10 +374,10 @@ fn mark_focused(options: &mut [Value]) -> bool {
         if option.get("focused").and_then(Value::as_bool) == Some(true) {
             return true;
         }
-        if let Some(nested) = option.get_mut("options").and_then(Value::as_array_mut) {
-            if mark_focused(nested) {
-                return true;
-            }
+        if let Some(nested) = option.get_mut("options").and_then(Value::as_array_mut)
+            && mark_focused(nested)
+        {
+            return true;
         }
     }
     for option in options.iter_mut() {
@@ -933,10 +933,10 @@ impl FakeDiscord {
     /// Webhook calls with this interaction token get 404 10015 from now on.
     pub fn expire_token(&self, interaction_token: &str) {
         let mut state = self.lock();
-        if let Some(id) = state.tokens.get(interaction_token).cloned() {
-            if let Some(interaction) = state.interactions.get_mut(&id) {
-                interaction.expired = true;
-            }
+        if let Some(id) = state.tokens.get(interaction_token).cloned()
+            && let Some(interaction) = state.interactions.get_mut(&id)
+        {
+            interaction.expired = true;
         }
     }
 
@@ -1091,29 +1091,28 @@ fn register_interaction(state: &mut State, data: &mut Value) {
         }
     }
     let mut source_message = None;
-    if kind == 3 {
-        if let Some(message_id) = id_of(&data["message"]["id"]) {
-            source_message = Some(message_id);
-            if let Some(stored) = state.messages.get(&message_id) {
-                data["message"] = stored.json.clone();
-            } else {
-                let ephemeral =
-                    data["message"]["flags"].as_u64().unwrap_or_default() & EPHEMERAL != 0;
-                state.messages.insert(
-                    message_id,
-                    StoredMessage {
-                        json: data["message"].clone(),
-                        channel_id,
-                        ephemeral,
-                        thinking: false,
-                        deleted: false,
-                        origin: Origin::Channel,
-                        token: None,
-                        dm_user: None,
-                        edits: 0,
-                    },
-                );
-            }
+    if kind == 3
+        && let Some(message_id) = id_of(&data["message"]["id"])
+    {
+        source_message = Some(message_id);
+        if let Some(stored) = state.messages.get(&message_id) {
+            data["message"] = stored.json.clone();
+        } else {
+            let ephemeral = data["message"]["flags"].as_u64().unwrap_or_default() & EPHEMERAL != 0;
+            state.messages.insert(
+                message_id,
+                StoredMessage {
+                    json: data["message"].clone(),
+                    channel_id,
+                    ephemeral,
+                    thinking: false,
+                    deleted: false,
+                    origin: Origin::Channel,
+                    token: None,
+                    dm_user: None,
+                    edits: 0,
+                },
+            );
         }
     }
     let dispatched_at = state.now();
@@ -2151,10 +2150,10 @@ fn interaction_callback(state: &mut State, req: &Req<'_>, id: &str, token: &str)
             "Interaction response type is invalid",
         ));
     }
-    if matches!(kind, Some(4 | 7)) {
-        if let Err(reply) = check_message(&data, kind == Some(4)) {
-            return reply;
-        }
+    if matches!(kind, Some(4 | 7))
+        && let Err(reply) = check_message(&data, kind == Some(4))
+    {
+        return reply;
     }
     let mut original = None;
     let mut choices = None;
@@ -2182,13 +2181,12 @@ fn interaction_callback(state: &mut State, req: &Req<'_>, id: &str, token: &str)
         }
         Some(6 | 7) => {
             original = interaction.source_message;
-            if kind == Some(7) {
-                if let Some(message) = interaction
+            if kind == Some(7)
+                && let Some(message) = interaction
                     .source_message
                     .and_then(|m| state.messages.get_mut(&m))
-                {
-                    apply_edit(message, &data);
-                }
+            {
+                apply_edit(message, &data);
             }
         }
         Some(8) => choices = Some(data["choices"].as_array().cloned().unwrap_or_default()),
@@ -2246,20 +2244,19 @@ fn create_followup(state: &mut State, req: &Req<'_>, token: &str) -> Reply {
     }
     // The first follow-up while a deferred original still "thinks" replaces it and keeps the
     // defer's visibility, whatever its own flags say (discord-api-docs #2742, #2866).
-    if interaction.callback_type == Some(5) {
-        if let Some(original) = interaction
+    if interaction.callback_type == Some(5)
+        && let Some(original) = interaction
             .original
             .and_then(|id| state.messages.get_mut(&id))
             .filter(|m| m.thinking && !m.deleted)
-        {
-            let mut edit = body.clone();
-            edit.as_object_mut().map(|o| o.remove("flags"));
-            apply_edit(original, &edit);
-            let extra = body["flags"].as_u64().unwrap_or_default() & SUPPRESS_EMBEDS;
-            let flags = original.json["flags"].as_u64().unwrap_or_default() | extra;
-            original.json["flags"] = json!(flags);
-            return Reply::ok(original.json.clone());
-        }
+    {
+        let mut edit = body.clone();
+        edit.as_object_mut().map(|o| o.remove("flags"));
+        apply_edit(original, &edit);
+        let extra = body["flags"].as_u64().unwrap_or_default() & SUPPRESS_EMBEDS;
+        let flags = original.json["flags"].as_u64().unwrap_or_default() | extra;
+        original.json["flags"] = json!(flags);
+        return Reply::ok(original.json.clone());
     }
     let flags = body["flags"].as_u64().unwrap_or_default()
         & (EPHEMERAL | SUPPRESS_EMBEDS | (1 << 12) | (1 << 15));

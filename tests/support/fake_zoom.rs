@@ -1366,10 +1366,10 @@ fn parse_input(body: &[u8], default_tz: &str, op: Op) -> Result<MeetingInput, In
     }
     input.timezone = string_field(get("timezone"), "timezone", usize::MAX, &mut errors)
         .filter(|tz| !tz.is_empty());
-    if let Some(tz) = &input.timezone {
-        if TimeZone::get(tz).is_err() {
-            field_error(&mut errors, "timezone", "Invalid timezone.");
-        }
+    if let Some(tz) = &input.timezone
+        && TimeZone::get(tz).is_err()
+    {
+        field_error(&mut errors, "timezone", "Invalid timezone.");
     }
     if let Some(v) = get("start_time") {
         let tz = input.timezone.as_deref().unwrap_or(default_tz);
@@ -1966,14 +1966,14 @@ fn update(inner: &Inner, id: &str, body: &[u8]) -> Response {
         Ok(input) => input,
         Err(invalid) => return invalid.response(),
     };
-    if let Some(other) = &input.schedule_for {
-        if inner.find_user(other).is_none() {
-            return zoom_error(
-                StatusCode::BAD_REQUEST,
-                300,
-                "The value that you entered in the schedule_for field is invalid. Enter a valid value and try again.",
-            );
-        }
+    if let Some(other) = &input.schedule_for
+        && inner.find_user(other).is_none()
+    {
+        return zoom_error(
+            StatusCode::BAD_REQUEST,
+            300,
+            "The value that you entered in the schedule_for field is invalid. Enter a valid value and try again.",
+        );
     }
     let mut store = lock(&inner.store);
     let Some(mut meeting) = store.remove(n) else {
