@@ -13,6 +13,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use jiff::Timestamp;
+use jiff::civil::Date;
+
 use crate::ids::{GuildId, MemberId};
 use crate::store::{
     GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, Store, StoreError,
@@ -165,6 +168,25 @@ impl Store for WatchedStore {
     }
     fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
         self.inner.guild_meetings(guild)
+    }
+    fn meetings_ending_after(
+        &self,
+        guild: GuildId,
+        after: Timestamp,
+    ) -> Result<Vec<MeetingRecord>, StoreError> {
+        self.inner.meetings_ending_after(guild, after)
+    }
+    fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
+        self.inner.zoom_meeting(zoom_id)
+    }
+    fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
+        self.inner.prune_meetings(ended_before)
+    }
+    fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError> {
+        self.inner.take_daily(counter, day, limit)
+    }
+    fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError> {
+        self.inner.give_back_daily(counter, day)
     }
     fn update_meeting(
         &self,
