@@ -51,7 +51,8 @@ impl Report {
         match self {
             Self::ConnectFailed(_) => format!("next attempt in {retry}"),
             Self::ResumeFailed(_) => format!("a new session within {retry}"),
-            Self::HeartbeatLost | Self::Closed(_) => "reconnecting now".to_owned(),
+            // serenity resumes at once when it can, else starts a new session in the queue.
+            Self::HeartbeatLost | Self::Closed(_) => format!("reconnecting within {retry}"),
         }
     }
 
@@ -313,6 +314,12 @@ mod tests {
                 "Tungstenite(Protocol(SecWebSocketAcceptKeyMismatch".to_owned()
             ))
         );
+    }
+
+    #[test]
+    fn the_intent_names_are_the_intents_asked_for() {
+        let names: Vec<&str> = super::super::INTENTS.iter_names().map(|(n, _)| n).collect();
+        assert_eq!(names.join(", "), INTENT_NAMES);
     }
 
     #[test]
