@@ -27,6 +27,8 @@ const PRUNE_EVERY: Duration = Duration::from_secs(6 * 60 * 60);
 fn drain(request_timeout: Duration) -> Duration {
     DRAIN.max(request_timeout * 2 + Duration::from_secs(5))
 }
+/// How long stopping the gateway may take after Discord refused the bot.
+const SHARD_STOP: Duration = Duration::from_secs(1);
 /// How long shutdown waits for HTTP requests being answered.
 const HTTP_DRAIN: Duration = Duration::from_secs(5);
 
@@ -36,12 +38,18 @@ pub enum AppError {
     /// Zoom client construction failed.
     #[error(transparent)]
     Zoom(#[from] crate::zoom::ZoomError),
-    /// Discord failed (bad token, gateway refused).
+    /// Discord refused the bot in a way no retry fixes (token, intents, API version, shards).
+    #[error(transparent)]
+    Refused(#[from] discord::failure::Fatal),
+    /// Discord failed otherwise.
     #[error("Discord: {0}. Check DISCORD_TOKEN (Developer Portal → your application → Bot).")]
     Discord(#[from] serenity::Error),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// `DATA_DIR` cannot be written.
+    #[error(transparent)]
+    DataDir(#[from] crate::process::NotWritable),
     /// The HTTP server could not listen on `HTTP_ADDR`.
     #[error(transparent)]
     Http(#[from] http::BindError),
@@ -53,6 +61,7 @@ pub async fn run(config: BotConfig) -> Result<(), AppError> {
     crate::process::prepare();
     // Both first, so a taken HTTP_ADDR or DATA_DIR stops the bot before it connects to anything.
     let listener = http::bind(config.http_addr).await?;
+    crate::process::check_writable(&config.data_dir)?;
     let sled = SledStore::open(&config.data_dir)?;
     crate::process::warn_if_shared(&config.data_dir);
     tracing::info!(
@@ -73,7 +82,8 @@ pub async fn run_on(
     let (store, flushes) = health::watch_flushes(store);
     let metrics = Arc::new(Metrics::new());
     let zoom = Arc::new(ZoomClient::new(&config.zoom)?.with_metrics(Arc::clone(&metrics)));
-    let service = Arc::new(Meetings::new(zoom, Arc::clone(&store)).with_limits(config.limits));
+    let service =
+        Arc::new(Meetings::new(Arc::clone(&zoom), Arc::clone(&store)).with_limits(config.limits));
     let drain = drain(config.zoom.request_timeout);
     let _pruner = AbortOnDrop(tokio::spawn(prune_forever(Arc::clone(&service))));
     let in_flight = Arc::new(InFlight::default());
@@ -106,8 +116,9 @@ pub async fn run_on(
         header_read_timeout = %humantime::format_duration(http::HEADER_READ_TIMEOUT),
         "HTTP server listening: GET /healthz, GET /metrics"
     );
-    let mut client = discord::client(
-        &config.discord,
+    let (mut client, _reports) = connect(
+        &config,
+        zoom,
         service,
         Arc::clone(&in_flight),
         metrics,
@@ -116,7 +127,18 @@ pub async fn run_on(
     .await?;
     let shards = Arc::clone(&client.shard_manager);
     tokio::select! {
-        result = client.start() => result?,
+        result = client.start() => {
+            if let Err(err) = result {
+                return Err(discord::failure::Fatal::from_serenity(&err)
+                    .map_or(AppError::Discord(err), AppError::Refused));
+            }
+        }
+        fatal = gateway.fatal() => {
+            // Bounded: serenity's runner waits for a close frame on a connection Discord has
+            // already closed, for ever; nothing is lost by not waiting, the process ends.
+            let _ = tokio::time::timeout(SHARD_STOP, shards.shutdown_all()).await;
+            return Err(fatal.into());
+        }
         () = shutdown_signal() => {
             gateway.disconnected("shutting down");
             tracing::info!(in_flight = in_flight.count(), "shutting down: stopping the gateway");
@@ -166,6 +188,41 @@ async fn prune_forever(service: Arc<Meetings>) -> std::io::Result<()> {
             Err(err) => tracing::warn!(error = %err, "could not prune old meeting records"),
         }
     }
+}
+
+/// The start-up checks (see `discord::startup`), then the Discord client, with the task that
+/// hands serenity's gateway failures to `gateway` (stopped when dropped).
+async fn connect(
+    config: &BotConfig,
+    zoom: Arc<ZoomClient>,
+    service: Arc<Meetings>,
+    in_flight: Arc<InFlight>,
+    metrics: Arc<Metrics>,
+    gateway: Arc<GatewayStatus>,
+) -> Result<(serenity::Client, AbortOnDrop), AppError> {
+    // Not awaited: a slow Zoom must not hold up connecting to Discord, and a failure only logs
+    // (see `check_zoom` for why the bot keeps running).
+    let _zoom_check = tokio::spawn(discord::startup::check_zoom(zoom));
+    let http = discord::http(&config.discord);
+    discord::startup::check_discord(&http).await?;
+    // Subscribed before the client exists, so its first attempt's failure is not missed.
+    let reports = discord::watch::reports();
+    let reports = AbortOnDrop(tokio::spawn(report_failures(reports, Arc::clone(&gateway))));
+    let client =
+        discord::client(&config.discord, http, service, in_flight, metrics, gateway).await?;
+    Ok((client, reports))
+}
+
+/// Hands serenity's gateway failures, as `discord::watch` reads them from its log lines, to
+/// `gateway`, which logs them and keeps the last for `/healthz`.
+async fn report_failures(
+    mut reports: tokio::sync::mpsc::UnboundedReceiver<discord::failure::Report>,
+    gateway: Arc<GatewayStatus>,
+) -> std::io::Result<()> {
+    while let Some(report) = reports.recv().await {
+        gateway.failed(&report);
+    }
+    Ok(())
 }
 
 /// Stops a task when `run_on` returns early (Discord refused) or is dropped (tests).

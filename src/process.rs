@@ -44,6 +44,58 @@ pub fn warn_if_shared(dir: &Path) {
     let _ = dir;
 }
 
+/// `DATA_DIR` cannot be written by the user the bot runs as.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "DATA_DIR {dir} cannot be written by this process ({source}); it runs as uid {uid}, gid {gid}, \
+     which needs to own it. For a bind mount (docker run -v /host/dir:/data), on the host: \
+     sudo chown -R {uid}:{gid} /host/dir && sudo chmod 700 /host/dir (the image runs as \
+     65532:65532), or use a named volume (-v zoombot-data:/data), which Docker creates writable."
+)]
+pub struct NotWritable {
+    /// The directory.
+    pub dir: String,
+    /// The user and group the process runs as.
+    pub uid: u32,
+    /// The group.
+    pub gid: u32,
+    /// Why the write failed.
+    pub source: std::io::Error,
+}
+
+/// Checks that `dir` exists (creating it) and that a file can be created in it, so a directory
+/// the bot may not write is reported naming who needs access, instead of sled's bare
+/// "Permission denied" (a bind mount keeps the host's owner, and the image runs as 65532).
+pub fn check_writable(dir: &Path) -> Result<(), NotWritable> {
+    let probe = dir.join(format!(".zoombot-write-check-{}", std::process::id()));
+    let result = std::fs::create_dir_all(dir).and_then(|()| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .map(drop)
+    });
+    let _ = std::fs::remove_file(&probe);
+    match result {
+        Ok(()) => Ok(()),
+        Err(source) => {
+            #[cfg(unix)]
+            let (uid, gid) = (
+                rustix::process::getuid().as_raw(),
+                rustix::process::getgid().as_raw(),
+            );
+            #[cfg(not(unix))]
+            let (uid, gid) = (0, 0);
+            Err(NotWritable {
+                dir: dir.display().to_string(),
+                uid,
+                gid,
+                source,
+            })
+        }
+    }
+}
+
 /// A umask of 077: the data directory becomes 0700 and every file in it (sled creates some
 /// later, in the background) 0600, with no chmod after the fact to race against.
 #[cfg(unix)]

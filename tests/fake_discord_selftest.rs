@@ -879,3 +879,30 @@ fn is_known_serenity_violation(violation: &str) -> bool {
     violation.contains(r#"is not of types "integer", "null""#)
         && violation.ends_with("/default_member_permissions")
 }
+
+#[tokio::test]
+async fn a_refused_identify_ends_serenity_with_the_code_s_error_and_the_advertised_url_is_answered()
+{
+    let fake = FakeDiscord::start().await;
+    fake.refuse_identify_with(Some(4014));
+    let mut client: Client = ClientBuilder::new_with_http(fake_http(&fake), GatewayIntents::GUILDS)
+        .await
+        .expect("the serenity client builds");
+    let ended = tokio::time::timeout(WAIT, client.start())
+        .await
+        .expect("serenity gives up on 4014 in time");
+    assert!(
+        matches!(
+            ended,
+            Err(serenity::Error::Gateway(
+                serenity::gateway::GatewayError::DisallowedGatewayIntents
+            ))
+        ),
+        "{ended:?}"
+    );
+    assert_eq!(fake.identify_count(), 1);
+
+    fake.advertise_gateway_url("ws://127.0.0.1:9");
+    let gateway = fake_http(&fake).get_gateway().await.expect("GET /gateway");
+    assert_eq!(gateway.url, "ws://127.0.0.1:9");
+}

@@ -4,26 +4,45 @@
 //! connection ends: when a dropped connection cannot be resumed, the shard is restarted without a
 //! stage event. Its shard manager's table of runners does see that (the runner's stage turns to
 //! connecting, then the runner is gone until a new one connects), so both are asked.
+//!
+//! Failed attempts come from serenity's log lines (`watch`, `failure`): each is logged here at
+//! WARN with its reason and what happens next, remembered for `/healthz`, and a refusal no retry
+//! can fix is handed to [`GatewayStatus::fatal`], which stops the bot.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Instant;
 
 use serenity::all::{ConnectionStage, ShardManager};
+use tokio::sync::watch;
 
+use super::failure::{Fatal, Report};
 use crate::health::Gateway;
 
-/// What the event handler last saw, and the shard manager to ask.
+/// What the event handler last saw, the failures since, and the shard manager to ask.
 #[derive(Debug)]
 pub struct GatewayStatus {
     seen: Mutex<(bool, String)>,
+    failures: Mutex<Failures>,
+    fatal: watch::Sender<Option<Fatal>>,
     shards: OnceLock<Arc<ShardManager>>,
+}
+
+#[derive(Debug, Default)]
+struct Failures {
+    /// Failed attempts since the gateway was last connected.
+    since_connected: u32,
+    /// The last one, whenever it was.
+    last: Option<(Instant, String)>,
 }
 
 impl Default for GatewayStatus {
     fn default() -> Self {
         Self {
             seen: Mutex::new((false, "not connected yet".to_owned())),
+            failures: Mutex::new(Failures::default()),
+            fatal: watch::Sender::new(None),
             shards: OnceLock::new(),
         }
     }
@@ -32,7 +51,67 @@ impl Default for GatewayStatus {
 impl GatewayStatus {
     /// READY or RESUMED arrived.
     pub fn connected(&self) {
+        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        if failures.since_connected > 0 {
+            tracing::info!(
+                failed_attempts = failures.since_connected,
+                last_failure = failures.last.as_ref().map_or("", |(_, why)| why.as_str()),
+                "Discord gateway connected after failed attempts"
+            );
+            failures.since_connected = 0;
+        }
+        drop(failures);
         self.set(true, "connected");
+    }
+
+    /// serenity reported a failure: logs it (the only line an operator sees of it), remembers it
+    /// for `/healthz`, and hands a refusal no retry can fix to [`Self::fatal`].
+    pub fn failed(&self, report: &Report) {
+        let reason = report.reason();
+        let fatal = report.fatal();
+        {
+            let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+            failures.since_connected += 1;
+            failures.last = Some((Instant::now(), reason.clone()));
+            if fatal.is_some() {
+                tracing::warn!(reason = %reason, "Discord gateway refused the bot; stopping");
+            } else {
+                tracing::warn!(
+                    reason = %reason,
+                    next = %report.next_attempt(),
+                    failed_attempts = failures.since_connected,
+                    "Discord gateway connection failed"
+                );
+            }
+        }
+        if let Some(fatal) = fatal {
+            self.fatal.send_replace(Some(fatal));
+        }
+    }
+
+    /// Completes when a failure no retry can fix has been reported.
+    pub async fn fatal(&self) -> Fatal {
+        let mut rx = self.fatal.subscribe();
+        loop {
+            if let Some(fatal) = *rx.borrow_and_update() {
+                return fatal;
+            }
+            if rx.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+        }
+    }
+
+    /// The last failure and how long ago it was, in words.
+    fn last_failure(&self) -> Option<String> {
+        let failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        failures.last.as_ref().map(|(at, why)| {
+            let ago = std::time::Duration::from_secs(at.elapsed().as_secs());
+            format!(
+                "last failure {} ago: {why}",
+                humantime::format_duration(ago)
+            )
+        })
     }
 
     /// The gateway is not usable; `why` says what it is doing instead ("resuming", …).
@@ -54,6 +133,14 @@ impl GatewayStatus {
     }
 
     async fn current(&self) -> (bool, String) {
+        let (up, state) = self.stage().await;
+        match self.last_failure() {
+            Some(failure) if !up => (up, format!("{state}; {failure}")),
+            _ => (up, state),
+        }
+    }
+
+    async fn stage(&self) -> (bool, String) {
         let seen = self
             .seen
             .lock()

@@ -2,16 +2,19 @@
 //! the command files, which translate them into service calls and the results into replies.
 
 pub mod commands;
+pub mod failure;
 pub mod gateway;
 pub mod meet;
 pub mod meetings;
 pub mod reply;
 pub mod rest;
 pub mod settings;
+pub mod startup;
 pub mod telemetry;
 pub mod timezone;
 pub mod tracking;
 pub mod unreadable;
+pub mod watch;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,7 +22,7 @@ use std::time::Instant;
 use serenity::all::{
     Client, ClientBuilder, CommandInteraction, ComponentInteraction, ConnectionStage, Context,
     CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GatewayIntents,
-    GuildId, HttpBuilder, Interaction, ModalInteraction, Ready, ResumedEvent,
+    GuildId, Http, HttpBuilder, Interaction, ModalInteraction, Ready, ResumedEvent,
     ShardStageUpdateEvent,
 };
 use tracing::Instrument;
@@ -33,6 +36,9 @@ use telemetry::{MetricsKey, Outcome};
 pub use gateway::GatewayStatus;
 pub use tracking::{InFlight, InFlightGuard, Seen};
 
+/// The gateway intents the bot asks for ([`failure::INTENT_NAMES`] names them).
+pub const INTENTS: GatewayIntents = GatewayIntents::GUILDS;
+
 /// The event handler.
 pub struct Handler {
     service: Arc<Meetings>,
@@ -43,21 +49,28 @@ pub struct Handler {
     seen: Arc<Seen>,
 }
 
-/// Builds the serenity client: GUILDS intent only; REST through `DISCORD_API_BASE` when set.
-/// The handler counts commands in `metrics` and keeps `gateway` up to date for `/healthz`.
-pub async fn client(
-    config: &DiscordConfig,
-    service: Arc<Meetings>,
-    in_flight: Arc<InFlight>,
-    metrics: Arc<Metrics>,
-    gateway: Arc<GatewayStatus>,
-) -> serenity::Result<Client> {
+/// The REST client: through `DISCORD_API_BASE` when set. Built before the client, so the token
+/// can be checked (`startup::check_discord`) before anything connects.
+pub fn http(config: &DiscordConfig) -> Http {
     let mut http = HttpBuilder::new(config.token.expose());
     if let Some(base) = &config.api_base {
         // serenity's rate limiter sends requests past the proxy (to discord.com), and the gateway
         // URL comes from the proxy's /api/v10/gateway only through this Http: both need this.
         http = http.proxy(base.clone()).ratelimiter_disabled(true);
     }
+    http.build()
+}
+
+/// Builds the serenity client on `http`: GUILDS intent only. The handler counts commands in
+/// `metrics` and keeps `gateway` up to date for `/healthz`.
+pub async fn client(
+    config: &DiscordConfig,
+    http: Http,
+    service: Arc<Meetings>,
+    in_flight: Arc<InFlight>,
+    metrics: Arc<Metrics>,
+    gateway: Arc<GatewayStatus>,
+) -> serenity::Result<Client> {
     let seen = Arc::new(Seen::default());
     let unreadable = unreadable::Unreadable {
         seen: Arc::clone(&seen),
@@ -71,7 +84,7 @@ pub async fn client(
         gateway: Arc::clone(&gateway),
         seen,
     };
-    let client = ClientBuilder::new_with_http(http.build(), GatewayIntents::GUILDS)
+    let client = ClientBuilder::new_with_http(http, INTENTS)
         .type_map_insert::<MetricsKey>(metrics)
         .event_handler(handler)
         .raw_event_handler(unreadable)

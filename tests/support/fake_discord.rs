@@ -562,6 +562,11 @@ struct Gateway {
     allowed_privileged: u64,
     /// New connections are closed before the WebSocket handshake (the gateway is down).
     refusing: bool,
+    /// Every IDENTIFY is answered with this close code (a refusal Discord makes after the
+    /// token is known good over REST: 4004 for a reset token, 4014 for intents, 4012, …).
+    refuse_identify: Option<u16>,
+    /// What `GET /gateway` answers instead of the fake's own gateway (a closed port, say).
+    advertised_url: Option<String>,
 }
 
 struct State {
@@ -945,6 +950,19 @@ impl FakeDiscord {
         self.lock().clock_offset += by;
     }
 
+    /// From now on every IDENTIFY is answered by closing the connection with `code` (`None`:
+    /// IDENTIFY is checked as usual), whatever its token and intents.
+    pub fn refuse_identify_with(&self, code: Option<u16>) {
+        self.lock().gateway.refuse_identify = code;
+    }
+
+    /// From now on `GET /api/v10/gateway` (and `/gateway/bot`) answers `url` as the gateway's
+    /// address, so the client connects there: `ws://127.0.0.1:PORT` with nothing listening is a
+    /// gateway that cannot be reached while REST works.
+    pub fn advertise_gateway_url(&self, url: &str) {
+        self.lock().gateway.advertised_url = Some(url.to_owned());
+    }
+
     /// Lets IDENTIFY ask for these privileged intents (else the gateway closes with 4014).
     pub fn allow_privileged_intents(&self, intents: u64) {
         self.lock().gateway.allowed_privileged = intents;
@@ -1280,6 +1298,10 @@ fn handle_client_frame(inner: &Inner, conn_id: u64, text: &str) {
 fn identify(state: &mut State, conn_id: u64, gateway_url: &str, d: &Value) {
     state.gateway.identifies += 1;
     state.gateway.identify = Some(d.clone());
+    if let Some(code) = state.gateway.refuse_identify {
+        close_conn(state, conn_id, code, "Refused by the fake.");
+        return;
+    }
     if !token_ok(&d["token"]) {
         close_conn(state, conn_id, 4004, "Authentication failed.");
         return;
@@ -1628,9 +1650,9 @@ fn route(state: &mut State, inner: &Inner, req: &Req<'_>, segments: &[&str]) -> 
     let app = FakeDiscord::APPLICATION_ID.to_string();
     let method = req.method.as_str();
     match (method, segments) {
-        ("GET", ["gateway"]) => Reply::ok(json!({ "url": inner.gateway_url })),
+        ("GET", ["gateway"]) => Reply::ok(json!({ "url": advertised(state, inner) })),
         ("GET", ["gateway", "bot"]) => Reply::ok(json!({
-            "url": inner.gateway_url,
+            "url": advertised(state, inner),
             "shards": 1,
             "session_start_limit": { "total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1 },
         })),
@@ -1679,6 +1701,14 @@ fn route(state: &mut State, inner: &Inner, req: &Req<'_>, segments: &[&str]) -> 
         ) => Reply::error(405, 0, "405: Method Not Allowed"),
         _ => Reply::not_found(),
     }
+}
+
+fn advertised(state: &State, inner: &Inner) -> String {
+    state
+        .gateway
+        .advertised_url
+        .clone()
+        .unwrap_or_else(|| inner.gateway_url.clone())
 }
 
 fn current_user_json() -> Value {
