@@ -82,8 +82,13 @@ pub async fn run_on(
     let (store, flushes) = health::watch_flushes(store);
     let metrics = Arc::new(Metrics::new());
     let zoom = Arc::new(ZoomClient::new(&config.zoom)?.with_metrics(Arc::clone(&metrics)));
-    let service =
-        Arc::new(Meetings::new(Arc::clone(&zoom), Arc::clone(&store)).with_limits(config.limits));
+    let service = Arc::new(
+        Meetings::new(
+            Arc::clone(&zoom) as Arc<dyn crate::meetings::Zoom>,
+            Arc::clone(&store),
+        )
+        .with_limits(config.limits),
+    );
     let drain = drain(config.zoom.request_timeout);
     let _pruner = AbortOnDrop(tokio::spawn(prune_forever(Arc::clone(&service))));
     let in_flight = Arc::new(InFlight::default());
@@ -92,16 +97,7 @@ pub async fn run_on(
         addr: config.http_addr,
         source,
     })?;
-    tracing::info!(
-        version = env!("CARGO_PKG_VERSION"),
-        zoom_host_user = %config.zoom.host_user,
-        zoom_api = %config.zoom.api_base,
-        dev_guild = config.discord.guild_id.map_or_else(|| "none".to_owned(), |g| g.to_string()),
-        discord_api = config.discord.api_base.as_deref().unwrap_or("https://discord.com"),
-        data_dir = %config.data_dir.display(),
-        http = %http_addr,
-        "starting zoombot"
-    );
+    log_start(&config, http_addr);
     let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
     let state = HttpState {
         health: Health::new(Arc::clone(&gateway) as _, flushes),
@@ -175,6 +171,20 @@ pub async fn run_on(
         "shut down; bye"
     );
     Ok(())
+}
+
+/// The start-up facts an operator checks first.
+fn log_start(config: &BotConfig, http_addr: std::net::SocketAddr) {
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        zoom_host_user = %config.zoom.host_user,
+        zoom_api = %config.zoom.api_base,
+        dev_guild = config.discord.guild_id.map_or_else(|| "none".to_owned(), |g| g.to_string()),
+        discord_api = config.discord.api_base.as_deref().unwrap_or("https://discord.com"),
+        data_dir = %config.data_dir.display(),
+        http = %http_addr,
+        "starting zoombot"
+    );
 }
 
 /// Forgets meetings past their retention at start and every [`PRUNE_EVERY`].
