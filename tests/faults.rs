@@ -35,6 +35,8 @@ async fn zoom_sign_in_failures_are_explained_and_the_bot_recovers_when_zoom_does
         (TokenFailure::InvalidClient, "`zoombot doctor`"),
     ] {
         bot.zoom.set_token_failure(Some(failure));
+        // The token fetched at start-up stops working too, so the bot must sign in again.
+        bot.zoom.revoke_tokens();
         let answer = meet(&bot, ALICE, "During the outage").await;
         assert!(answer.contains(says), "{failure:?}: {answer}");
         assert_eq!(bot.zoom.meeting_count(), 0);

@@ -86,9 +86,11 @@ fn assert_refused(
         "{what}: {}",
         answer.content
     );
+    // The token the bot fetched at start-up is no call for this input.
     let calls: Vec<_> = zoom
         .requests()
         .iter()
+        .filter(|r| r.path.starts_with("/v2/"))
         .map(|r| format!("{} {}", r.method, r.path))
         .collect();
     assert!(calls.is_empty(), "{what}: Zoom was called: {calls:?}");

@@ -77,6 +77,16 @@ impl TestBot {
             registered,
             "the bot did not connect and register its commands"
         );
+        // The start-up Zoom check fetches a token beside the connection: let it land first, so
+        // no test sees it arrive in the middle of what it counts.
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while bot.zoom.token_requests() == 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the bot's start-up Zoom check never asked for a token"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         bot
     }
 
