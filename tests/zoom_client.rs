@@ -359,11 +359,7 @@ async fn a_create_that_failed_before_zoom_created_it_is_sent_once_more() {
 #[tokio::test]
 async fn a_create_that_timed_out_after_zoom_created_it_leaves_exactly_one_meeting() {
     let zoom = FakeZoom::start().await;
-    let mut config = zoom_config(&zoom);
-    config.request_timeout = Duration::from_millis(300);
-    let client = ZoomClient::new(&config)
-        .unwrap()
-        .with_retry_policy(support::quick_retries());
+    let client = impatient_client(&zoom);
     zoom.fail_next_creates(1, CreateFailure::SlowAfterCreate(Duration::from_secs(2)));
 
     client
@@ -426,11 +422,7 @@ async fn a_create_that_fails_three_times_ambiguously_is_not_sent_a_fourth_time()
 #[tokio::test]
 async fn a_create_that_timed_out_with_nothing_found_is_not_resent() {
     let zoom = FakeZoom::start().await;
-    let mut config = zoom_config(&zoom);
-    config.request_timeout = Duration::from_millis(300);
-    let client = ZoomClient::new(&config)
-        .unwrap()
-        .with_retry_policy(support::quick_retries());
+    let client = impatient_client(&zoom);
     // Zoom's edge holds the request past the timeout, then makes nothing the search can see.
     zoom.fail_next_creates(1, CreateFailure::BeforeCreate(500));
     zoom.slow_next(1, Duration::from_secs(1));
@@ -445,6 +437,15 @@ async fn a_create_that_timed_out_with_nothing_found_is_not_resent() {
         "{err:?}"
     );
     assert_eq!(creates(&zoom), 1, "no resend after an untrustworthy check");
+}
+
+/// A client that gives up on a request after 300 ms.
+fn impatient_client(zoom: &FakeZoom) -> ZoomClient {
+    let mut config = zoom_config(zoom);
+    config.request_timeout = Duration::from_millis(300);
+    ZoomClient::new(&config)
+        .unwrap()
+        .with_retry_policy(support::quick_retries())
 }
 
 /// How many creates reached the fake.

@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod keys;
+
+use keys::{end_key, meeting_key, ordered};
+
 use super::codec::{decode, encode};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -132,26 +136,6 @@ impl SledStore {
     fn err(&self) -> impl Fn(sled::Error) -> StoreError + '_ {
         backend(&self.dir)
     }
-}
-
-/// Sorts by end within a server: the end's seconds with the sign bit flipped, big-endian.
-fn end_key(record: &MeetingRecord) -> [u8; 24] {
-    let mut key = [0; 24];
-    key[..8].copy_from_slice(&record.guild.0.to_be_bytes());
-    key[8..16].copy_from_slice(&ordered(record.end().as_second()));
-    key[16..].copy_from_slice(&record.zoom_id.to_be_bytes());
-    key
-}
-
-fn ordered(seconds: i64) -> [u8; 8] {
-    (u64::from_ne_bytes(seconds.to_ne_bytes()) ^ (1 << 63)).to_be_bytes()
-}
-
-fn meeting_key(guild: GuildId, zoom_id: i64) -> [u8; 16] {
-    let mut key = [0; 16];
-    key[..8].copy_from_slice(&guild.0.to_be_bytes());
-    key[8..].copy_from_slice(&zoom_id.to_be_bytes());
-    key
 }
 
 impl Store for SledStore {

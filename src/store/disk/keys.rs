@@ -1,0 +1,26 @@
+//! The keys of the sled trees: big-endian, so sled's byte order is the order the store reads in.
+
+use crate::ids::GuildId;
+use crate::store::MeetingRecord;
+
+/// Sorts by end within a server: the end's seconds with the sign bit flipped, big-endian.
+pub(super) fn end_key(record: &MeetingRecord) -> [u8; 24] {
+    let mut key = [0; 24];
+    key[..8].copy_from_slice(&record.guild.0.to_be_bytes());
+    key[8..16].copy_from_slice(&ordered(record.end().as_second()));
+    key[16..].copy_from_slice(&record.zoom_id.to_be_bytes());
+    key
+}
+
+/// Whole seconds in an order that sorts as bytes.
+pub(super) fn ordered(seconds: i64) -> [u8; 8] {
+    (u64::from_ne_bytes(seconds.to_ne_bytes()) ^ (1 << 63)).to_be_bytes()
+}
+
+/// A meeting record's key: its server, then its Zoom id.
+pub(super) fn meeting_key(guild: GuildId, zoom_id: i64) -> [u8; 16] {
+    let mut key = [0; 16];
+    key[..8].copy_from_slice(&guild.0.to_be_bytes());
+    key[8..].copy_from_slice(&zoom_id.to_be_bytes());
+    key
+}
