@@ -162,10 +162,9 @@ async fn a_gateway_closing_with_4004_stops_the_bot_with_the_reset_token_message(
     discord.refuse_identify_with(Some(4004));
     let bot = start(discord, &[]).await;
 
-    let (warn, _) = bot
-        .line_with(&["WARN", "4004", "authentication failed"], PROMPTLY)
-        .await;
-    assert!(warn.contains("zoombot"), "our line, not serenity's: {warn}");
+    // Serenity's own error for the close and our reading of it race to stop the bot; whichever
+    // wins, the operator is told the same, so only that is asserted (a WARN line naming 4004
+    // comes first when ours wins, not always).
     assert_stops_saying(bot, &[TOKEN_REJECTED], "gateway close 4004").await;
 }
 
