@@ -193,8 +193,8 @@ fn close_names(wanted: &str, limit: usize) -> Vec<String> {
         .iter()
         .filter_map(|n| {
             let city = n.key.rsplit('/').next().unwrap_or(&n.key);
-            let whole = edit_distance(&wanted, &n.key);
-            let by_city = edit_distance(wanted_city, city);
+            let whole = strsim::levenshtein(&wanted, &n.key);
+            let by_city = strsim::levenshtein(wanted_city, city);
             let (distance, typed) = if whole <= by_city {
                 (whole, &wanted[..])
             } else {
@@ -213,22 +213,6 @@ fn close_names(wanted: &str, limit: usize) -> Vec<String> {
         .take(limit)
         .map(|(_, name)| name.to_owned())
         .collect()
-}
-
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -385,12 +369,5 @@ mod tests {
     #[test]
     fn nothing_matches_nonsense() {
         assert!(timezone_suggestions("🎉", 25).is_empty());
-    }
-
-    #[test]
-    fn edit_distance_counts_insertions_deletions_and_substitutions() {
-        assert_eq!(edit_distance("berln", "berlin"), 1);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
     }
 }
