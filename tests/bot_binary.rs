@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -72,20 +71,7 @@ fn launch(env: Vec<(&'static str, String)>, extra: &[(&str, &str)]) -> (Child, A
         .stderr(Stdio::piped())
         .spawn()
         .expect("start zoombot");
-    let log = Arc::new(Mutex::new(String::new()));
-    let mut stderr = child.stderr.take().expect("stderr");
-    let sink = Arc::clone(&log);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = stderr.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
+    let log = support::capture_stderr(&mut child);
     (child, log)
 }
 

@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -55,20 +54,7 @@ async fn start(discord: FakeDiscord, extra: &[(&str, &str)]) -> Bot {
         .spawn()
         .expect("start zoombot");
     let started = Instant::now();
-    let log = Arc::new(Mutex::new(String::new()));
-    let mut stderr = child.stderr.take().expect("stderr");
-    let sink = Arc::clone(&log);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = stderr.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
+    let log = support::capture_stderr(&mut child);
     Bot {
         child,
         log,

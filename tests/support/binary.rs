@@ -1,7 +1,6 @@
 //! The real `zoombot` binary against the fakes, started with process settings a test chooses
 //! (open-file limits, umask) before it runs, as an operator's system would start it.
 
-use std::io::Read;
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -87,20 +86,7 @@ impl Binary {
             });
         }
         let mut child = command.spawn().expect("start zoombot");
-        let log = Arc::new(Mutex::new(String::new()));
-        let mut stderr = child.stderr.take().expect("stderr");
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = stderr.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
+        let log = super::capture_stderr(&mut child);
         let bot = Self {
             child,
             log,

@@ -8,6 +8,9 @@ pub mod fake_discord;
 pub mod fake_zoom;
 pub mod specs;
 
+use std::io::Read;
+use std::process::Child;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fake_zoom::FakeZoom;
@@ -45,4 +48,23 @@ pub fn zoom_client(fake: &FakeZoom) -> ZoomClient {
     ZoomClient::new(&zoom_config(fake))
         .expect("client")
         .with_retry_policy(quick_retries())
+}
+
+/// Everything `child` writes to its (piped) stderr, collected by a thread as it comes.
+pub fn capture_stderr(child: &mut Child) -> Arc<Mutex<String>> {
+    let log = Arc::new(Mutex::new(String::new()));
+    let mut stderr = child.stderr.take().expect("stderr");
+    let sink = Arc::clone(&log);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = stderr.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    log
 }
