@@ -17,10 +17,43 @@ use zoombot::store::{GuildSettings, MeetingRecord, MemberPrefs, SledStore, Store
 
 const GUILD: GuildId = GuildId(1_200_000_000_000_000_001);
 
+/// How long a data directory may stay locked after the handle that had it was dropped: sled
+/// lets go of its file lock only once its background threads have let go of the database.
+const UNLOCKED_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Opens `dir` with sled itself, waiting (bounded) for a handle just dropped to let go of it.
+fn raw_open(dir: &Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + UNLOCKED_WITHIN;
+    loop {
+        match sled::open(dir) {
+            Ok(db) => return db,
+            Err(err)
+                if std::time::Instant::now() < deadline && err.to_string().contains("lock") =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(err) => panic!("raw open: {err:?}"),
+        }
+    }
+}
+
+/// The store in `dir`, waiting (bounded) for a handle just dropped to let go of it.
+fn reopen(dir: &Path) -> SledStore {
+    let deadline = std::time::Instant::now() + UNLOCKED_WITHIN;
+    loop {
+        match SledStore::open(dir) {
+            Err(StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.expect("open the store"),
+        }
+    }
+}
+
 /// Writes `bytes` under `key` in `tree`, as a damaged disk or a newer zoombot might have.
 /// The tree names and keys are the store's on-disk layout.
 fn plant(dir: &Path, tree: &str, key: &[u8], bytes: &[u8]) {
-    let db = sled::open(dir).expect("raw open");
+    let db = raw_open(dir);
     db.open_tree(tree)
         .expect("tree")
         .insert(key, bytes)
@@ -29,7 +62,7 @@ fn plant(dir: &Path, tree: &str, key: &[u8], bytes: &[u8]) {
 }
 
 fn raw(dir: &Path, tree: &str, key: &[u8]) -> Option<Vec<u8>> {
-    let db = sled::open(dir).expect("raw open");
+    let db = raw_open(dir);
     db.open_tree(tree)
         .expect("tree")
         .get(key)
@@ -68,7 +101,7 @@ async fn everything_written_and_flushed_is_there_after_reopening() {
         timezone: Some("Asia/Tokyo".into()),
     };
     {
-        let store = SledStore::open(dir.path()).unwrap();
+        let store = reopen(dir.path());
         store.put_meeting(&record(1)).unwrap();
         store.put_meeting(&record(2)).unwrap();
         store
@@ -83,7 +116,7 @@ async fn everything_written_and_flushed_is_there_after_reopening() {
         store.put_member_prefs(MemberId(9), &prefs).unwrap();
         store.flush().await.unwrap();
     }
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = reopen(dir.path());
     assert_eq!(store.guild_settings(GUILD).unwrap(), settings);
     assert_eq!(store.member_prefs(MemberId(9)).unwrap(), prefs);
     assert_eq!(store.meeting(GUILD, 2).unwrap(), Some(record(2)));
@@ -103,7 +136,7 @@ fn concurrent_updates_of_different_fields_lose_nothing() {
     const ROUNDS: u32 = 300;
     type Setter = fn(&mut GuildSettings, u32);
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SledStore::open(dir.path()).unwrap());
+    let store = Arc::new(reopen(dir.path()));
     let setters: [Setter; 6] = [
         |s, i| s.duration_minutes = Some(i + 1),
         |s, i| s.timezone = Some(format!("zone-{i}")),
@@ -136,7 +169,7 @@ fn concurrent_updates_of_different_fields_lose_nothing() {
 fn a_cancel_and_the_note_of_its_message_racing_on_one_record_both_land() {
     const ROUNDS: u64 = 300;
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SledStore::open(dir.path()).unwrap());
+    let store = Arc::new(reopen(dir.path()));
     store.put_meeting(&record(1)).unwrap();
 
     std::thread::scope(|scope| {
@@ -180,7 +213,7 @@ async fn an_unreadable_settings_record_is_refused_and_never_overwritten() {
     let key = GUILD.0.to_be_bytes();
     plant(dir.path(), "guild_settings", &key, b"\x00\x01not json");
 
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = reopen(dir.path());
     assert!(matches!(
         store.guild_settings(GUILD),
         Err(StoreError::Corrupt { .. })
@@ -209,7 +242,7 @@ async fn records_from_a_newer_zoombot_are_refused_by_name_and_left_as_they_are()
     plant(dir.path(), "guild_settings", &guild_key, newer_settings);
     plant(dir.path(), "member_prefs", &member_key, newer_prefs);
 
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = reopen(dir.path());
     let err = store
         .update_guild_settings(GUILD, &|s| s.waiting_room = Some(true))
         .unwrap_err();
@@ -252,7 +285,7 @@ async fn a_meet_in_a_server_whose_settings_cannot_be_read_creates_nothing() {
         &GUILD.0.to_be_bytes(),
         br#"{"v":3,"d":{}}"#,
     );
-    let store = Arc::new(SledStore::open(dir.path()).unwrap());
+    let store = Arc::new(reopen(dir.path()));
     let service = Meetings::new(Arc::new(zoom_client(&zoom)), store);
     let who = Requester {
         guild: GUILD,
@@ -281,7 +314,7 @@ async fn a_meet_in_a_server_whose_settings_cannot_be_read_creates_nothing() {
 #[test]
 fn a_data_dir_already_open_is_reported_by_name() {
     let dir = tempfile::tempdir().unwrap();
-    let _first = SledStore::open(dir.path()).unwrap();
+    let _first = reopen(dir.path());
 
     let err = SledStore::open(dir.path()).unwrap_err();
 
@@ -340,7 +373,7 @@ fn many_concurrent_writes_each_flushed_all_complete() {
 #[tokio::test]
 async fn meetings_past_their_retention_are_pruned_and_stay_pruned() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = reopen(dir.path());
     let now = Timestamp::now();
     let old = MeetingRecord {
         start: now - jiff::SignedDuration::from_hours(32 * 24),
@@ -360,7 +393,7 @@ async fn meetings_past_their_retention_are_pruned_and_stay_pruned() {
     drop(store);
 
     assert_eq!(pruned, 1);
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = reopen(dir.path());
     assert_eq!(store.meeting(GUILD, 1).unwrap(), None);
     assert_eq!(
         store.zoom_meeting(1).unwrap(),
@@ -382,7 +415,7 @@ fn a_meeting_recorded_before_the_zoom_id_index_existed_is_found_by_its_number() 
         &zoombot::store::codec::encode(&record(77)),
     );
 
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = reopen(dir.path());
 
     assert_eq!(
         store.zoom_meeting(77).unwrap().map(|r| r.guild),
@@ -394,7 +427,7 @@ fn a_meeting_recorded_before_the_zoom_id_index_existed_is_found_by_its_number() 
 #[test]
 fn a_daily_quota_taken_from_many_threads_at_once_counts_exactly_its_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SledStore::open(dir.path()).unwrap());
+    let store = Arc::new(reopen(dir.path()));
     let day = jiff::civil::date(2026, 12, 2);
     let threads: Vec<_> = (0..8)
         .map(|_| {
@@ -425,7 +458,7 @@ fn a_daily_quota_taken_from_many_threads_at_once_counts_exactly_its_limit() {
 #[test]
 fn only_meetings_that_have_not_ended_are_read_for_lists_even_after_their_times_change() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = reopen(dir.path());
     let now = Timestamp::now();
     let hours = |h: i64| jiff::SignedDuration::from_hours(h);
     for (id, start) in [
