@@ -231,6 +231,7 @@ async fn main() {
         let guild = FakeDiscord::GUILD_ID + g;
         for r in store
             .guild_meetings(GuildId(guild))
+            .await
             .expect("recorded meetings")
             .iter()
             .filter(|r| !r.cancelled)

@@ -34,7 +34,7 @@ use zoombot::meetings::{Meetings, Requester};
 use zoombot::scheduling::Cooldown;
 use zoombot::scheduling::plan::Recording;
 use zoombot::secret::Secret;
-use zoombot::store::{GuildSettings, SledStore, Store};
+use zoombot::store::{GuildSettings, SettingsChange, SledStore, Store};
 
 const FIRST_GUILD: u64 = 1_000_000_000_000_000_000;
 const ZONES: [&str; 4] = [
@@ -93,7 +93,7 @@ fn service(store: Arc<dyn Store>) -> Meetings {
 }
 
 /// Microseconds per `meet_defaults` call for `lookups` servers spread over all of them.
-fn lookups(service: &Meetings, guilds: u64, lookups: u64) -> Vec<f64> {
+async fn lookups(service: &Meetings, guilds: u64, lookups: u64) -> Vec<f64> {
     // A fixed stride visits servers all over the key space, not neighbours.
     let stride = 7919;
     let mut out = Vec::new();
@@ -107,7 +107,7 @@ fn lookups(service: &Meetings, guilds: u64, lookups: u64) -> Vec<f64> {
             roles: vec![RoleId(FIRST_GUILD + i)],
         };
         let began = Instant::now();
-        let (found, _) = service.meet_defaults(&who).expect("lookup");
+        let (found, _) = service.meet_defaults(&who).await.expect("lookup");
         out.push(began.elapsed().as_secs_f64() * 1e6);
         assert_eq!(found.host_user, settings(i).host_user);
     }
@@ -149,7 +149,8 @@ async fn main() {
         for i in 0..guilds {
             let wanted = settings(i);
             store
-                .update_guild_settings(GuildId(FIRST_GUILD + i), &|s| s.clone_from(&wanted))
+                .update_guild_settings(GuildId(FIRST_GUILD + i), SettingsChange::Set(&wanted))
+                .await
                 .expect("write");
         }
         store.flush().await.expect("flush");
@@ -166,7 +167,7 @@ async fn main() {
     let mut p50 = Vec::new();
     let mut p99 = Vec::new();
     for _ in 0..5 {
-        let run = lookups(&service, guilds, n_lookups);
+        let run = lookups(&service, guilds, n_lookups).await;
         p50.push(percentile(&run, 50.0));
         p99.push(percentile(&run, 99.0));
     }

@@ -13,13 +13,13 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::ids::{GuildId, MemberId};
 use crate::store::{
     GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, Store, StoreError,
-    StoreFuture,
 };
 
 /// How long a flush may be under way before the store counts as stuck.
@@ -159,66 +159,72 @@ struct WatchedStore {
     flushes: Arc<FlushWatch>,
 }
 
+#[async_trait]
 impl Store for WatchedStore {
-    fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
-        self.inner.put_meeting(record)
+    async fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
+        self.inner.put_meeting(record).await
     }
-    fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
-        self.inner.meeting(guild, zoom_id)
+    async fn meeting(
+        &self,
+        guild: GuildId,
+        zoom_id: i64,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        self.inner.meeting(guild, zoom_id).await
     }
-    fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
-        self.inner.guild_meetings(guild)
+    async fn update_meeting(
+        &self,
+        guild: GuildId,
+        zoom_id: i64,
+        change: &MeetingChange,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        self.inner.update_meeting(guild, zoom_id, change).await
     }
-    fn meetings_ending_after(
+    async fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
+        self.inner.guild_meetings(guild).await
+    }
+    async fn meetings_ending_after(
         &self,
         guild: GuildId,
         after: Timestamp,
     ) -> Result<Vec<MeetingRecord>, StoreError> {
-        self.inner.meetings_ending_after(guild, after)
+        self.inner.meetings_ending_after(guild, after).await
     }
-    fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
-        self.inner.zoom_meeting(zoom_id)
+    async fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
+        self.inner.zoom_meeting(zoom_id).await
     }
-    fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
-        self.inner.prune_meetings(ended_before)
+    async fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
+        self.inner.prune_meetings(ended_before).await
     }
-    fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError> {
-        self.inner.take_daily(counter, day, limit)
+    async fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError> {
+        self.inner.take_daily(counter, day, limit).await
     }
-    fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError> {
-        self.inner.give_back_daily(counter, day)
+    async fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError> {
+        self.inner.give_back_daily(counter, day).await
     }
-    fn update_meeting(
-        &self,
-        guild: GuildId,
-        zoom_id: i64,
-        change: MeetingChange<'_>,
-    ) -> Result<Option<MeetingRecord>, StoreError> {
-        self.inner.update_meeting(guild, zoom_id, change)
+    async fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
+        self.inner.guild_settings(guild).await
     }
-    fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
-        self.inner.guild_settings(guild)
-    }
-    fn update_guild_settings(
+    async fn update_guild_settings(
         &self,
         guild: GuildId,
         change: SettingsChange<'_>,
     ) -> Result<GuildSettings, StoreError> {
-        self.inner.update_guild_settings(guild, change)
+        self.inner.update_guild_settings(guild, change).await
     }
-    fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
-        self.inner.member_prefs(member)
+    async fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
+        self.inner.member_prefs(member).await
     }
-    fn put_member_prefs(&self, member: MemberId, prefs: &MemberPrefs) -> Result<(), StoreError> {
-        self.inner.put_member_prefs(member, prefs)
+    async fn set_member_timezone(
+        &self,
+        member: MemberId,
+        timezone: Option<&str>,
+    ) -> Result<MemberPrefs, StoreError> {
+        self.inner.set_member_timezone(member, timezone).await
     }
-    fn flush(&self) -> StoreFuture<'_, ()> {
+    async fn flush(&self) -> Result<(), StoreError> {
         let ticket = self.flushes.begin();
-        let flush = self.inner.flush();
-        Box::pin(async move {
-            let result = flush.await;
-            ticket.finish(&result);
-            result
-        })
+        let result = self.inner.flush().await;
+        ticket.finish(&result);
+        result
     }
 }

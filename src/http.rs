@@ -102,9 +102,10 @@ mod tests {
 
     use super::*;
     use crate::health::{FlushWatch, Gateway, watch_flushes};
+    use crate::ids::{GuildId, MemberId};
     use crate::store::{
         GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, MemoryStore, SettingsChange,
-        Store, StoreError, StoreFuture,
+        Store, StoreError,
     };
 
     /// A gateway in a fixed state.
@@ -125,79 +126,81 @@ mod tests {
         FailsOnce(AtomicUsize),
     }
 
+    #[async_trait::async_trait]
     impl Store for BrokenStore {
-        fn put_meeting(&self, _: &MeetingRecord) -> Result<(), StoreError> {
+        async fn put_meeting(&self, _: &MeetingRecord) -> Result<(), StoreError> {
             Ok(())
         }
-        fn meeting(
-            &self,
-            _: crate::ids::GuildId,
-            _: i64,
-        ) -> Result<Option<MeetingRecord>, StoreError> {
+        async fn meeting(&self, _: GuildId, _: i64) -> Result<Option<MeetingRecord>, StoreError> {
             Ok(None)
         }
-        fn guild_meetings(&self, _: crate::ids::GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
+        async fn guild_meetings(&self, _: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
             Ok(Vec::new())
         }
-        fn meetings_ending_after(
+        async fn meetings_ending_after(
             &self,
-            _: crate::ids::GuildId,
+            _: GuildId,
             _: jiff::Timestamp,
         ) -> Result<Vec<MeetingRecord>, StoreError> {
             Ok(Vec::new())
         }
-        fn zoom_meeting(&self, _: i64) -> Result<Option<MeetingRecord>, StoreError> {
+        async fn zoom_meeting(&self, _: i64) -> Result<Option<MeetingRecord>, StoreError> {
             Ok(None)
         }
-        fn prune_meetings(&self, _: jiff::Timestamp) -> Result<usize, StoreError> {
+        async fn prune_meetings(&self, _: jiff::Timestamp) -> Result<usize, StoreError> {
             Ok(0)
         }
-        fn take_daily(&self, _: &str, _: jiff::civil::Date, _: u32) -> Result<bool, StoreError> {
+        async fn take_daily(
+            &self,
+            _: &str,
+            _: jiff::civil::Date,
+            _: u32,
+        ) -> Result<bool, StoreError> {
             Ok(true)
         }
-        fn give_back_daily(&self, _: &str, _: jiff::civil::Date) -> Result<(), StoreError> {
+        async fn give_back_daily(&self, _: &str, _: jiff::civil::Date) -> Result<(), StoreError> {
             Ok(())
         }
-        fn update_meeting(
+        async fn update_meeting(
             &self,
-            _: crate::ids::GuildId,
+            _: GuildId,
             _: i64,
-            _: MeetingChange<'_>,
+            _: &MeetingChange,
         ) -> Result<Option<MeetingRecord>, StoreError> {
             Ok(None)
         }
-        fn guild_settings(&self, _: crate::ids::GuildId) -> Result<GuildSettings, StoreError> {
+        async fn guild_settings(&self, _: GuildId) -> Result<GuildSettings, StoreError> {
             Ok(GuildSettings::default())
         }
-        fn update_guild_settings(
+        async fn update_guild_settings(
             &self,
-            _: crate::ids::GuildId,
+            _: GuildId,
             _: SettingsChange<'_>,
         ) -> Result<GuildSettings, StoreError> {
             Ok(GuildSettings::default())
         }
-        fn member_prefs(&self, _: crate::ids::MemberId) -> Result<MemberPrefs, StoreError> {
+        async fn member_prefs(&self, _: MemberId) -> Result<MemberPrefs, StoreError> {
             Ok(MemberPrefs::default())
         }
-        fn put_member_prefs(
+        async fn set_member_timezone(
             &self,
-            _: crate::ids::MemberId,
-            _: &MemberPrefs,
-        ) -> Result<(), StoreError> {
-            Ok(())
+            _: MemberId,
+            _: Option<&str>,
+        ) -> Result<MemberPrefs, StoreError> {
+            Ok(MemberPrefs::default())
         }
-        fn flush(&self) -> StoreFuture<'_, ()> {
+        async fn flush(&self) -> Result<(), StoreError> {
             match self {
-                Self::Hangs => Box::pin(std::future::pending()),
-                Self::Fails => Box::pin(async { Err(StoreError::Backend("disk full".to_owned())) }),
+                Self::Hangs => std::future::pending().await,
+                Self::Fails => Err(StoreError::Backend("disk full".to_owned())),
                 Self::Counts(n) => {
                     n.fetch_add(1, Ordering::SeqCst);
-                    Box::pin(async { Ok(()) })
+                    Ok(())
                 }
                 Self::FailsOnce(n) if n.fetch_add(1, Ordering::SeqCst) == 0 => {
-                    Box::pin(async { Err(StoreError::Backend("disk full".to_owned())) })
+                    Err(StoreError::Backend("disk full".to_owned()))
                 }
-                Self::FailsOnce(_) => Box::pin(async { Ok(()) }),
+                Self::FailsOnce(_) => Ok(()),
             }
         }
     }

@@ -16,7 +16,8 @@ use jiff::Timestamp;
 use crate::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
 use crate::scheduling::plan::{Defaults, MeetInput, MeetingPlan, Recording, plan};
 use crate::secret::Secret;
-use crate::store::{GuildSettings, MeetingRecord, MemberPrefs, Store};
+use crate::store::{GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, Store};
+use crate::zoom::meetings::KnownFuture;
 use crate::zoom::model::{AutoRecording, Meeting, NewMeeting};
 
 pub use error::ServiceError;
@@ -114,15 +115,17 @@ impl Meetings {
         who: &Requester,
         input: &MeetInput,
     ) -> Result<Created, ServiceError> {
-        let (settings, defaults) = self.meet_defaults(who)?;
+        let (settings, defaults) = self.meet_defaults(who).await?;
         let plan = plan(input, &defaults, Timestamp::now())?;
         let host = settings
             .host_user
             .as_deref()
             .unwrap_or(self.zoom.host_user());
-        let taken = self.take_quotas(who, &settings, host)?;
+        let taken = self.take_quotas(who, &settings, host).await?;
         // A meeting number someone was given already is never adopted by this create.
-        let known = |id| !matches!(self.store.zoom_meeting(id), Ok(None));
+        let known = |id| -> KnownFuture<'_> {
+            Box::pin(async move { !matches!(self.store.zoom_meeting(id).await, Ok(None)) })
+        };
         let meeting = match self
             .zoom
             .create_meeting(host, &new_meeting(&plan), &known)
@@ -133,7 +136,7 @@ impl Meetings {
                 // Only meetings that exist count: a failure costs the member and the server
                 // nothing — even an uncertain one, which the client has looked into twice. The
                 // host's count stays spent then: Zoom may have counted it.
-                self.give_back(who, &taken, !err.is_ambiguous());
+                self.give_back(who, &taken, !err.is_ambiguous()).await;
                 return Err(err.into());
             }
         };
@@ -164,8 +167,9 @@ impl Meetings {
             // The write may have landed without being made durable: keep it out of every list.
             let _ = self
                 .store
-                .update_meeting(who.guild, meeting.id, &|r| r.cancelled = true);
-            self.give_back(who, &taken, false);
+                .update_meeting(who.guild, meeting.id, &MeetingChange::Cancel)
+                .await;
+            self.give_back(who, &taken, false).await;
             return Err(err);
         }
         Ok(Created {
@@ -178,17 +182,17 @@ impl Meetings {
 
     /// What a /meet by `who` starts from: the server's settings (refusing members without its
     /// creator role) and the defaults below the command's options. Two store lookups.
-    pub fn meet_defaults(
+    pub async fn meet_defaults(
         &self,
         who: &Requester,
     ) -> Result<(GuildSettings, Defaults), ServiceError> {
-        let settings = self.store.guild_settings(who.guild)?;
+        let settings = self.store.guild_settings(who.guild).await?;
         // @everyone's id is the server's, and Discord never lists it among a member's roles.
         let restricted = settings.creator_role.filter(|r| r.0 != who.guild.0);
         if let Some(role) = restricted.filter(|r| !who.roles.contains(r)) {
             return Err(ServiceError::MissingCreatorRole(role));
         }
-        let prefs = self.store.member_prefs(who.member)?;
+        let prefs = self.store.member_prefs(who.member).await?;
         let defaults = defaults(&settings, prefs);
         Ok((settings, defaults))
     }
@@ -204,10 +208,8 @@ impl Meetings {
     ) -> Result<MeetingRecord, ServiceError> {
         let record = self
             .store
-            .update_meeting(guild, zoom_id, &|r| {
-                r.channel = channel;
-                r.message = Some(message);
-            })?
+            .update_meeting(guild, zoom_id, &MeetingChange::Message { channel, message })
+            .await?
             .ok_or(ServiceError::UnknownMeeting(zoom_id))?;
         self.store.flush().await?;
         Ok(record)
@@ -215,7 +217,7 @@ impl Meetings {
 
     /// The meetings `who` may see in `scope` that have not ended and were not cancelled, soonest
     /// first. [`Scope::Server`] takes Manage Server.
-    pub fn upcoming(
+    pub async fn upcoming(
         &self,
         who: &Requester,
         scope: Scope,
@@ -226,7 +228,8 @@ impl Meetings {
         let now = Timestamp::now();
         let mut meetings: Vec<_> = self
             .store
-            .meetings_ending_after(who.guild, now)?
+            .meetings_ending_after(who.guild, now)
+            .await?
             .into_iter()
             .filter(|m| !m.cancelled)
             .filter(|m| scope.shows(m, who))
@@ -237,7 +240,10 @@ impl Meetings {
 
     /// Forgets the meetings that ended more than [`RETENTION`] ago; returns how many.
     pub async fn prune(&self) -> Result<usize, ServiceError> {
-        let pruned = self.store.prune_meetings(Timestamp::now() - RETENTION)?;
+        let pruned = self
+            .store
+            .prune_meetings(Timestamp::now() - RETENTION)
+            .await?;
         if pruned > 0 {
             self.store.flush().await?;
         }
@@ -245,7 +251,7 @@ impl Meetings {
     }
 
     async fn save(&self, record: &MeetingRecord) -> Result<(), ServiceError> {
-        self.store.put_meeting(record)?;
+        self.store.put_meeting(record).await?;
         self.store.flush().await?;
         Ok(())
     }

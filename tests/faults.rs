@@ -14,7 +14,7 @@ use support::fake_zoom::{CreateFailure, RateLimit, TokenFailure};
 use zoombot::ids::{GuildId, MemberId};
 use zoombot::store::{
     GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, SledStore, Store,
-    StoreError, StoreFuture,
+    StoreError,
 };
 
 const ALICE: u64 = 1_400_000_000_000_000_001;
@@ -316,74 +316,85 @@ impl ReadOnlyAtWill {
     }
 }
 
+#[async_trait::async_trait]
 impl Store for ReadOnlyAtWill {
-    fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
+    async fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
         self.check()?;
-        self.inner.put_meeting(record)
+        self.inner.put_meeting(record).await
     }
-    fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
-        self.inner.meeting(guild, zoom_id)
-    }
-    fn update_meeting(
+    async fn meeting(
         &self,
         guild: GuildId,
         zoom_id: i64,
-        change: MeetingChange<'_>,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        self.inner.meeting(guild, zoom_id).await
+    }
+    async fn update_meeting(
+        &self,
+        guild: GuildId,
+        zoom_id: i64,
+        change: &MeetingChange,
     ) -> Result<Option<MeetingRecord>, StoreError> {
         self.check()?;
-        self.inner.update_meeting(guild, zoom_id, change)
+        self.inner.update_meeting(guild, zoom_id, change).await
     }
-    fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
-        self.inner.guild_meetings(guild)
+    async fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
+        self.inner.guild_meetings(guild).await
     }
-    fn meetings_ending_after(
+    async fn meetings_ending_after(
         &self,
         guild: GuildId,
         after: jiff::Timestamp,
     ) -> Result<Vec<MeetingRecord>, StoreError> {
-        self.inner.meetings_ending_after(guild, after)
+        self.inner.meetings_ending_after(guild, after).await
     }
-    fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
-        self.inner.zoom_meeting(zoom_id)
+    async fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
+        self.inner.zoom_meeting(zoom_id).await
     }
-    fn prune_meetings(&self, ended_before: jiff::Timestamp) -> Result<usize, StoreError> {
-        self.inner.prune_meetings(ended_before)
+    async fn prune_meetings(&self, ended_before: jiff::Timestamp) -> Result<usize, StoreError> {
+        self.inner.prune_meetings(ended_before).await
     }
-    fn take_daily(
+    async fn take_daily(
         &self,
         counter: &str,
         day: jiff::civil::Date,
         limit: u32,
     ) -> Result<bool, StoreError> {
         // sled writes to memory first: a read-only disk fails the flush, not this.
-        self.inner.take_daily(counter, day, limit)
+        self.inner.take_daily(counter, day, limit).await
     }
-    fn give_back_daily(&self, counter: &str, day: jiff::civil::Date) -> Result<(), StoreError> {
-        self.inner.give_back_daily(counter, day)
+    async fn give_back_daily(
+        &self,
+        counter: &str,
+        day: jiff::civil::Date,
+    ) -> Result<(), StoreError> {
+        self.inner.give_back_daily(counter, day).await
     }
-    fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
-        self.inner.guild_settings(guild)
+    async fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
+        self.inner.guild_settings(guild).await
     }
-    fn update_guild_settings(
+    async fn update_guild_settings(
         &self,
         guild: GuildId,
         change: SettingsChange<'_>,
     ) -> Result<GuildSettings, StoreError> {
         self.check()?;
-        self.inner.update_guild_settings(guild, change)
+        self.inner.update_guild_settings(guild, change).await
     }
-    fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
-        self.inner.member_prefs(member)
+    async fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
+        self.inner.member_prefs(member).await
     }
-    fn put_member_prefs(&self, member: MemberId, prefs: &MemberPrefs) -> Result<(), StoreError> {
+    async fn set_member_timezone(
+        &self,
+        member: MemberId,
+        timezone: Option<&str>,
+    ) -> Result<MemberPrefs, StoreError> {
         self.check()?;
-        self.inner.put_member_prefs(member, prefs)
+        self.inner.set_member_timezone(member, timezone).await
     }
-    fn flush(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            self.check()?;
-            self.inner.flush().await
-        })
+    async fn flush(&self) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.flush().await
     }
 }
 
@@ -422,6 +433,7 @@ async fn a_read_only_data_dir_is_reported_leaves_no_unrecorded_meeting_and_write
     assert_eq!(
         store
             .guild_settings(GuildId(FakeDiscord::GUILD_ID))
+            .await
             .unwrap(),
         GuildSettings::default()
     );

@@ -13,7 +13,7 @@ use zoombot::ids::{ChannelId, GuildId, MemberId};
 use zoombot::meetings::{Created, Limits, Meetings, Requester, ServiceError};
 use zoombot::scheduling::Cooldown;
 use zoombot::scheduling::plan::MeetInput;
-use zoombot::store::{GuildSettings, MeetingRecord, MemoryStore, Store};
+use zoombot::store::{GuildSettings, MeetingRecord, MemoryStore, SettingsChange, Store};
 use zoombot::zoom::ZoomError;
 
 const SERVER_A: GuildId = GuildId(1_200_000_000_000_000_001);
@@ -104,7 +104,7 @@ async fn a_create_that_zoom_made_before_failing_adopts_its_own_meeting_not_the_o
     );
     for id in ids {
         assert!(
-            store.zoom_meeting(id).unwrap().is_some(),
+            store.zoom_meeting(id).await.unwrap().is_some(),
             "meeting {id} in Zoom is recorded (not orphaned)"
         );
     }
@@ -223,6 +223,7 @@ async fn a_host_link_is_refused_once_the_meeting_is_over() {
             uuid: None,
             created_at: None,
         })
+        .await
         .unwrap();
 
     let link = service(&zoom, &store)
@@ -268,7 +269,8 @@ async fn cooldown_off_does_not_lift_the_operators_limit_per_server_per_day() {
     let zoom = FakeZoom::start().await;
     let store = Arc::new(MemoryStore::new());
     store
-        .update_guild_settings(SERVER_A, &|s| s.cooldown = Some(Cooldown::OFF))
+        .update_guild_settings(SERVER_A, SettingsChange::Set(&no_cooldown()))
+        .await
         .unwrap();
     let service = service(&zoom, &store).with_limits(Limits {
         per_server_per_day: 3,
@@ -343,12 +345,8 @@ async fn the_hosts_daily_quota_is_counted_across_servers_and_refused_before_zoom
     let store = Arc::new(MemoryStore::new());
     for guild in [SERVER_A, SERVER_B] {
         store
-            .update_guild_settings(guild, &|s| {
-                *s = GuildSettings {
-                    cooldown: Some(Cooldown::OFF),
-                    ..GuildSettings::default()
-                };
-            })
+            .update_guild_settings(guild, SettingsChange::Set(&no_cooldown()))
+            .await
             .unwrap();
     }
     let service = service(&zoom, &store).with_limits(Limits {
@@ -384,4 +382,12 @@ async fn the_hosts_daily_quota_is_counted_across_servers_and_refused_before_zoom
         "{:?}",
         outcomes[5]
     );
+}
+
+/// Settings that turn the server's cooldown off.
+fn no_cooldown() -> GuildSettings {
+    GuildSettings {
+        cooldown: Some(Cooldown::OFF),
+        ..GuildSettings::default()
+    }
 }

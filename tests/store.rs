@@ -13,7 +13,10 @@ use support::zoom_client;
 use zoombot::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
 use zoombot::meetings::{Meetings, Requester, ServiceError};
 use zoombot::scheduling::plan::{MeetInput, Recording};
-use zoombot::store::{GuildSettings, MeetingRecord, MemberPrefs, SledStore, Store, StoreError};
+use zoombot::store::{
+    GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingField, SettingsChange,
+    SledStore, Store, StoreError,
+};
 
 const GUILD: GuildId = GuildId(1_200_000_000_000_000_001);
 
@@ -102,37 +105,43 @@ async fn everything_written_and_flushed_is_there_after_reopening() {
     };
     {
         let store = reopen(dir.path());
-        store.put_meeting(&record(1)).unwrap();
-        store.put_meeting(&record(2)).unwrap();
+        store.put_meeting(&record(1)).await.unwrap();
+        store.put_meeting(&record(2)).await.unwrap();
         store
             .put_meeting(&MeetingRecord {
                 guild: GuildId(GUILD.0 + 1),
                 ..record(3)
             })
+            .await
             .unwrap();
         store
-            .update_guild_settings(GUILD, &|s| *s = settings.clone())
+            .update_guild_settings(GUILD, SettingsChange::Set(&settings))
+            .await
             .unwrap();
-        store.put_member_prefs(MemberId(9), &prefs).unwrap();
+        store
+            .set_member_timezone(MemberId(9), Some("Asia/Tokyo"))
+            .await
+            .unwrap();
         store.flush().await.unwrap();
     }
     let store = reopen(dir.path());
-    assert_eq!(store.guild_settings(GUILD).unwrap(), settings);
-    assert_eq!(store.member_prefs(MemberId(9)).unwrap(), prefs);
-    assert_eq!(store.meeting(GUILD, 2).unwrap(), Some(record(2)));
+    assert_eq!(store.guild_settings(GUILD).await.unwrap(), settings);
+    assert_eq!(store.member_prefs(MemberId(9)).await.unwrap(), prefs);
+    assert_eq!(store.meeting(GUILD, 2).await.unwrap(), Some(record(2)));
     let ids: Vec<_> = store
         .guild_meetings(GUILD)
+        .await
         .unwrap()
         .iter()
         .map(|m| m.zoom_id)
         .collect();
     assert_eq!(ids, [1, 2], "another server's meeting is not listed");
-    assert_eq!(store.meeting(GUILD, 3).unwrap(), None);
-    assert!(store.guild_settings(GuildId(1)).unwrap().is_empty());
+    assert_eq!(store.meeting(GUILD, 3).await.unwrap(), None);
+    assert!(store.guild_settings(GuildId(1)).await.unwrap().is_empty());
 }
 
-#[test]
-fn concurrent_updates_of_different_fields_lose_nothing() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_updates_of_different_fields_lose_nothing() {
     const ROUNDS: u32 = 300;
     type Setter = fn(&mut GuildSettings, u32);
     let dir = tempfile::tempdir().unwrap();
@@ -145,62 +154,77 @@ fn concurrent_updates_of_different_fields_lose_nothing() {
         |s, i| s.waiting_room = Some(i % 2 == 0),
         |s, i| s.mute_upon_entry = Some(i % 2 == 1),
     ];
-    std::thread::scope(|scope| {
-        for setter in setters {
+    let writers: Vec<_> = setters
+        .into_iter()
+        .map(|setter| {
             let store = Arc::clone(&store);
-            scope.spawn(move || {
+            tokio::spawn(async move {
                 for i in 0..ROUNDS {
+                    let mut change = GuildSettings::default();
+                    setter(&mut change, i);
                     store
-                        .update_guild_settings(GUILD, &|s| setter(s, i))
+                        .update_guild_settings(GUILD, SettingsChange::Set(&change))
+                        .await
                         .unwrap();
                 }
-            });
-        }
-    });
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
     let last = ROUNDS - 1;
     let mut expected = GuildSettings::default();
     for setter in setters {
         setter(&mut expected, last);
     }
-    assert_eq!(store.guild_settings(GUILD).unwrap(), expected);
+    assert_eq!(store.guild_settings(GUILD).await.unwrap(), expected);
 }
 
-#[test]
-fn a_cancel_and_the_note_of_its_message_racing_on_one_record_both_land() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cancel_and_the_note_of_its_message_racing_on_one_record_both_land() {
     const ROUNDS: u64 = 300;
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(reopen(dir.path()));
-    store.put_meeting(&record(1)).unwrap();
+    store.put_meeting(&record(1)).await.unwrap();
 
-    std::thread::scope(|scope| {
-        let notes = Arc::clone(&store);
-        scope.spawn(move || {
+    let notes = {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move {
             for i in 1..=ROUNDS {
-                notes
-                    .update_meeting(GUILD, 1, &|r| r.message = Some(MessageId(i)))
-                    .unwrap();
+                let change = MeetingChange::Message {
+                    channel: ChannelId(i),
+                    message: MessageId(i),
+                };
+                store.update_meeting(GUILD, 1, &change).await.unwrap();
             }
-        });
-        let cancels = Arc::clone(&store);
-        scope.spawn(move || {
+        })
+    };
+    let cancel = {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move {
             for i in 1..=ROUNDS {
-                cancels
-                    .update_meeting(GUILD, 1, &|r| {
-                        r.duration_minutes = u32::try_from(i).unwrap();
-                        r.cancelled = i == ROUNDS;
-                    })
-                    .unwrap();
+                let change = if i == ROUNDS {
+                    MeetingChange::Cancel
+                } else {
+                    MeetingChange::Uuid(format!("uuid-{i}"))
+                };
+                store.update_meeting(GUILD, 1, &change).await.unwrap();
             }
-        });
-    });
+        })
+    };
+    notes.await.unwrap();
+    cancel.await.unwrap();
 
-    let stored = store.meeting(GUILD, 1).unwrap().unwrap();
+    let stored = store.meeting(GUILD, 1).await.unwrap().unwrap();
     assert_eq!(stored.message, Some(MessageId(ROUNDS)));
+    assert_eq!(stored.channel, ChannelId(ROUNDS));
     assert!(stored.cancelled);
-    assert_eq!(u64::from(stored.duration_minutes), ROUNDS);
+    assert_eq!(stored.uuid, Some(format!("uuid-{}", ROUNDS - 1)));
     assert_eq!(
         store
-            .update_meeting(GUILD, 2, &|r| r.cancelled = true)
+            .update_meeting(GUILD, 2, &MeetingChange::Cancel)
+            .await
             .unwrap(),
         None,
         "no record, nothing made up"
@@ -215,10 +239,16 @@ async fn an_unreadable_settings_record_is_refused_and_never_overwritten() {
 
     let store = reopen(dir.path());
     assert!(matches!(
-        store.guild_settings(GUILD),
+        store.guild_settings(GUILD).await,
         Err(StoreError::Corrupt { .. })
     ));
-    let update = store.update_guild_settings(GUILD, &|s| s.duration_minutes = Some(10));
+    let ten_minutes = GuildSettings {
+        duration_minutes: Some(10),
+        ..GuildSettings::default()
+    };
+    let update = store
+        .update_guild_settings(GUILD, SettingsChange::Set(&ten_minutes))
+        .await;
     assert!(
         matches!(update, Err(StoreError::Corrupt { .. })),
         "{update:?}"
@@ -244,7 +274,8 @@ async fn records_from_a_newer_zoombot_are_refused_by_name_and_left_as_they_are()
 
     let store = reopen(dir.path());
     let err = store
-        .update_guild_settings(GUILD, &|s| s.waiting_room = Some(true))
+        .update_guild_settings(GUILD, SettingsChange::Reset(SettingField::WaitingRoom))
+        .await
         .unwrap_err();
     assert!(
         matches!(
@@ -259,7 +290,7 @@ async fn records_from_a_newer_zoombot_are_refused_by_name_and_left_as_they_are()
     );
     assert!(err.to_string().contains("newer zoombot"), "{err}");
     assert!(matches!(
-        store.put_member_prefs(MemberId(9), &MemberPrefs::default()),
+        store.set_member_timezone(MemberId(9), None).await,
         Err(StoreError::NewerVersion { version: 7, .. })
     ));
     store.flush().await.unwrap();
@@ -350,7 +381,7 @@ fn many_concurrent_writes_each_flushed_all_complete() {
                 .map(|i| {
                     let store = Arc::clone(&store);
                     tokio::spawn(async move {
-                        store.put_meeting(&record(i)).expect("put");
+                        store.put_meeting(&record(i)).await.expect("put");
                         store.flush().await.expect("flush");
                     })
                 })
@@ -358,7 +389,7 @@ fn many_concurrent_writes_each_flushed_all_complete() {
             for write in writes {
                 write.await.expect("write task");
             }
-            store.guild_meetings(GUILD).unwrap().len()
+            store.guild_meetings(GUILD).await.unwrap().len()
         });
         let _ = done.send(recorded);
     });
@@ -383,28 +414,29 @@ async fn meetings_past_their_retention_are_pruned_and_stay_pruned() {
         start: now - jiff::SignedDuration::from_hours(2 * 24),
         ..record(2)
     };
-    store.put_meeting(&old).unwrap();
-    store.put_meeting(&recent).unwrap();
+    store.put_meeting(&old).await.unwrap();
+    store.put_meeting(&recent).await.unwrap();
 
     let pruned = store
         .prune_meetings(now - zoombot::meetings::RETENTION)
+        .await
         .unwrap();
     store.flush().await.unwrap();
     drop(store);
 
     assert_eq!(pruned, 1);
     let store = reopen(dir.path());
-    assert_eq!(store.meeting(GUILD, 1).unwrap(), None);
+    assert_eq!(store.meeting(GUILD, 1).await.unwrap(), None);
     assert_eq!(
-        store.zoom_meeting(1).unwrap(),
+        store.zoom_meeting(1).await.unwrap(),
         None,
         "its index entry went too"
     );
-    assert_eq!(store.meeting(GUILD, 2).unwrap(), Some(recent));
+    assert_eq!(store.meeting(GUILD, 2).await.unwrap(), Some(recent));
 }
 
-#[test]
-fn a_meeting_recorded_before_the_zoom_id_index_existed_is_found_by_its_number() {
+#[tokio::test]
+async fn a_meeting_recorded_before_the_zoom_id_index_existed_is_found_by_its_number() {
     let dir = tempfile::tempdir().unwrap();
     let mut key = GUILD.0.to_be_bytes().to_vec();
     key.extend_from_slice(&77_i64.to_be_bytes());
@@ -418,45 +450,50 @@ fn a_meeting_recorded_before_the_zoom_id_index_existed_is_found_by_its_number() 
     let store = reopen(dir.path());
 
     assert_eq!(
-        store.zoom_meeting(77).unwrap().map(|r| r.guild),
+        store.zoom_meeting(77).await.unwrap().map(|r| r.guild),
         Some(GUILD)
     );
-    assert_eq!(store.zoom_meeting(78).unwrap(), None);
+    assert_eq!(store.zoom_meeting(78).await.unwrap(), None);
 }
 
-#[test]
-fn a_daily_quota_taken_from_many_threads_at_once_counts_exactly_its_limit() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_daily_quota_taken_from_many_tasks_at_once_counts_exactly_its_limit() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(reopen(dir.path()));
     let day = jiff::civil::date(2026, 12, 2);
-    let threads: Vec<_> = (0..8)
+    let tasks: Vec<_> = (0..8)
         .map(|_| {
             let store = Arc::clone(&store);
-            std::thread::spawn(move || {
-                (0..20)
-                    .filter(|_| store.take_daily("host:me", day, 50).unwrap())
-                    .count()
+            tokio::spawn(async move {
+                let mut taken = 0;
+                for _ in 0..20 {
+                    taken += usize::from(store.take_daily("host:me", day, 50).await.unwrap());
+                }
+                taken
             })
         })
         .collect();
-    let taken: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    let mut taken = 0;
+    for task in tasks {
+        taken += task.await.unwrap();
+    }
 
     assert_eq!(taken, 50);
-    assert!(!store.take_daily("host:me", day, 50).unwrap());
-    store.give_back_daily("host:me", day).unwrap();
+    assert!(!store.take_daily("host:me", day, 50).await.unwrap());
+    store.give_back_daily("host:me", day).await.unwrap();
     assert!(
-        store.take_daily("host:me", day, 50).unwrap(),
+        store.take_daily("host:me", day, 50).await.unwrap(),
         "one given back"
     );
     let tomorrow = day.tomorrow().unwrap();
     assert!(
-        store.take_daily("host:me", tomorrow, 50).unwrap(),
+        store.take_daily("host:me", tomorrow, 50).await.unwrap(),
         "a new day starts from zero"
     );
 }
 
-#[test]
-fn only_meetings_that_have_not_ended_are_read_for_lists_even_after_their_times_change() {
+#[tokio::test]
+async fn only_meetings_that_have_not_ended_are_read_for_lists_even_after_their_times_change() {
     let dir = tempfile::tempdir().unwrap();
     let store = reopen(dir.path());
     let now = Timestamp::now();
@@ -471,11 +508,13 @@ fn only_meetings_that_have_not_ended_are_read_for_lists_even_after_their_times_c
                 start,
                 ..record(id)
             })
+            .await
             .unwrap();
     }
-    let ids = |store: &SledStore| {
+    let ids = async |store: &SledStore| {
         let mut ids: Vec<i64> = store
             .meetings_ending_after(GUILD, now)
+            .await
             .unwrap()
             .iter()
             .map(|r| r.zoom_id)
@@ -483,24 +522,101 @@ fn only_meetings_that_have_not_ended_are_read_for_lists_even_after_their_times_c
         ids.sort_unstable();
         ids
     };
-    assert_eq!(ids(&store), [2]);
+    assert_eq!(ids(&store).await, [2]);
 
     // Moved into the future, and out of it again: the index follows the record.
     store
-        .update_meeting(GUILD, 3, &|r| r.start = now + hours(5))
+        .put_meeting(&MeetingRecord {
+            start: now + hours(5),
+            ..record(3)
+        })
+        .await
         .unwrap();
     store
         .put_meeting(&MeetingRecord {
             start: now - hours(10),
             ..record(2)
         })
+        .await
         .unwrap();
-    assert_eq!(ids(&store), [3]);
+    assert_eq!(ids(&store).await, [3]);
     assert!(
         store
             .meetings_ending_after(GuildId(GUILD.0 + 1), now - hours(1000))
+            .await
             .unwrap()
             .is_empty(),
         "another server's meetings stay apart"
     );
+}
+
+/// The same named operations leave the same records in every backend: the in-memory store the
+/// service's tests use behaves as the sled store users run.
+#[tokio::test]
+async fn the_named_operations_do_the_same_on_sled_and_in_memory() {
+    async fn replay(store: &dyn Store) -> (Vec<MeetingRecord>, GuildSettings, MemberPrefs) {
+        store.put_meeting(&record(1)).await.unwrap();
+        store.put_meeting(&record(2)).await.unwrap();
+        let message = MeetingChange::Message {
+            channel: ChannelId(8),
+            message: MessageId(80),
+        };
+        for (id, change) in [
+            (1, message),
+            (1, MeetingChange::Uuid("abc==".into())),
+            (2, MeetingChange::Cancel),
+        ] {
+            assert!(
+                store
+                    .update_meeting(GUILD, id, &change)
+                    .await
+                    .unwrap()
+                    .is_some()
+            );
+        }
+        let first = GuildSettings {
+            duration_minutes: Some(45),
+            waiting_room: Some(true),
+            ..GuildSettings::default()
+        };
+        let second = GuildSettings {
+            waiting_room: Some(false),
+            host_user: Some("ops@example.com".into()),
+            ..GuildSettings::default()
+        };
+        for change in [
+            SettingsChange::Set(&first),
+            SettingsChange::Set(&second),
+            SettingsChange::Reset(SettingField::Duration),
+        ] {
+            store.update_guild_settings(GUILD, change).await.unwrap();
+        }
+        store
+            .set_member_timezone(MemberId(9), Some("Asia/Tokyo"))
+            .await
+            .unwrap();
+        (
+            store.guild_meetings(GUILD).await.unwrap(),
+            store.guild_settings(GUILD).await.unwrap(),
+            store.member_prefs(MemberId(9)).await.unwrap(),
+        )
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let on_disk = replay(&reopen(dir.path())).await;
+    let in_memory = replay(&zoombot::store::MemoryStore::new()).await;
+
+    assert_eq!(on_disk, in_memory);
+    let (meetings, settings, prefs) = on_disk;
+    assert_eq!(meetings[0].message, Some(MessageId(80)));
+    assert_eq!(meetings[0].uuid.as_deref(), Some("abc=="));
+    assert!(!meetings[0].cancelled && meetings[1].cancelled);
+    assert_eq!(
+        settings,
+        GuildSettings {
+            waiting_room: Some(false),
+            host_user: Some("ops@example.com".into()),
+            ..GuildSettings::default()
+        }
+    );
+    assert_eq!(prefs.timezone.as_deref(), Some("Asia/Tokyo"));
 }

@@ -132,7 +132,7 @@ pub async fn run(
 
 /// Choices for `when` as the member types it: each shows the instant it would mean in the zone
 /// that applies (typed, option, member, server), and sends a canonical text for exactly that.
-pub fn when_suggestions(
+pub async fn when_suggestions(
     service: &Meetings,
     command: &CommandInteraction,
     who: &Requester,
@@ -146,6 +146,7 @@ pub fn when_suggestions(
     // A member the server does not let schedule is refused on sending; the reading is still theirs.
     let defaults = service
         .meet_defaults(who)
+        .await
         .map(|(_, defaults)| defaults)
         .unwrap_or_default();
     let zone = resolve_zone(&input, &defaults)

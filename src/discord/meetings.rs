@@ -63,6 +63,7 @@ pub async fn run(
         ("list", _) => match scope(string(sub_options, "scope")) {
             Some(scope) => service
                 .upcoming(&who, scope)
+                .await
                 .map(|m| reply::meeting_list(&m, scope, who.channel)),
             None => Ok(reply::private(reply::OUTDATED.to_owned())),
         },
@@ -104,7 +105,7 @@ pub async fn run(
 /// Suggestions for the `meeting` option: the upcoming meetings of this channel and the member's
 /// own (for host-link, only their own), matching what was typed. Never the whole server's, even
 /// for managers: other channels' meetings are shown only when asked for (`scope:server`).
-pub fn autocomplete(
+pub async fn autocomplete(
     service: &Meetings,
     command: &CommandInteraction,
     who: &Requester,
@@ -116,7 +117,10 @@ pub fn autocomplete(
         .autocomplete()
         .map(|o| o.value.to_lowercase())
         .unwrap_or_default();
-    let meetings = service.upcoming(who, Scope::Channel).unwrap_or_default();
+    let meetings = service
+        .upcoming(who, Scope::Channel)
+        .await
+        .unwrap_or_default();
     meetings
         .iter()
         .filter(|m| !own_only || m.creator == who.member)

@@ -227,11 +227,11 @@ impl Handler {
                     .autocomplete()
                     .is_some_and(|o| o.name == "when") =>
             {
-                meet::when_suggestions(&self.service, command, &who)
+                meet::when_suggestions(&self.service, command, &who).await
             }
             // Their other autocompleted options, besides `meeting`, are time zones.
             "meet" | "meet-settings" | "meet-timezone" => timezone::suggestions(command),
-            "meetings" => meetings::autocomplete(&self.service, command, &who),
+            "meetings" => meetings::autocomplete(&self.service, command, &who).await,
             _ => return,
         };
         let response = CreateInteractionResponse::Autocomplete(choices);

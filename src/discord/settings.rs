@@ -65,6 +65,7 @@ pub async fn run(
         "show" => Some(
             service
                 .settings(who.guild)
+                .await
                 .map(|s| reply::settings(&s, "This server's meeting settings")),
         ),
         "set" => Some(

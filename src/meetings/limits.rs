@@ -118,20 +118,37 @@ impl<K: Hash + Eq + Copy> Recent<K> {
 
 impl Meetings {
     /// Takes a slot of every limit a create by `who` under `host` counts against, or none.
-    pub(super) fn take_quotas(
+    pub(super) async fn take_quotas(
         &self,
         who: &Requester,
         settings: &GuildSettings,
         host: &str,
     ) -> Result<Taken, ServiceError> {
-        let rule = settings.cooldown.unwrap_or(Cooldown::DEFAULT);
         let (day, reset_at) = utc_day();
         let mut taken = Taken {
             day,
             host: host.to_ascii_lowercase(),
             ..Taken::default()
         };
-        let result = (|| {
+        match self.take_each(who, settings, &mut taken, reset_at).await {
+            Ok(()) => Ok(taken),
+            Err(err) => {
+                self.give_back(who, &taken, true).await;
+                Err(err)
+            }
+        }
+    }
+
+    /// Takes one slot of each limit in turn, noting in `taken` what it holds, until one refuses.
+    async fn take_each(
+        &self,
+        who: &Requester,
+        settings: &GuildSettings,
+        taken: &mut Taken,
+        reset_at: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let rule = settings.cooldown.unwrap_or(Cooldown::DEFAULT);
+        {
             if !rule.is_off() {
                 let slot = self.recent.take((who.guild, who.member), rule);
                 taken.server_slot = Some(slot.map_err(|retry_at| ServiceError::TooMany {
@@ -148,16 +165,21 @@ impl Meetings {
             let limit = self.limits.per_server_per_day;
             if !self
                 .store
-                .take_daily(&guild_counter(who.guild), taken.day, limit)?
+                .take_daily(&guild_counter(who.guild), taken.day, limit)
+                .await?
             {
                 return Err(ServiceError::ServerDailyLimit { limit, reset_at });
             }
             taken.server_day = true;
-            if !self.store.take_daily(
-                &host_counter(&taken.host),
-                taken.day,
-                self.limits.per_host_per_day,
-            )? {
+            if !self
+                .store
+                .take_daily(
+                    &host_counter(&taken.host),
+                    taken.day,
+                    self.limits.per_host_per_day,
+                )
+                .await?
+            {
                 return Err(ServiceError::Zoom(ZoomError::RateLimited {
                     daily: true,
                     retry_at: Some(reset_at),
@@ -165,18 +187,11 @@ impl Meetings {
             }
             taken.host_day = true;
             Ok(())
-        })();
-        match result {
-            Ok(()) => Ok(taken),
-            Err(err) => {
-                self.give_back(who, &taken, true);
-                Err(err)
-            }
         }
     }
 
     /// Gives back what `taken` holds (the host's count only with `host`).
-    pub(super) fn give_back(&self, who: &Requester, taken: &Taken, host: bool) {
+    pub(super) async fn give_back(&self, who: &Requester, taken: &Taken, host: bool) {
         if let Some(slot) = taken.server_slot {
             self.recent.give_back((who.guild, who.member), slot);
         }
@@ -188,7 +203,7 @@ impl Meetings {
             (taken.host_day && host, host_counter(&taken.host)),
         ];
         for (held, counter) in counters {
-            if held && let Err(err) = self.store.give_back_daily(&counter, taken.day) {
+            if held && let Err(err) = self.store.give_back_daily(&counter, taken.day).await {
                 tracing::warn!(error = %err, "could not give back a daily quota");
             }
         }

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use super::{Meetings, Requester, ServiceError};
 use crate::secret::Secret;
-use crate::store::MeetingRecord;
+use crate::store::{MeetingChange, MeetingRecord};
 use crate::zoom::model::Meeting;
 use crate::zoom::{Missing, ZoomError};
 
@@ -21,7 +21,7 @@ impl Meetings {
         who: &Requester,
         zoom_id: i64,
     ) -> Result<MeetingRecord, ServiceError> {
-        let record = self.recorded(who, zoom_id)?;
+        let record = self.recorded(who, zoom_id).await?;
         if record.creator != who.member && !who.manage_guild {
             return Err(ServiceError::NotAllowedToCancel);
         }
@@ -37,7 +37,8 @@ impl Meetings {
         }
         let record = self
             .store
-            .update_meeting(who.guild, zoom_id, &|r| r.cancelled = true)?
+            .update_meeting(who.guild, zoom_id, &MeetingChange::Cancel)
+            .await?
             .ok_or(ServiceError::UnknownMeeting(zoom_id))?;
         self.store.flush().await?;
         Ok(record)
@@ -50,7 +51,7 @@ impl Meetings {
         who: &Requester,
         zoom_id: i64,
     ) -> Result<(MeetingRecord, Secret), ServiceError> {
-        let record = self.recorded(who, zoom_id)?;
+        let record = self.recorded(who, zoom_id).await?;
         if record.creator != who.member {
             return Err(ServiceError::NotCreator);
         }
@@ -68,10 +69,11 @@ impl Meetings {
     }
 
     /// This server's record of a meeting that was not cancelled.
-    fn recorded(&self, who: &Requester, zoom_id: i64) -> Result<MeetingRecord, ServiceError> {
+    async fn recorded(&self, who: &Requester, zoom_id: i64) -> Result<MeetingRecord, ServiceError> {
         let record = self
             .store
-            .meeting(who.guild, zoom_id)?
+            .meeting(who.guild, zoom_id)
+            .await?
             .ok_or(ServiceError::UnknownMeeting(zoom_id))?;
         if record.cancelled {
             return Err(ServiceError::AlreadyCancelled);
@@ -95,12 +97,18 @@ impl Meetings {
             );
             return Err(ServiceError::GoneFromZoom(record.zoom_id));
         }
-        if record.uuid.is_none() && meeting.uuid.is_some() {
-            let uuid = meeting.uuid.clone();
+        if record.uuid.is_none()
+            && let Some(uuid) = &meeting.uuid
+        {
             // Best effort: without it, the creation time still tells the meetings apart.
             let learned = self
                 .store
-                .update_meeting(record.guild, record.zoom_id, &|r| r.uuid.clone_from(&uuid));
+                .update_meeting(
+                    record.guild,
+                    record.zoom_id,
+                    &MeetingChange::Uuid(uuid.clone()),
+                )
+                .await;
             if let Err(err) = learned {
                 tracing::warn!(error = %err, "could not note a meeting's UUID");
             }

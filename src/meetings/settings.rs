@@ -5,7 +5,7 @@ use super::{Meetings, Requester, ServiceError};
 use crate::ids::{GuildId, MemberId, RoleId};
 use crate::scheduling::plan::{PlanError, Recording};
 use crate::scheduling::{MeetingLength, parse_cooldown, parse_duration, parse_timezone};
-use crate::store::{GuildSettings, SettingField};
+use crate::store::{GuildSettings, SettingField, SettingsChange};
 use crate::zoom::{Missing, ZoomError};
 
 /// What `/meet-settings set` asked for: the fields given, as typed.
@@ -49,8 +49,8 @@ const HOST_USER_MAX: usize = 128;
 
 impl Meetings {
     /// A server's settings, with what applies where nothing is set.
-    pub fn settings(&self, guild: GuildId) -> Result<EffectiveSettings, ServiceError> {
-        Ok(self.effective(self.store.guild_settings(guild)?))
+    pub async fn settings(&self, guild: GuildId) -> Result<EffectiveSettings, ServiceError> {
+        Ok(self.effective(self.store.guild_settings(guild).await?))
     }
 
     /// Changes the fields of a server's settings that `input` gives, after checking each (the
@@ -69,7 +69,8 @@ impl Meetings {
         }
         let settings = self
             .store
-            .update_guild_settings(who.guild, &|s| s.apply(&change))?;
+            .update_guild_settings(who.guild, SettingsChange::Set(&change))
+            .await?;
         self.store.flush().await?;
         Ok(self.effective(settings))
     }
@@ -85,10 +86,11 @@ impl Meetings {
         }
         let settings = self
             .store
-            .update_guild_settings(who.guild, &|s| match field {
-                Some(field) => s.reset(field),
-                None => *s = GuildSettings::default(),
-            })?;
+            .update_guild_settings(
+                who.guild,
+                field.map_or(SettingsChange::ResetAll, SettingsChange::Reset),
+            )
+            .await?;
         self.store.flush().await?;
         Ok(self.effective(settings))
     }
@@ -100,9 +102,9 @@ impl Meetings {
         zone: Option<&str>,
     ) -> Result<Option<String>, ServiceError> {
         let timezone = zone.map(checked_zone).transpose()?;
-        let mut prefs = self.store.member_prefs(member)?;
-        prefs.timezone.clone_from(&timezone);
-        self.store.put_member_prefs(member, &prefs)?;
+        self.store
+            .set_member_timezone(member, timezone.as_deref())
+            .await?;
         self.store.flush().await?;
         Ok(timezone)
     }

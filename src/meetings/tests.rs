@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use super::*;
 use crate::ids::ChannelId;
 use crate::scheduling::Cooldown;
-use crate::store::MemoryStore;
+use crate::store::{MemoryStore, SettingsChange};
 use crate::zoom::meetings::Known;
 use crate::zoom::model::{MeetingId, User};
 use crate::zoom::{Missing, ZoomError};
@@ -148,13 +148,16 @@ fn server_error() -> ZoomError {
 #[tokio::test]
 async fn a_create_zoom_refused_gives_the_cooldown_slot_back() {
     let (service, zoom, store) = service();
+    let one_in_ten_minutes = GuildSettings {
+        cooldown: Some(Cooldown {
+            count: 1,
+            window_minutes: 10,
+        }),
+        ..GuildSettings::default()
+    };
     store
-        .update_guild_settings(GuildId(1), &|s| {
-            s.cooldown = Some(Cooldown {
-                count: 1,
-                window_minutes: 10,
-            });
-        })
+        .update_guild_settings(GuildId(1), SettingsChange::Set(&one_in_ten_minutes))
+        .await
         .unwrap();
     zoom.fail_next(refused());
 
@@ -230,8 +233,13 @@ async fn only_the_creator_gets_the_host_link_and_a_manager_may_cancel() {
 #[tokio::test]
 async fn the_command_zone_beats_the_members_which_beats_the_servers() {
     let (service, zoom, store) = service();
+    let tokyo = GuildSettings {
+        timezone: Some("Asia/Tokyo".into()),
+        ..GuildSettings::default()
+    };
     store
-        .update_guild_settings(GuildId(1), &|s| s.timezone = Some("Asia/Tokyo".into()))
+        .update_guild_settings(GuildId(1), SettingsChange::Set(&tokyo))
+        .await
         .unwrap();
     service
         .create(&member(1), &topic("server's"))

@@ -18,9 +18,11 @@ use super::codec::{decode, encode};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use async_trait::async_trait;
+
 use super::{
     DailyCount, GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, Store,
-    StoreError, StoreFuture,
+    StoreError,
 };
 use crate::ids::{GuildId, MemberId};
 
@@ -133,13 +135,26 @@ impl SledStore {
         self.guilds.len()
     }
 
+    fn read_meeting(
+        &self,
+        guild: GuildId,
+        zoom_id: i64,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        self.meetings
+            .get(meeting_key(guild, zoom_id))
+            .map_err(self.err())?
+            .map(|bytes| decode(MEETING, &bytes))
+            .transpose()
+    }
+
     fn err(&self) -> impl Fn(sled::Error) -> StoreError + '_ {
         backend(&self.dir)
     }
 }
 
+#[async_trait]
 impl Store for SledStore {
-    fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
+    async fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
         // The indexes first: a record is never without its entries.
         self.index_record(record)?;
         let old = self
@@ -150,19 +165,19 @@ impl Store for SledStore {
         self.reindexed(old.as_ref(), record)
     }
 
-    fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
-        self.meetings
-            .get(meeting_key(guild, zoom_id))
-            .map_err(self.err())?
-            .map(|bytes| decode(MEETING, &bytes))
-            .transpose()
-    }
-
-    fn update_meeting(
+    async fn meeting(
         &self,
         guild: GuildId,
         zoom_id: i64,
-        change: MeetingChange<'_>,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        self.read_meeting(guild, zoom_id)
+    }
+
+    async fn update_meeting(
+        &self,
+        guild: GuildId,
+        zoom_id: i64,
+        change: &MeetingChange,
     ) -> Result<Option<MeetingRecord>, StoreError> {
         let key = meeting_key(guild, zoom_id);
         loop {
@@ -171,7 +186,7 @@ impl Store for SledStore {
             };
             let before: MeetingRecord = decode(MEETING, &old)?;
             let mut record = before.clone();
-            change(&mut record);
+            change.apply(&mut record);
             self.index_record(&record)?;
             let swapped = self
                 .meetings
@@ -184,7 +199,7 @@ impl Store for SledStore {
         }
     }
 
-    fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
+    async fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
         self.meetings
             .scan_prefix(guild.0.to_be_bytes())
             .map(|entry| {
@@ -194,7 +209,7 @@ impl Store for SledStore {
             .collect()
     }
 
-    fn meetings_ending_after(
+    async fn meetings_ending_after(
         &self,
         guild: GuildId,
         after: Timestamp,
@@ -214,7 +229,7 @@ impl Store for SledStore {
                 continue;
             };
             // An entry a crash or a moved end left behind is checked against the record.
-            if let Some(record) = self.meeting(guild, i64::from_be_bytes(zoom_id))?
+            if let Some(record) = self.read_meeting(guild, i64::from_be_bytes(zoom_id))?
                 && record.end() > after
                 && end_key(&record)[..] == key[..]
             {
@@ -224,7 +239,7 @@ impl Store for SledStore {
         Ok(meetings)
     }
 
-    fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
+    async fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
         let Some(guild) = self
             .zoom_ids
             .get(zoom_id.to_be_bytes())
@@ -236,10 +251,10 @@ impl Store for SledStore {
             what: MEETING,
             detail: "an index entry of the wrong length".to_owned(),
         })?;
-        self.meeting(GuildId(u64::from_be_bytes(guild)), zoom_id)
+        self.read_meeting(GuildId(u64::from_be_bytes(guild)), zoom_id)
     }
 
-    fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
+    async fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
         let mut pruned = 0;
         for entry in &self.meetings {
             let (key, bytes) = entry.map_err(self.err())?;
@@ -266,7 +281,7 @@ impl Store for SledStore {
         Ok(pruned)
     }
 
-    fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError> {
+    async fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError> {
         loop {
             let old = self.daily.get(counter).map_err(self.err())?;
             let now = match &old {
@@ -286,7 +301,7 @@ impl Store for SledStore {
         }
     }
 
-    fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError> {
+    async fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError> {
         loop {
             let Some(old) = self.daily.get(counter).map_err(self.err())? else {
                 return Ok(());
@@ -302,14 +317,14 @@ impl Store for SledStore {
         }
     }
 
-    fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
+    async fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
         match self.guilds.get(guild.0.to_be_bytes()).map_err(self.err())? {
             Some(bytes) => decode(SETTINGS, &bytes),
             None => Ok(GuildSettings::default()),
         }
     }
 
-    fn update_guild_settings(
+    async fn update_guild_settings(
         &self,
         guild: GuildId,
         change: SettingsChange<'_>,
@@ -322,7 +337,7 @@ impl Store for SledStore {
                 Some(bytes) => decode(SETTINGS, bytes)?,
                 None => GuildSettings::default(),
             };
-            change(&mut settings);
+            change.apply(&mut settings);
             let new = encode(&settings);
             let swapped = self
                 .guilds
@@ -335,7 +350,7 @@ impl Store for SledStore {
         }
     }
 
-    fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
+    async fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
         match self
             .members
             .get(member.0.to_be_bytes())
@@ -346,40 +361,50 @@ impl Store for SledStore {
         }
     }
 
-    fn put_member_prefs(&self, member: MemberId, prefs: &MemberPrefs) -> Result<(), StoreError> {
+    async fn set_member_timezone(
+        &self,
+        member: MemberId,
+        timezone: Option<&str>,
+    ) -> Result<MemberPrefs, StoreError> {
         let key = member.0.to_be_bytes();
-        if let Some(bytes) = self.members.get(key).map_err(self.err())? {
+        loop {
+            let old = self.members.get(key).map_err(self.err())?;
             // Refuse to replace what a newer zoombot wrote.
-            decode::<MemberPrefs>(PREFS, &bytes)?;
+            let mut prefs = match &old {
+                Some(bytes) => decode(PREFS, bytes)?,
+                None => MemberPrefs::default(),
+            };
+            prefs.timezone = timezone.map(str::to_owned);
+            let swapped = self
+                .members
+                .compare_and_swap(key, old, Some(encode(&prefs)))
+                .map_err(self.err())?;
+            if swapped.is_ok() {
+                return Ok(prefs);
+            }
         }
-        self.members
-            .insert(key, encode(prefs))
-            .map_err(self.err())?;
-        Ok(())
     }
 
-    fn flush(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            let ticket = self.flusher.tickets.fetch_add(1, Ordering::SeqCst) + 1;
-            let mut covered = Arc::clone(&self.flusher.covered).lock_owned().await;
-            if *covered >= ticket {
-                // A flush that began after our writes finished while we waited.
-                return Ok(());
-            }
-            // Every ticket taken so far was taken after its writes, all done before this flush.
-            let upto = self.flusher.tickets.load(Ordering::SeqCst);
-            let db = self.db.clone();
-            // The lock goes with the flush: when this caller stops waiting (a timeout, a dropped
-            // request), the next flush still waits for this one, so flushes never overlap.
-            tokio::task::spawn_blocking(move || {
-                db.flush()?;
-                *covered = upto;
-                Ok(())
-            })
-            .await
-            .map_err(|e| StoreError::Backend(format!("{} (flush: {e})", self.dir.display())))?
-            .map_err(self.err())?;
+    async fn flush(&self) -> Result<(), StoreError> {
+        let ticket = self.flusher.tickets.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut covered = Arc::clone(&self.flusher.covered).lock_owned().await;
+        if *covered >= ticket {
+            // A flush that began after our writes finished while we waited.
+            return Ok(());
+        }
+        // Every ticket taken so far was taken after its writes, all done before this flush.
+        let upto = self.flusher.tickets.load(Ordering::SeqCst);
+        let db = self.db.clone();
+        // The lock goes with the flush: when this caller stops waiting (a timeout, a dropped
+        // request), the next flush still waits for this one, so flushes never overlap.
+        tokio::task::spawn_blocking(move || {
+            db.flush()?;
+            *covered = upto;
             Ok(())
         })
+        .await
+        .map_err(|e| StoreError::Backend(format!("{} (flush: {e})", self.dir.display())))?
+        .map_err(self.err())?;
+        Ok(())
     }
 }

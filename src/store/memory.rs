@@ -6,9 +6,11 @@ use std::sync::{Mutex, PoisonError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use async_trait::async_trait;
+
 use super::{
     DailyCount, GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, Store,
-    StoreError, StoreFuture,
+    StoreError,
 };
 use crate::ids::{GuildId, MemberId};
 
@@ -32,62 +34,67 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+#[async_trait]
 impl Store for MemoryStore {
-    fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
+    async fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
         lock(&self.meetings).insert((record.guild, record.zoom_id), record.clone());
         Ok(())
     }
 
-    fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
-        Ok(lock(&self.meetings).get(&(guild, zoom_id)).cloned())
-    }
-
-    fn update_meeting(
+    async fn meeting(
         &self,
         guild: GuildId,
         zoom_id: i64,
-        change: MeetingChange<'_>,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        Ok(lock(&self.meetings).get(&(guild, zoom_id)).cloned())
+    }
+
+    async fn update_meeting(
+        &self,
+        guild: GuildId,
+        zoom_id: i64,
+        change: &MeetingChange,
     ) -> Result<Option<MeetingRecord>, StoreError> {
         Ok(lock(&self.meetings)
             .get_mut(&(guild, zoom_id))
             .map(|record| {
-                change(record);
+                change.apply(record);
                 record.clone()
             }))
     }
 
-    fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
+    async fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
         Ok(lock(&self.meetings)
             .range((guild, i64::MIN)..=(guild, i64::MAX))
             .map(|(_, r)| r.clone())
             .collect())
     }
 
-    fn meetings_ending_after(
+    async fn meetings_ending_after(
         &self,
         guild: GuildId,
         after: Timestamp,
     ) -> Result<Vec<MeetingRecord>, StoreError> {
-        let mut meetings = self.guild_meetings(guild)?;
+        let mut meetings = self.guild_meetings(guild).await?;
         meetings.retain(|r| r.end() > after);
         Ok(meetings)
     }
 
-    fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
+    async fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
         Ok(lock(&self.meetings)
             .values()
             .find(|r| r.zoom_id == zoom_id)
             .cloned())
     }
 
-    fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
+    async fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
         let mut meetings = lock(&self.meetings);
         let before = meetings.len();
         meetings.retain(|_, r| r.end() >= ended_before);
         Ok(before - meetings.len())
     }
 
-    fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError> {
+    async fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError> {
         let mut daily = lock(&self.daily);
         let now = daily
             .get(counter)
@@ -102,41 +109,47 @@ impl Store for MemoryStore {
         })
     }
 
-    fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError> {
+    async fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError> {
         if let Some(count) = lock(&self.daily).get_mut(counter) {
             *count = count.given_back(day);
         }
         Ok(())
     }
 
-    fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
+    async fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
         Ok(lock(&self.guilds).get(&guild).cloned().unwrap_or_default())
     }
 
-    fn update_guild_settings(
+    async fn update_guild_settings(
         &self,
         guild: GuildId,
         change: SettingsChange<'_>,
     ) -> Result<GuildSettings, StoreError> {
         let mut guilds = lock(&self.guilds);
         let settings = guilds.entry(guild).or_default();
-        change(settings);
+        change.apply(settings);
         Ok(settings.clone())
     }
 
-    fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
+    async fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
         Ok(lock(&self.members)
             .get(&member)
             .cloned()
             .unwrap_or_default())
     }
 
-    fn put_member_prefs(&self, member: MemberId, prefs: &MemberPrefs) -> Result<(), StoreError> {
-        lock(&self.members).insert(member, prefs.clone());
-        Ok(())
+    async fn set_member_timezone(
+        &self,
+        member: MemberId,
+        timezone: Option<&str>,
+    ) -> Result<MemberPrefs, StoreError> {
+        let mut members = lock(&self.members);
+        let prefs = members.entry(member).or_default();
+        prefs.timezone = timezone.map(str::to_owned);
+        Ok(prefs.clone())
     }
 
-    fn flush(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async { Ok(()) })
+    async fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 }

@@ -6,14 +6,14 @@ pub mod disk;
 pub mod memory;
 mod records;
 
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
+
+use async_trait::async_trait;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::ids::{GuildId, MemberId};
+use crate::ids::{ChannelId, GuildId, MemberId, MessageId};
 
 pub use disk::SledStore;
 pub use memory::MemoryStore;
@@ -54,64 +54,118 @@ pub enum StoreError {
     Locked(PathBuf),
 }
 
-/// A boxed future, so the trait stays object-safe.
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+/// A change to one meeting record, applied atomically by [`Store::update_meeting`]. Each is a
+/// named operation, not code run under a lock, so a SQL backend can do it in one statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MeetingChange {
+    /// Cancelled through the bot.
+    Cancel,
+    /// Zoom's UUID of the meeting, learned after its creation.
+    Uuid(String),
+    /// Where its public message is.
+    Message {
+        /// The channel it was posted in.
+        channel: ChannelId,
+        /// The message.
+        message: MessageId,
+    },
+}
 
-/// A change to a server's settings, applied atomically by [`Store::update_guild_settings`]. It may
-/// run more than once (when another update wins a race), so it must only depend on its argument.
-pub type SettingsChange<'a> = &'a (dyn Fn(&mut GuildSettings) + Sync);
+impl MeetingChange {
+    /// The change made to `record` (what every backend must do, atomically).
+    pub fn apply(&self, record: &mut MeetingRecord) {
+        match self {
+            Self::Cancel => record.cancelled = true,
+            Self::Uuid(uuid) => record.uuid = Some(uuid.clone()),
+            Self::Message { channel, message } => {
+                record.channel = *channel;
+                record.message = Some(*message);
+            }
+        }
+    }
+}
 
-/// A change to one meeting record, applied atomically by [`Store::update_meeting`]; like
-/// [`SettingsChange`], it may run more than once.
-pub type MeetingChange<'a> = &'a (dyn Fn(&mut MeetingRecord) + Sync);
+/// A change to a server's settings, applied atomically by [`Store::update_guild_settings`]:
+/// concurrent changes of different fields all take effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsChange<'a> {
+    /// Sets every field the given settings set, leaving the others as they are.
+    Set(&'a GuildSettings),
+    /// Unsets one field.
+    Reset(SettingField),
+    /// Unsets every field.
+    ResetAll,
+}
 
-/// The bot's storage. Reads and writes are quick and synchronous; [`Store::flush`] makes what was
-/// written durable, and a write is acknowledged to a user only after it.
+impl SettingsChange<'_> {
+    /// The change made to `settings` (what every backend must do, atomically).
+    pub fn apply(self, settings: &mut GuildSettings) {
+        match self {
+            Self::Set(change) => settings.apply(change),
+            Self::Reset(field) => settings.reset(field),
+            Self::ResetAll => *settings = GuildSettings::default(),
+        }
+    }
+}
+
+/// The bot's storage. Every operation is async, and each atomic update is one named operation
+/// ([`MeetingChange`], [`SettingsChange`], the daily counters), so a backend can do each in one
+/// transaction. [`Store::flush`] makes what was written durable, and a write is acknowledged to a
+/// user only after it.
+#[async_trait]
 pub trait Store: Send + Sync {
     /// Records a new meeting (or replaces the record with the same server and Zoom id).
-    fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError>;
+    async fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError>;
     /// The meeting with `zoom_id` created from `guild`; another server's meetings are invisible.
-    fn meeting(&self, guild: GuildId, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError>;
-    /// Applies `change` to a meeting's record atomically (a cancel and the note of where its
-    /// message is can race; neither may undo the other). `None` when there is no such record.
-    fn update_meeting(
+    async fn meeting(
         &self,
         guild: GuildId,
         zoom_id: i64,
-        change: MeetingChange<'_>,
+    ) -> Result<Option<MeetingRecord>, StoreError>;
+    /// Makes `change` to a meeting's record atomically (a cancel and the note of where its
+    /// message is can race; neither may undo the other). `None` when there is no such record.
+    async fn update_meeting(
+        &self,
+        guild: GuildId,
+        zoom_id: i64,
+        change: &MeetingChange,
     ) -> Result<Option<MeetingRecord>, StoreError>;
     /// Every meeting created from `guild`.
-    fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError>;
+    async fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError>;
     /// The meetings of `guild` that end after `after`, through an index by end: lists and
     /// autocompletes read only these, however many past meetings a server has.
-    fn meetings_ending_after(
+    async fn meetings_ending_after(
         &self,
         guild: GuildId,
         after: Timestamp,
     ) -> Result<Vec<MeetingRecord>, StoreError>;
     /// The meeting with `zoom_id`, whichever server it was created from: a meeting number is
     /// someone's once it is recorded.
-    fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError>;
+    async fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError>;
     /// Forgets the meetings that ended before `ended_before`; returns how many.
-    fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError>;
+    async fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError>;
     /// Counts one use of `counter` on the UTC `day` if fewer than `limit` were counted that day,
     /// atomically; `false` (nothing counted) when the day's `limit` is used up.
-    fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError>;
+    async fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError>;
     /// Gives back one use of `counter` on `day` (what it was taken for did not happen).
-    fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError>;
+    async fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError>;
     /// A server's settings (all unset when it never changed any).
-    fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError>;
-    /// Applies `change` to a server's settings atomically: concurrent updates of different fields
-    /// all take effect. Returns the settings after the change.
-    fn update_guild_settings(
+    async fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError>;
+    /// Makes `change` to a server's settings atomically. Returns the settings after it.
+    async fn update_guild_settings(
         &self,
         guild: GuildId,
         change: SettingsChange<'_>,
     ) -> Result<GuildSettings, StoreError>;
     /// A member's preferences (they follow the member across servers).
-    fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError>;
-    /// Replaces a member's preferences.
-    fn put_member_prefs(&self, member: MemberId, prefs: &MemberPrefs) -> Result<(), StoreError>;
+    async fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError>;
+    /// Sets (or with `None`, clears) a member's own time zone atomically; returns their
+    /// preferences after it.
+    async fn set_member_timezone(
+        &self,
+        member: MemberId,
+        timezone: Option<&str>,
+    ) -> Result<MemberPrefs, StoreError>;
     /// Makes every write so far durable.
-    fn flush(&self) -> StoreFuture<'_, ()>;
+    async fn flush(&self) -> Result<(), StoreError>;
 }

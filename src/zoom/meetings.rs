@@ -25,11 +25,11 @@ const CREATED_AT_SLACK: SignedDuration = SignedDuration::from_secs(2);
 const MAX_CREATE_SENDS: u32 = 3;
 
 /// One create, as its ambiguous failure is checked.
-struct Attempt<'a> {
+struct Attempt<'a, 'k> {
     user: &'a str,
     meeting: &'a NewMeeting,
     began: Timestamp,
-    known: Known<'a>,
+    known: Known<'k>,
 }
 
 /// Meetings this process has handed out (created or adopted), with their start: an ambiguous
@@ -62,7 +62,10 @@ impl Issued {
 
 /// Whether a meeting is already someone's in the caller's records (the store): such a meeting is
 /// never adopted.
-pub type Known<'a> = &'a (dyn Fn(MeetingId) -> bool + Sync);
+pub type Known<'a> = &'a (dyn Fn(MeetingId) -> KnownFuture<'a> + Sync);
+
+/// The answer of a [`Known`] check (the store is asked asynchronously).
+pub type KnownFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + 'a>>;
 
 impl ZoomClient {
     /// Creates a meeting under `user` (`me`, an id or an email); see [`Self::create_meeting_unless`].
@@ -71,7 +74,8 @@ impl ZoomClient {
         user: &str,
         meeting: &NewMeeting,
     ) -> Result<Meeting, ZoomError> {
-        self.create_meeting_unless(user, meeting, &|_| false).await
+        self.create_meeting_unless(user, meeting, &|_| Box::pin(async { false }))
+            .await
     }
 
     /// Creates a meeting under `user` (`me`, an id or an email).
@@ -140,7 +144,7 @@ impl ZoomClient {
     /// search is reported as `err`, which says the meeting may exist.
     async fn find_created(
         &self,
-        attempt: &Attempt<'_>,
+        attempt: &Attempt<'_, '_>,
         err: &ZoomError,
     ) -> Result<Option<Meeting>, ZoomError> {
         tracing::warn!(error = %err, "creating a Zoom meeting failed ambiguously; checking whether it was created");
@@ -151,7 +155,8 @@ impl ZoomClient {
             .map_err(|_| err.clone())?;
         let wanted = attempt.meeting;
         let start = wanted.start_time.as_second();
-        let candidates: Vec<MeetingId> = scheduled
+        let mut candidates: Vec<MeetingId> = Vec::new();
+        let look_alikes = scheduled
             .iter()
             .filter(|m| {
                 m.topic == wanted.topic
@@ -160,8 +165,12 @@ impl ZoomClient {
                     && m.created_at.is_some_and(|c| c >= attempt.began)
             })
             .map(|m| m.id)
-            .filter(|id| !self.issued.contains(*id) && !(attempt.known)(*id))
-            .collect();
+            .filter(|id| !self.issued.contains(*id));
+        for id in look_alikes {
+            if !(attempt.known)(id).await {
+                candidates.push(id);
+            }
+        }
         match candidates[..] {
             [] => Ok(None),
             [id] => {
