@@ -1,17 +1,14 @@
 //! The sled store: one directory (`DATA_DIR`), one tree per kind of record. sled writes to disk in
 //! the background every 500 ms, so [`Store::flush`] is what makes a write durable.
-//!
-//! Not sled's `flush_async`: in 0.34 concurrent calls can hang for good (spacejam/sled#1308 —
-//! the flushes fill sled's I/O thread pool and wait for writes queued behind them). Flushes run
-//! one at a time on tokio's blocking pool instead, and each covers every caller that wrote
-//! before it began (a group commit), so a burst of writes costs a few flushes, not one each.
+//! How a flush covers a burst of writes is in `flush.rs`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
+mod flush;
 mod keys;
 
+use flush::Flusher;
 use keys::{end_key, meeting_key, ordered};
 
 use super::codec::{decode, encode};
@@ -47,15 +44,6 @@ pub struct SledStore {
     /// Daily quotas: counter name → its [`DailyCount`].
     daily: sled::Tree,
     flusher: Arc<Flusher>,
-}
-
-/// The group commit behind [`Store::flush`].
-#[derive(Debug, Default)]
-struct Flusher {
-    /// One per `flush` call, taken after the caller's writes.
-    tickets: AtomicU64,
-    /// Held by the flush in progress; the highest ticket a finished flush covered.
-    covered: Arc<tokio::sync::Mutex<u64>>,
 }
 
 fn backend(dir: &Path) -> impl Fn(sled::Error) -> StoreError + '_ {
@@ -386,25 +374,6 @@ impl Store for SledStore {
     }
 
     async fn flush(&self) -> Result<(), StoreError> {
-        let ticket = self.flusher.tickets.fetch_add(1, Ordering::SeqCst) + 1;
-        let mut covered = Arc::clone(&self.flusher.covered).lock_owned().await;
-        if *covered >= ticket {
-            // A flush that began after our writes finished while we waited.
-            return Ok(());
-        }
-        // Every ticket taken so far was taken after its writes, all done before this flush.
-        let upto = self.flusher.tickets.load(Ordering::SeqCst);
-        let db = self.db.clone();
-        // The lock goes with the flush: when this caller stops waiting (a timeout, a dropped
-        // request), the next flush still waits for this one, so flushes never overlap.
-        tokio::task::spawn_blocking(move || {
-            db.flush()?;
-            *covered = upto;
-            Ok(())
-        })
-        .await
-        .map_err(|e| StoreError::Backend(format!("{} (flush: {e})", self.dir.display())))?
-        .map_err(self.err())?;
-        Ok(())
+        self.flusher.flush(&self.db).await.map_err(self.err())
     }
 }
