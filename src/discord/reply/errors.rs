@@ -87,6 +87,7 @@ pub fn error_text(err: &ServiceError) -> String {
              host link signs its holder in as that Zoom user. Ask the operator to add it to ZOOM_HOST_USERS.",
             markdown(&user.chars().take(64).collect::<String>())
         ),
+        ServiceError::WrongSettingKind(name) => super::wrong_kind(name),
         ServiceError::BadHostUser(user) => format!(
             "`{}` can't be a Zoom user: give the email or user id of a user in the bot's Zoom account.",
             user.chars().take(64).collect::<String>()
