@@ -716,17 +716,11 @@ async fn values_outside_a_commands_declaration_are_refused_naming_the_option_and
         ),
     ];
     for (command, options, expect) in &cases {
+        let what = format!("/{command} {options}");
         let (_, token) = bot
             .slash(&Member::admin(ADMIN), command, options.clone())
             .await;
-        let answer = bot.answer(&token).await;
-        assert_refused(
-            &answer,
-            None,
-            &bot.zoom,
-            &format!("/{command} {options}"),
-            expect,
-        );
+        assert_refused(&bot.answer(&token).await, None, &bot.zoom, &what, expect);
     }
     assert_eq!(bot.zoom.meeting_count(), 0, "no meeting was created");
     assert!(
@@ -735,14 +729,10 @@ async fn values_outside_a_commands_declaration_are_refused_naming_the_option_and
     );
 
     // Nothing of the refused settings was saved.
-    let (_, token) = bot
-        .slash(
-            &Member::admin(ADMIN),
-            "meet-settings",
-            json!([{"name": "show", "type": 1, "options": []}]),
-        )
-        .await;
-    let shown = bot.answer(&token).await.text();
+    let shown = bot
+        .run_sub(&Member::admin(ADMIN), "meet-settings", "show", json!([]))
+        .await
+        .text();
     assert!(
         shown.contains("**auto_recording**: Zoom account default *(default)*"),
         "{shown}"

@@ -3,8 +3,7 @@
 //! handler by its declared name.
 
 use serenity::all::{
-    Command as ApplicationCommand, CommandData, CreateAutocompleteResponse,
-    EditInteractionResponse, GuildId,
+    Command as ApplicationCommand, CreateAutocompleteResponse, EditInteractionResponse, GuildId,
 };
 
 use super::declare::{Args, Declaration};
@@ -48,17 +47,10 @@ pub trait Command: Sync {
     /// Runs it, once the router has acknowledged it.
     async fn run(&self, call: Call<'_>) -> Result<Reply, ServiceError>;
 
-    /// Suggestions for the option being typed; by default time zones, the only other
-    /// autocompleted option.
-    async fn autocomplete(
-        &self,
-        service: &Meetings,
-        who: &Requester,
-        data: &CommandData,
-        locale: &str,
-    ) -> CreateAutocompleteResponse {
-        let _ = (service, who, locale);
-        super::timezone::suggestions(&Args::of(data))
+    /// Suggestions for the option being typed (`call.args` as sent so far, unchecked); by
+    /// default time zones, the only other autocompleted option.
+    async fn autocomplete(&self, call: Call<'_>) -> CreateAutocompleteResponse {
+        super::timezone::suggestions(&call.args)
     }
 }
 

@@ -297,6 +297,19 @@ pub enum Refusal {
     },
 }
 
+impl Refusal {
+    /// The option refused, if it is one (for the log, which never shows the value: a member may
+    /// have typed a passcode into the wrong option).
+    pub fn option(&self) -> Option<&'static str> {
+        match self {
+            Self::Outdated => None,
+            Self::NotAChoice { option, .. }
+            | Self::WrongKind { option }
+            | Self::TooLong { option, .. } => Some(option),
+        }
+    }
+}
+
 /// An interaction's options, read against its declaration.
 #[derive(Debug, Clone, Copy)]
 pub struct Args<'a> {

@@ -8,7 +8,7 @@
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use serenity::all::{CommandData, CreateAutocompleteResponse};
+use serenity::all::CreateAutocompleteResponse;
 
 use super::commands::{Call, Command, Reply};
 use super::declare::{Args, Declaration, Opt};
@@ -104,19 +104,15 @@ impl Command for Meet {
         Ok(Reply::Created(Box::new(created)))
     }
 
-    async fn autocomplete(
-        &self,
-        service: &Meetings,
-        who: &Requester,
-        data: &CommandData,
-        locale: &str,
-    ) -> CreateAutocompleteResponse {
-        let args = Args::of(data);
-        match args.focused() {
-            Some((name, typed)) if name == WHEN.name => {
-                when_suggestions(service, who, &input(&args, locale), typed)
-            }
-            _ => super::timezone::suggestions(&args),
+    async fn autocomplete(&self, call: Call<'_>) -> CreateAutocompleteResponse {
+        match call.args.focused() {
+            Some((name, typed)) if name == WHEN.name => when_suggestions(
+                call.service,
+                &call.who,
+                &input(&call.args, call.locale),
+                typed,
+            ),
+            _ => super::timezone::suggestions(&call.args),
         }
     }
 }

@@ -1,11 +1,11 @@
 //! `/meetings list`, `/meetings cancel`, `/meetings host-link`. Every answer is private.
 
-use serenity::all::{CommandData, CreateAutocompleteResponse};
+use serenity::all::CreateAutocompleteResponse;
 
 use super::commands::{Call, Command, Reply};
-use super::declare::{Args, Declaration, Opt, Sub};
+use super::declare::{Declaration, Opt, Sub};
 use super::reply;
-use crate::meetings::{Meetings, Requester, Scope, ServiceError};
+use crate::meetings::{Scope, ServiceError};
 
 /// `scope:` values.
 const CHANNEL: &str = "channel";
@@ -64,16 +64,14 @@ impl Command for MeetingsCommand {
     }
 
     async fn run(&self, call: Call<'_>) -> Result<Reply, ServiceError> {
-        let Call {
-            args, who, service, ..
-        } = call;
+        let (args, who, service) = (call.args, &call.who, call.service);
         if args.is(&LIST) {
             // The declaration's choices are the only values that get here.
             let scope = match args.text(&SCOPE) {
                 Some(SERVER) => Scope::Server,
                 _ => Scope::Channel,
             };
-            let meetings = service.upcoming(&who, scope)?;
+            let meetings = service.upcoming(who, scope)?;
             return Ok(Reply::Private(reply::meeting_list(
                 &meetings,
                 scope,
@@ -86,7 +84,7 @@ impl Command for MeetingsCommand {
             return Ok(Reply::Private(reply::not_a_meeting(typed)));
         };
         if args.is(&CANCEL) {
-            let record = service.cancel(&who, id).await?;
+            let record = service.cancel(who, id).await?;
             call.rest.mark_cancelled(&record, Some(who.member.0)).await;
             tracing::info!(meeting_id = id, "meeting cancelled");
             return Ok(Reply::Private(reply::private(format!(
@@ -94,7 +92,7 @@ impl Command for MeetingsCommand {
                 reply::markdown(&record.topic)
             ))));
         }
-        let (record, link) = service.host_link(&who, id).await?;
+        let (record, link) = service.host_link(who, id).await?;
         Ok(Reply::Private(reply::host_link(&record, &link)))
     }
 
@@ -102,20 +100,16 @@ impl Command for MeetingsCommand {
     /// member's own (for host-link, only their own), matching what was typed. Never the whole
     /// server's, even for managers: other channels' meetings are shown only when asked for
     /// (`scope:server`).
-    async fn autocomplete(
-        &self,
-        service: &Meetings,
-        who: &Requester,
-        data: &CommandData,
-        _locale: &str,
-    ) -> CreateAutocompleteResponse {
-        let args = Args::of(data);
+    async fn autocomplete(&self, call: Call<'_>) -> CreateAutocompleteResponse {
+        let Call {
+            args, who, service, ..
+        } = call;
         let own_only = args.is(&HOST_LINK);
         let query = args
             .focused()
             .map(|(_, typed)| typed.to_lowercase())
             .unwrap_or_default();
-        let meetings = service.upcoming(who, Scope::Channel).unwrap_or_default();
+        let meetings = service.upcoming(&who, Scope::Channel).unwrap_or_default();
         meetings
             .iter()
             .filter(|m| !own_only || m.creator == who.member)

@@ -67,7 +67,7 @@ impl Router {
             let outcome = match interaction {
                 Interaction::Command(command) => Some(self.command(rest, ack, command).await),
                 Interaction::Autocomplete(command) => {
-                    self.autocomplete(ack, command).await;
+                    self.autocomplete(rest, ack, command).await;
                     None
                 }
                 Interaction::Component(component) => {
@@ -117,7 +117,8 @@ impl Router {
         let args = match declare::check(declaration, &command.data) {
             Ok(args) => args,
             Err(refusal) => {
-                tracing::info!(refusal = ?refusal, "options that do not fit the command");
+                let option = refusal.option().unwrap_or("(unknown or missing)");
+                tracing::info!(option, "options that do not fit the command");
                 refuse(ack, &target, &reply::refusal(&refusal)).await;
                 return Outcome::UserError;
             }
@@ -133,7 +134,7 @@ impl Router {
             .await
     }
 
-    async fn autocomplete(&self, ack: &dyn Ack, command: &CommandInteraction) {
+    async fn autocomplete(&self, rest: &Rest, ack: &dyn Ack, command: &CommandInteraction) {
         let target = Target {
             id: command.id,
             token: &command.token,
@@ -149,9 +150,14 @@ impl Router {
         let (Some(who), Some(handler)) = (who, commands::find(&command.data.name)) else {
             return;
         };
-        let choices = handler
-            .autocomplete(&self.service, &who, &command.data, &command.locale)
-            .await;
+        let call = Call {
+            args: declare::Args::of(&command.data),
+            who,
+            locale: &command.locale,
+            service: &self.service,
+            rest,
+        };
+        let choices = handler.autocomplete(call).await;
         let response = CreateInteractionResponse::Autocomplete(choices);
         if let Err(err) = ack.acknowledge(&target, response).await {
             tracing::debug!(error = %err, "an autocomplete answer was not delivered");
