@@ -345,6 +345,20 @@ pub fn refusal(refusal: &Refusal) -> String {
         Refusal::TooLong {
             option, len, max, ..
         } => format!("`{option}` is {len} characters long; at most {max} fit. Shorten it."),
+        Refusal::OutOfRange {
+            option,
+            value,
+            min,
+            max,
+        } => {
+            let range = match (min, max) {
+                (Some(min), Some(max)) => format!("from {min} to {max}"),
+                (Some(min), None) => format!("at least {min}"),
+                (None, Some(max)) => format!("at most {max}"),
+                (None, None) => "another number".to_owned(),
+            };
+            format!("`{option}` can't be {value}: it takes {range}. Nothing was done.")
+        }
     }
 }
 
