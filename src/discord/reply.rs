@@ -12,7 +12,6 @@ use serenity::all::{
 };
 
 use super::commands::START_BUTTON;
-use super::declare::Refusal;
 use crate::ids::ChannelId;
 use crate::meetings::{Created, EffectiveSettings, Scope};
 use crate::scheduling::plan::{MeetingPlan, ZoneSource};
@@ -322,54 +321,6 @@ pub const OUTDATED: &str = "That command is outdated or unknown to this version 
 /// The answer to a command sent outside a server.
 pub const OUTSIDE_A_SERVER: &str = "zoombot's commands work in a server, not in direct messages.";
 
-/// The answer to options that do not fit the command's declaration.
-pub fn refusal(refusal: &Refusal) -> String {
-    match refusal {
-        Refusal::Outdated => OUTDATED.to_owned(),
-        Refusal::NotAChoice {
-            option,
-            value,
-            choices,
-        } => {
-            let names: Vec<_> = choices.iter().map(|(_, v)| format!("`{v}`")).collect();
-            format!(
-                "`{option}` can't be \"{}\": pick one of {}. Nothing was done.",
-                markdown(&shown(&clean(value))),
-                names.join(", ")
-            )
-        }
-        Refusal::WrongKind { option } => wrong_kind(option),
-        Refusal::TooLong {
-            says: Some(says), ..
-        } => says.clone(),
-        Refusal::TooLong {
-            option, len, max, ..
-        } => format!("`{option}` is {len} characters long; at most {max} fit. Shorten it."),
-        Refusal::OutOfRange {
-            option,
-            value,
-            min,
-            max,
-        } => {
-            let range = match (min, max) {
-                (Some(min), Some(max)) => format!("from {min} to {max}"),
-                (Some(min), None) => format!("at least {min}"),
-                (None, Some(max)) => format!("at most {max}"),
-                (None, None) => "another number".to_owned(),
-            };
-            format!("`{option}` can't be {value}: it takes {range}. Nothing was done.")
-        }
-    }
-}
-
-/// The answer to an option sent as another kind of value than the command declares.
-pub fn wrong_kind(option: &str) -> String {
-    format!(
-        "`{option}` came as another kind of value than this version of the bot takes, so nothing was done. \
-         Discord may take a minute to show the current commands; try again in a minute."
-    )
-}
-
 /// The answer to an interaction whose options this version cannot read (their types changed).
 pub const UNREADABLE: &str = "That command is outdated: Discord sent it in a shape this version of the bot can't \
                               read, so nothing was done. Discord may take a minute to show the current commands; \
@@ -404,7 +355,7 @@ pub fn private(text: String) -> EditInteractionResponse {
         .allowed_mentions(no_mentions())
 }
 
-pub use errors::error_text;
+pub use errors::{error_text, refusal, wrong_kind};
 
 #[cfg(test)]
 mod tests {
