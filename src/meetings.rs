@@ -14,11 +14,11 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
-use crate::scheduling::plan::{Defaults, MeetInput, MeetingPlan, Recording, plan};
+use crate::scheduling::plan::{Defaults, MeetInput, MeetingPlan, plan};
 use crate::secret::Secret;
 use crate::store::{GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, Store};
 use crate::zoom::meetings::KnownFuture;
-use crate::zoom::model::{AutoRecording, Meeting, NewMeeting};
+use crate::zoom::model::{Meeting, NewMeeting};
 
 pub use error::ServiceError;
 pub use limits::Limits;
@@ -261,13 +261,7 @@ impl Meetings {
 fn defaults(settings: &GuildSettings, prefs: MemberPrefs) -> Defaults {
     Defaults {
         member_timezone: prefs.timezone,
-        guild_timezone: settings.timezone.clone(),
-        duration_minutes: settings.duration_minutes,
-        waiting_room: settings.waiting_room,
-        join_before_host: settings.join_before_host,
-        mute_upon_entry: settings.mute_upon_entry,
-        recording: settings.auto_recording,
-        auto_passcode: settings.auto_passcode,
+        server: settings.clone(),
     }
 }
 
@@ -287,10 +281,6 @@ pub fn new_meeting(plan: &MeetingPlan) -> NewMeeting {
     m.settings.waiting_room = plan.waiting_room;
     m.settings.join_before_host = plan.join_before_host;
     m.settings.mute_upon_entry = plan.mute_upon_entry;
-    m.settings.auto_recording = plan.recording.map(|r| match r {
-        Recording::None => AutoRecording::None,
-        Recording::Local => AutoRecording::Local,
-        Recording::Cloud => AutoRecording::Cloud,
-    });
+    m.settings.auto_recording = plan.recording;
     m
 }

@@ -668,3 +668,74 @@ async fn hostile_settings_are_refused_privately_and_change_nothing() {
         "the member's refused zone was not saved"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_outside_a_commands_declaration_are_refused_naming_the_option_and_create_nothing() {
+    let bot = TestBot::start().await;
+    // What a modified client can send and Discord's own would not: a value that is none of the
+    // choices, a value of another kind than the option takes, a text over the declared length,
+    // an option the command does not have.
+    let cases = [
+        (
+            "meet",
+            strings(&[("topic", "t"), ("recording", "bogus")]),
+            "`recording` can't be \"bogus\": pick one of `none`, `local`, `cloud`",
+        ),
+        (
+            "meet",
+            json!([{"name": "topic", "type": 3, "value": "t"},
+                   {"name": "waiting_room", "type": 3, "value": "yes"}]),
+            "`waiting_room` came as another kind of value",
+        ),
+        (
+            "meet",
+            strings(&[("topic", "t"), ("duration", &"1".repeat(33))]),
+            "`duration` is 33 characters long; at most 32 fit",
+        ),
+        (
+            "meet",
+            strings(&[("topic", "t"), ("colour", "red")]),
+            "outdated",
+        ),
+        (
+            "meet-settings",
+            set(Some(("auto_recording", "bogus"))),
+            "`auto_recording` can't be \"bogus\"",
+        ),
+        (
+            "meet-settings",
+            json!([{"name": "reset", "type": 1, "options": [
+                {"name": "field", "type": 3, "value": "everything"}]}]),
+            "`field` can't be \"everything\"",
+        ),
+        (
+            "meetings",
+            json!([{"name": "list", "type": 1, "options": [
+                {"name": "scope", "type": 3, "value": "everyone"}]}]),
+            "`scope` can't be \"everyone\"",
+        ),
+    ];
+    for (command, options, expect) in &cases {
+        let what = format!("/{command} {options}");
+        let (_, token) = bot
+            .slash(&Member::admin(ADMIN), command, options.clone())
+            .await;
+        assert_refused(&bot.answer(&token).await, None, &bot.zoom, &what, expect);
+    }
+    assert_eq!(bot.zoom.meeting_count(), 0, "no meeting was created");
+    assert!(
+        bot.discord.public_messages().is_empty(),
+        "nothing was posted"
+    );
+
+    // Nothing of the refused settings was saved.
+    let shown = bot
+        .run_sub(&Member::admin(ADMIN), "meet-settings", "show", json!([]))
+        .await
+        .text();
+    assert!(
+        shown.contains("**auto_recording**: Zoom account default *(default)*"),
+        "{shown}"
+    );
+    bot.assert_still_serving().await;
+}

@@ -1,44 +1,55 @@
-//! `/meetings list`, `/meetings cancel`, `/meetings host-link`.
+//! `/meetings list`, `/meetings cancel`, `/meetings host-link`. Every answer is private.
 
-use serenity::all::{
-    ChannelId, CommandInteraction, Context, CreateAutocompleteResponse, MessageId, ResolvedOption,
-    ResolvedValue,
+use serenity::all::CreateAutocompleteResponse;
+
+use super::commands::{Call, Command, Reply};
+use super::declare::{Declaration, Opt, Sub};
+use super::reply;
+use crate::meetings::{Scope, ServiceError};
+
+/// `scope:` values.
+const CHANNEL: &str = "channel";
+const SERVER: &str = "server";
+const SCOPE: Opt = Opt::text(
+    "scope",
+    "Whose meetings (default: this channel's and yours)",
+)
+.choices(&[
+    ("this channel's and yours", CHANNEL),
+    ("the whole server (Manage Server)", SERVER),
+]);
+const MEETING: Opt = Opt::text(
+    "meeting",
+    "An upcoming meeting of this channel, or one of yours",
+)
+.required()
+.autocomplete();
+
+const LIST: Sub = Sub {
+    name: "list",
+    description: "Upcoming meetings, soonest first",
+    options: &[SCOPE],
+};
+const CANCEL: Sub = Sub {
+    name: "cancel",
+    description: "Cancel a meeting (its creator or a server manager)",
+    options: &[MEETING],
+};
+const HOST_LINK: Sub = Sub {
+    name: "host-link",
+    description: "A fresh host link for a meeting you scheduled",
+    options: &[MEETING],
 };
 
-use super::telemetry::Outcome;
-use super::{reply, rest};
-use crate::meetings::{Meetings, Requester, Scope};
+const DECLARATION: Declaration = Declaration::new("meetings", "This server's Zoom meetings")
+    .subcommands(&[LIST, CANCEL, HOST_LINK]);
 
-/// The subcommand and its options.
-fn subcommand<'a>(
-    options: &'a [ResolvedOption<'a>],
-) -> Option<(&'a str, &'a [ResolvedOption<'a>])> {
-    options.iter().find_map(|o| match &o.value {
-        ResolvedValue::SubCommand(inner) => Some((o.name, inner.as_slice())),
-        _ => None,
-    })
-}
-
-/// The string option `name` of a subcommand.
-fn string<'a>(options: &[ResolvedOption<'a>], name: &str) -> Option<&'a str> {
-    options.iter().find_map(|o| match (o.name, &o.value) {
-        (n, ResolvedValue::String(v)) if n == name => Some(*v),
-        _ => None,
-    })
-}
-
-/// `scope:` of `/meetings list`; an unknown value is refused, not widened.
-fn scope(value: Option<&str>) -> Option<Scope> {
-    match value {
-        None | Some("channel") => Some(Scope::Channel),
-        Some("server") => Some(Scope::Server),
-        Some(_) => None,
-    }
-}
+/// `/meetings`.
+pub struct MeetingsCommand;
 
 /// The meeting a member picked: the autocomplete value is the Zoom id; a typed id may have spaces.
-fn meeting_id(value: Option<&str>) -> Option<i64> {
-    value?
+fn meeting_id(value: &str) -> Option<i64> {
+    value
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
@@ -46,100 +57,82 @@ fn meeting_id(value: Option<&str>) -> Option<i64> {
         .ok()
 }
 
-/// Runs a `/meetings` subcommand. Every answer is private.
-pub async fn run(
-    ctx: &Context,
-    service: &Meetings,
-    command: &CommandInteraction,
-    who: Requester,
-) -> Outcome {
-    if !rest::defer(ctx, command).await {
-        return Outcome::Failed;
+#[serenity::async_trait]
+impl Command for MeetingsCommand {
+    fn declaration(&self) -> &'static Declaration {
+        &DECLARATION
     }
-    let options = command.data.options();
-    let (name, sub_options) = subcommand(&options).unwrap_or_default();
-    let meeting = string(sub_options, "meeting");
-    let answer = match (name, meeting_id(meeting)) {
-        ("list", _) => match scope(string(sub_options, "scope")) {
-            Some(scope) => service
-                .upcoming(&who, scope)
-                .await
-                .map(|m| reply::meeting_list(&m, scope, who.channel)),
-            None => Ok(reply::private(reply::OUTDATED.to_owned())),
-        },
-        // Typed instead of picked: say what was typed, not "meeting 0".
-        ("cancel" | "host-link", None) => Ok(reply::not_a_meeting(meeting.unwrap_or_default())),
-        ("cancel", Some(id)) => match service.cancel(&who, id).await {
-            Ok(record) => {
-                if let Some(message) = record.message {
-                    let edit = reply::cancelled_meeting(&record, Some(who.member.0));
-                    let edited = rest::patiently(ctx, || {
-                        ChannelId::new(record.channel.0).edit_message(
-                            &ctx.http,
-                            MessageId::new(message.0),
-                            edit.clone(),
-                        )
-                    })
-                    .await;
-                    if let Err(err) = edited {
-                        tracing::warn!(error = %err, "could not mark the public message as cancelled");
-                    }
-                }
-                tracing::info!(meeting_id = id, "meeting cancelled");
-                Ok(reply::private(format!(
-                    "Cancelled **{}**; it is gone from Zoom too.",
-                    reply::markdown(&record.topic)
-                )))
-            }
-            Err(err) => Err(err),
-        },
-        ("host-link", Some(id)) => service
-            .host_link(&who, id)
-            .await
-            .map(|(record, link)| reply::host_link(&record, &link)),
-        _ => Ok(reply::private(reply::OUTDATED.to_owned())),
-    };
-    super::conclude(ctx, command, answer).await
-}
 
-/// Suggestions for the `meeting` option: the upcoming meetings of this channel and the member's
-/// own (for host-link, only their own), matching what was typed. Never the whole server's, even
-/// for managers: other channels' meetings are shown only when asked for (`scope:server`).
-pub async fn autocomplete(
-    service: &Meetings,
-    command: &CommandInteraction,
-    who: &Requester,
-) -> CreateAutocompleteResponse {
-    let options = command.data.options();
-    let own_only = subcommand(&options).is_some_and(|(name, _)| name == "host-link");
-    let query = command
-        .data
-        .autocomplete()
-        .map(|o| o.value.to_lowercase())
-        .unwrap_or_default();
-    let meetings = service
-        .upcoming(who, Scope::Channel)
-        .await
-        .unwrap_or_default();
-    meetings
-        .iter()
-        .filter(|m| !own_only || m.creator == who.member)
-        .filter(|m| {
-            m.topic.to_lowercase().contains(&query) || m.zoom_id.to_string().contains(&query)
-        })
-        .take(25)
-        .fold(CreateAutocompleteResponse::new(), |r, m| {
-            let when = m.start.strftime("%a %-d %b %H:%M UTC").to_string();
-            let mut name = format!("{} · {when}", m.topic);
-            if name.chars().count() > 100 {
-                name = format!(
-                    "{}… · {when}",
-                    m.topic
-                        .chars()
-                        .take(100 - when.chars().count() - 4)
-                        .collect::<String>()
-                );
-            }
-            r.add_string_choice(name, m.zoom_id.to_string())
-        })
+    async fn run(&self, call: Call<'_>) -> Result<Reply, ServiceError> {
+        let (args, who, service) = (call.args, &call.who, call.service);
+        if args.is(&LIST) {
+            // The declaration's choices are the only values that get here.
+            let scope = match args.text(&SCOPE) {
+                Some(SERVER) => Scope::Server,
+                _ => Scope::Channel,
+            };
+            let meetings = service.upcoming(who, scope).await?;
+            return Ok(Reply::Private(reply::meeting_list(
+                &meetings,
+                scope,
+                who.channel,
+            )));
+        }
+        let typed = args.text(&MEETING).unwrap_or_default();
+        // Typed instead of picked: say what was typed, not "meeting 0".
+        let Some(id) = meeting_id(typed) else {
+            return Ok(Reply::Private(reply::not_a_meeting(typed)));
+        };
+        if args.is(&CANCEL) {
+            let record = service.cancel(who, id).await?;
+            call.rest.mark_cancelled(&record, Some(who.member.0)).await;
+            tracing::info!(meeting_id = id, "meeting cancelled");
+            return Ok(Reply::Private(reply::private(format!(
+                "Cancelled **{}**; it is gone from Zoom too.",
+                reply::markdown(&record.topic)
+            ))));
+        }
+        let (record, link) = service.host_link(who, id).await?;
+        Ok(Reply::Private(reply::host_link(&record, &link)))
+    }
+
+    /// Suggestions for the `meeting` option: the upcoming meetings of this channel and the
+    /// member's own (for host-link, only their own), matching what was typed. Never the whole
+    /// server's, even for managers: other channels' meetings are shown only when asked for
+    /// (`scope:server`).
+    async fn autocomplete(&self, call: Call<'_>) -> CreateAutocompleteResponse {
+        let Call {
+            args, who, service, ..
+        } = call;
+        let own_only = args.is(&HOST_LINK);
+        let query = args
+            .focused()
+            .map(|(_, typed)| typed.to_lowercase())
+            .unwrap_or_default();
+        let meetings = service
+            .upcoming(&who, Scope::Channel)
+            .await
+            .unwrap_or_default();
+        meetings
+            .iter()
+            .filter(|m| !own_only || m.creator == who.member)
+            .filter(|m| {
+                m.topic.to_lowercase().contains(&query) || m.zoom_id.to_string().contains(&query)
+            })
+            .take(25)
+            .fold(CreateAutocompleteResponse::new(), |r, m| {
+                let when = m.start.strftime("%a %-d %b %H:%M UTC").to_string();
+                let mut name = format!("{} · {when}", m.topic);
+                if name.chars().count() > 100 {
+                    name = format!(
+                        "{}… · {when}",
+                        m.topic
+                            .chars()
+                            .take(100 - when.chars().count() - 4)
+                            .collect::<String>()
+                    );
+                }
+                r.add_string_choice(name, m.zoom_id.to_string())
+            })
+    }
 }

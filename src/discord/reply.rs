@@ -7,14 +7,15 @@ use std::fmt::Write;
 
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
-    CreateEmbedFooter, CreateInteractionResponseFollowup, EditInteractionResponse, EditMessage,
+    CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, EditInteractionResponse, EditMessage,
 };
 
 use super::commands::START_BUTTON;
 use crate::ids::ChannelId;
 use crate::meetings::{Created, EffectiveSettings, Scope};
 use crate::scheduling::plan::{MeetingPlan, ZoneSource};
-use crate::scheduling::{Cooldown, MeetingLength, clean, shown};
+use crate::scheduling::{clean, shown};
 use crate::store::{MeetingRecord, SettingField};
 
 /// Embed colour of a scheduled meeting (Zoom blue) and of a cancelled one (grey).
@@ -268,54 +269,16 @@ pub fn direct_host_link(created: &Created) -> Option<serenity::all::CreateMessag
     )
 }
 
-fn on_off(v: bool) -> &'static str {
-    if v { "on" } else { "off" }
-}
-
 /// One line per setting: its effective value, marked "(default)" where the server set nothing.
 pub fn settings(settings: &EffectiveSettings, title: &str) -> EditInteractionResponse {
-    const ZOOM: &str = "Zoom account default";
-    let set = &settings.set;
-    let value = |field: SettingField| -> Option<String> {
-        match field {
-            SettingField::Duration => set.duration_minutes.map(|m| format!("{m} min")),
-            SettingField::Timezone => set.timezone.clone(),
-            SettingField::WaitingRoom => set.waiting_room.map(|v| on_off(v).to_owned()),
-            SettingField::JoinBeforeHost => set.join_before_host.map(|v| on_off(v).to_owned()),
-            SettingField::MuteUponEntry => set.mute_upon_entry.map(|v| on_off(v).to_owned()),
-            SettingField::AutoRecording => set.auto_recording.map(|r| r.name().to_owned()),
-            SettingField::Passcode => set.auto_passcode.map(|auto| {
-                if auto {
-                    "auto (Zoom makes one)"
-                } else {
-                    "none unless given"
-                }
-                .to_owned()
-            }),
-            SettingField::HostUser => set.host_user.clone().map(|u| format!("`{u}`")),
-            SettingField::DmHostLink => set.dm_host_link.map(|v| on_off(v).to_owned()),
-            SettingField::CreatorRole => set.creator_role.map(|r| format!("<@&{r}>")),
-            SettingField::Cooldown => set.cooldown.map(|c| c.to_string()),
-        }
-    };
-    let default = |field: SettingField| -> String {
-        match field {
-            SettingField::Duration => format!("{} min", MeetingLength::DEFAULT.minutes()),
-            SettingField::Timezone => "UTC".to_owned(),
-            SettingField::WaitingRoom
-            | SettingField::JoinBeforeHost
-            | SettingField::MuteUponEntry
-            | SettingField::AutoRecording => ZOOM.to_owned(),
-            SettingField::Passcode => "auto (Zoom makes one)".to_owned(),
-            SettingField::HostUser => format!("`{}`", settings.default_host_user),
-            SettingField::DmHostLink => "off".to_owned(),
-            SettingField::CreatorRole => "everyone".to_owned(),
-            SettingField::Cooldown => Cooldown::DEFAULT.to_string(),
-        }
-    };
     let mut lines = String::new();
     for field in SettingField::ALL {
-        let shown = value(field).unwrap_or_else(|| format!("{} *(default)*", default(field)));
+        let shown = settings.set.shown(*field).unwrap_or_else(|| {
+            format!(
+                "{} *(default)*",
+                field.default_shown(&settings.default_host_user)
+            )
+        });
         let _ = writeln!(lines, "**{}**: {shown}", field.name());
     }
     lines.push_str(
@@ -355,6 +318,9 @@ pub fn too_late() -> serenity::all::CreateMessage {
 pub const OUTDATED: &str = "That command is outdated or unknown to this version of the bot. Discord may take a \
                             moment to show the current commands; try again shortly.";
 
+/// The answer to a command sent outside a server.
+pub const OUTSIDE_A_SERVER: &str = "zoombot's commands work in a server, not in direct messages.";
+
 /// The answer to an interaction whose options this version cannot read (their types changed).
 pub const UNREADABLE: &str = "That command is outdated: Discord sent it in a shape this version of the bot can't \
                               read, so nothing was done. Discord may take a minute to show the current commands; \
@@ -373,6 +339,15 @@ pub fn not_a_meeting(typed: &str) -> EditInteractionResponse {
     ))
 }
 
+/// A private answer as the interaction's first response.
+pub fn private_message(text: &str) -> CreateInteractionResponse {
+    let message = CreateInteractionResponseMessage::new()
+        .content(text)
+        .ephemeral(true)
+        .allowed_mentions(no_mentions());
+    CreateInteractionResponse::Message(message)
+}
+
 /// A private text reply (the original response was deferred ephemerally).
 pub fn private(text: String) -> EditInteractionResponse {
     EditInteractionResponse::new()
@@ -380,7 +355,7 @@ pub fn private(text: String) -> EditInteractionResponse {
         .allowed_mentions(no_mentions())
 }
 
-pub use errors::error_text;
+pub use errors::{error_text, refusal, wrong_kind};
 
 #[cfg(test)]
 mod tests {

@@ -1,17 +1,22 @@
 //! Discord REST calls that must not be lost: a 429 is waited out (behind a REST proxy serenity's
-//! own rate limiter is off, so a 429 reaches the bot), and a command that could not be
-//! acknowledged is reported to the member by direct message instead.
+//! own rate limiter is off, so a 429 reaches the bot), and every failure is counted. Everything
+//! goes by interaction id and token, so the same calls answer a command, a button click or (later)
+//! an interaction that arrived over HTTP.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serenity::all::{
-    CommandInteraction, ComponentInteraction, Context, CreateMessage, EditInteractionResponse,
-    HttpError, User,
+    Builder, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, Http, HttpError,
+    InteractionId, Message, User,
 };
 
 use super::reply;
-use super::telemetry::rest_failed;
+use super::telemetry::rest_error_labels;
+use crate::metrics::Metrics;
+use crate::store::MeetingRecord;
 
 /// Waits before each new attempt after a 429: 1.4 s in all, so a retried acknowledgement can
 /// still make Discord's 3 s (serenity's error drops Discord's `retry_after`, so these are fixed).
@@ -33,94 +38,148 @@ fn rate_limited(err: &serenity::Error) -> bool {
     matches!(err, serenity::Error::Http(HttpError::UnsuccessfulRequest(e)) if e.status_code.as_u16() == 429)
 }
 
-/// Runs `call`, again after each 429 (bounded). Every failure is counted in the metrics.
-pub async fn patiently<T, F, Fut>(ctx: &Context, mut call: F) -> serenity::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = serenity::Result<T>>,
-{
-    for wait in AFTER_429 {
-        match call().await {
-            Err(err) if rate_limited(&err) => {
-                rest_failed(ctx, &err).await;
-                tracing::debug!(wait_ms = wait.as_millis(), "Discord rate limit: waiting");
-                tokio::time::sleep(wait).await;
+/// serenity's REST client, with the metrics its failures are counted in.
+#[derive(Clone)]
+pub struct Rest {
+    /// serenity's REST client.
+    pub http: Arc<Http>,
+    metrics: Arc<Metrics>,
+}
+
+/// An interaction to answer: enough of it to reach it again by REST.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// Its id.
+    pub id: InteractionId,
+    /// Its token (valid 15 minutes).
+    pub token: &'a str,
+    /// Who sent it.
+    pub user: &'a User,
+    /// Where.
+    pub channel: serenity::all::ChannelId,
+}
+
+impl Rest {
+    /// REST through `http`, counting failures in `metrics`.
+    pub fn new(http: Arc<Http>, metrics: Arc<Metrics>) -> Self {
+        Self { http, metrics }
+    }
+
+    /// Counts a failed Discord REST call by HTTP status and Discord's JSON error code.
+    pub fn failed(&self, err: &serenity::Error) {
+        let (status, code) = rest_error_labels(err);
+        self.metrics.discord_rest_errors.inc(&[&status, &code]);
+    }
+
+    /// Runs `call`, again after each 429 (bounded). Every failure is counted in the metrics.
+    pub async fn patiently<T, F, Fut>(&self, mut call: F) -> serenity::Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = serenity::Result<T>>,
+    {
+        for wait in AFTER_429 {
+            match call().await {
+                Err(err) if rate_limited(&err) => {
+                    self.failed(&err);
+                    tracing::debug!(wait_ms = wait.as_millis(), "Discord rate limit: waiting");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(err) => {
+                    self.failed(&err);
+                    return Err(err);
+                }
+                ok => return ok,
+            }
+        }
+        let last = call().await;
+        if let Err(err) = &last {
+            self.failed(err);
+        }
+        last
+    }
+
+    /// A direct message to `user`; closed DMs (50007) are expected and only logged at debug.
+    pub async fn direct(&self, user: &User, message: CreateMessage) -> bool {
+        match self
+            .patiently(|| user.direct_message(&self.http, message.clone()))
+            .await
+        {
+            Ok(_) => true,
+            Err(err) if error_code(&err) == Some(50007) => {
+                tracing::debug!("the member's DMs are closed");
+                false
             }
             Err(err) => {
-                rest_failed(ctx, &err).await;
-                return Err(err);
+                tracing::warn!(error = %err, "could not send a direct message");
+                false
             }
-            ok => return ok,
         }
     }
-    let last = call().await;
-    if let Err(err) = &last {
-        rest_failed(ctx, err).await;
-    }
-    last
-}
 
-/// A direct message to `user`; closed DMs (50007) are expected and only logged at debug.
-pub async fn direct(ctx: &Context, user: &User, message: CreateMessage) -> bool {
-    match patiently(ctx, || user.direct_message(&ctx.http, message.clone())).await {
-        Ok(_) => true,
-        Err(err) if error_code(&err) == Some(50007) => {
-            tracing::debug!("the member's DMs are closed");
-            false
+    /// The interaction's first response.
+    pub async fn respond(
+        &self,
+        target: &Target<'_>,
+        response: CreateInteractionResponse,
+    ) -> serenity::Result<()> {
+        self.patiently(|| {
+            response
+                .clone()
+                .execute(&self.http, (target.id, target.token))
+        })
+        .await
+    }
+
+    /// Acknowledges the interaction ("thinking…"), its answer to come by [`Rest::answer`].
+    pub async fn defer(&self, target: &Target<'_>, ephemeral: bool) -> serenity::Result<()> {
+        let message = CreateInteractionResponseMessage::new().ephemeral(ephemeral);
+        self.respond(target, CreateInteractionResponse::Defer(message))
+            .await
+    }
+
+    /// Replaces an acknowledged interaction's answer.
+    pub async fn answer(
+        &self,
+        target: &Target<'_>,
+        answer: EditInteractionResponse,
+    ) -> serenity::Result<()> {
+        let result = self
+            .patiently(|| answer.clone().execute(&self.http, target.token))
+            .await;
+        if let Err(err) = &result {
+            tracing::warn!(error = %err, "could not answer the interaction");
         }
-        Err(err) => {
-            tracing::warn!(error = %err, "could not send a direct message");
-            false
+        result.map(|_| ())
+    }
+
+    /// A follow-up message of an answered interaction.
+    pub async fn follow_up(
+        &self,
+        target: &Target<'_>,
+        message: CreateInteractionResponseFollowup,
+    ) -> serenity::Result<Message> {
+        self.patiently(|| message.clone().execute(&self.http, (None, target.token)))
+            .await
+    }
+
+    /// Marks the public message of a cancelled meeting (if it has one) as cancelled, `by` whom
+    /// when known.
+    pub async fn mark_cancelled(&self, record: &MeetingRecord, by: Option<u64>) {
+        let Some(message) = record.message else {
+            return;
+        };
+        let edit = reply::cancelled_meeting(record, by);
+        let marked = self
+            .patiently(|| {
+                serenity::all::ChannelId::new(record.channel.0).edit_message(
+                    &self.http,
+                    serenity::all::MessageId::new(message.0),
+                    edit.clone(),
+                )
+            })
+            .await;
+        if let Err(err) = marked {
+            tracing::warn!(error = %err, "could not mark the public message as cancelled");
         }
     }
-}
-
-async fn deferred(ctx: &Context, user: &User, result: serenity::Result<()>) -> bool {
-    match result {
-        Ok(()) => true,
-        Err(err) => {
-            tracing::warn!(error = %err, "could not acknowledge the interaction");
-            // Discord shows the member "did not respond"; say that nothing was done, and why.
-            direct(ctx, user, reply::too_late()).await;
-            false
-        }
-    }
-}
-
-/// Acknowledges a command privately; `false` when it cannot be answered (nothing may be done then).
-pub async fn defer(ctx: &Context, command: &CommandInteraction) -> bool {
-    let result = patiently(ctx, || command.defer_ephemeral(&ctx.http)).await;
-    deferred(ctx, &command.user, result).await
-}
-
-/// Acknowledges a button click privately.
-pub async fn defer_click(ctx: &Context, component: &ComponentInteraction) -> bool {
-    let result = patiently(ctx, || component.defer_ephemeral(&ctx.http)).await;
-    deferred(ctx, &component.user, result).await
-}
-
-/// Replaces a deferred command's private answer.
-pub async fn answer(
-    ctx: &Context,
-    command: &CommandInteraction,
-    answer: EditInteractionResponse,
-) -> serenity::Result<()> {
-    let result = patiently(ctx, || command.edit_response(&ctx.http, answer.clone())).await;
-    if let Err(err) = &result {
-        tracing::warn!(error = %err, "could not answer the interaction");
-    }
-    result.map(|_| ())
-}
-
-/// Replaces a deferred click's private answer.
-pub async fn answer_click(
-    ctx: &Context,
-    component: &ComponentInteraction,
-    answer: EditInteractionResponse,
-) -> serenity::Result<()> {
-    let result = patiently(ctx, || component.edit_response(&ctx.http, answer.clone())).await;
-    if let Err(err) = &result {
-        tracing::warn!(error = %err, "could not answer the button click");
-    }
-    result.map(|_| ())
 }

@@ -1,105 +1,130 @@
 //! `/meet-settings show | set | reset`: a server's defaults for /meet. Discord shows the command
 //! only to members with Manage Server, and the service checks it again: a client can be tricked.
+//! `set`'s options and `reset`'s choices come from the settings table
+//! (`scheduling::settings`): a new setting appears here without a line of its own.
 
-use serenity::all::{CommandInteraction, Context, ResolvedOption, ResolvedValue, Unresolved};
+use serenity::all::Permissions;
 
-use super::telemetry::Outcome;
-use super::{reply, rest};
+use super::commands::{Call, Command, Reply};
+use super::declare::{Args, Choice, Declaration, Opt, Sub};
+use super::reply;
 use crate::ids::RoleId;
-use crate::meetings::{Meetings, Requester, ServiceError, SettingsInput};
-use crate::scheduling::plan::Recording;
+use crate::meetings::{ServiceError, SettingsInput};
+use crate::scheduling::settings::{Given, SettingKind};
 use crate::store::SettingField;
 
-/// Reads `set`'s options.
-fn input(options: &[ResolvedOption<'_>]) -> SettingsInput {
-    let mut input = SettingsInput::default();
-    for option in options {
-        match (option.name, &option.value) {
-            ("duration", ResolvedValue::String(v)) => input.duration = Some((*v).to_owned()),
-            ("timezone", ResolvedValue::String(v)) => input.timezone = Some((*v).to_owned()),
-            ("waiting_room", ResolvedValue::Boolean(v)) => input.waiting_room = Some(*v),
-            ("join_before_host", ResolvedValue::Boolean(v)) => input.join_before_host = Some(*v),
-            ("mute_upon_entry", ResolvedValue::Boolean(v)) => input.mute_upon_entry = Some(*v),
-            ("auto_recording", ResolvedValue::String(v)) => {
-                input.auto_recording = Recording::from_name(v);
-            }
-            ("passcode", ResolvedValue::String(v)) => input.auto_passcode = Some(*v == "auto"),
-            ("host_user", ResolvedValue::String(v)) => input.host_user = Some((*v).to_owned()),
-            ("dm_host_link", ResolvedValue::Boolean(v)) => input.dm_host_link = Some(*v),
-            ("cooldown", ResolvedValue::String(v)) => input.cooldown = Some((*v).to_owned()),
-            ("creator_role", ResolvedValue::Role(role)) => {
-                input.creator_role = Some(RoleId(role.id.get()));
-            }
-            // Discord resolves the role; its id alone is just as good.
-            ("creator_role", ResolvedValue::Unresolved(Unresolved::RoleId(id))) => {
-                input.creator_role = Some(RoleId(id.get()));
-            }
-            _ => {}
-        }
+const COUNT: usize = SettingField::ALL.len();
+
+/// The option of `set` that sets `field`.
+const fn option(field: SettingField) -> Opt {
+    let (name, description) = (field.name(), field.description());
+    match field.kind() {
+        SettingKind::Text { max_len } => Opt::text(name, description).max_len(max_len),
+        SettingKind::Zone => Opt::zone(name, description),
+        SettingKind::Flag => Opt::flag(name, description),
+        SettingKind::Role => Opt::role(name, description),
+        SettingKind::Choice(choices) => Opt::text(name, description).choices(choices),
     }
-    input
 }
 
-/// Runs a `/meet-settings` subcommand. Every answer is private.
-pub async fn run(
-    ctx: &Context,
-    service: &Meetings,
-    command: &CommandInteraction,
-    who: Requester,
-) -> Outcome {
-    if !rest::defer(ctx, command).await {
-        return Outcome::Failed;
+/// `set`'s options, one per setting, in the table's order.
+const SET_OPTIONS: [Opt; COUNT] = {
+    let mut options = [Opt::text("", ""); COUNT];
+    let mut i = 0;
+    while i < COUNT {
+        options[i] = option(SettingField::ALL[i]);
+        i += 1;
     }
-    let options = command.data.options();
-    let (name, inner) = options
+    options
+};
+
+/// `reset field:`'s choices: every setting, by name.
+const FIELD_CHOICES: [Choice; COUNT] = {
+    let mut choices = [("", ""); COUNT];
+    let mut i = 0;
+    while i < COUNT {
+        let name = SettingField::ALL[i].name();
+        choices[i] = (name, name);
+        i += 1;
+    }
+    choices
+};
+
+const FIELD: Opt =
+    Opt::text("field", "The setting to reset (default: all of them)").choices(&FIELD_CHOICES);
+
+const SHOW: Sub = Sub {
+    name: "show",
+    description: "Show the settings in effect",
+    options: &[],
+};
+const SET: Sub = Sub {
+    name: "set",
+    description: "Change one or more settings",
+    options: &SET_OPTIONS,
+};
+const RESET: Sub = Sub {
+    name: "reset",
+    description: "Back to the defaults",
+    options: &[FIELD],
+};
+
+const DECLARATION: Declaration = Declaration::new(
+    "meet-settings",
+    "This server's defaults for /meet (Manage Server)",
+)
+.subcommands(&[SHOW, SET, RESET])
+.for_members_with(Permissions::MANAGE_GUILD);
+
+/// `/meet-settings`.
+pub struct Settings;
+
+/// Reads `set`'s options: each setting given, as the kind of value it takes.
+fn input(args: &Args<'_>) -> SettingsInput {
+    let given = SettingField::ALL
         .iter()
-        .find_map(|o| match &o.value {
-            ResolvedValue::SubCommand(inner) => Some((o.name, inner.as_slice())),
-            _ => None,
-        })
-        .unwrap_or_default();
-    // `None`: a subcommand or field this version does not know.
-    let result = match name {
-        // Even reading the settings takes Manage Server: they name the Zoom host user.
-        "show" if !who.manage_guild => Some(Err(ServiceError::NotManager)),
-        "show" => Some(
-            service
-                .settings(who.guild)
-                .await
-                .map(|s| reply::settings(&s, "This server's meeting settings")),
-        ),
-        "set" => Some(
-            service
-                .change_settings(&who, &input(inner))
-                .await
-                .map(|s| reply::settings(&s, "Saved. This server's meeting settings are now")),
-        ),
-        "reset" => {
-            let field = inner.iter().find_map(|o| match (o.name, &o.value) {
-                ("field", ResolvedValue::String(v)) => Some(*v),
-                _ => None,
-            });
-            let reset = match field.map(SettingField::from_name) {
-                Some(None) => None,
-                Some(Some(field)) => Some(service.reset_settings(&who, Some(field)).await),
-                None => Some(service.reset_settings(&who, None).await),
+        .zip(&SET_OPTIONS)
+        .filter_map(|(field, option)| {
+            let value = match field.kind() {
+                SettingKind::Flag => args.flag(option).map(Given::Flag),
+                SettingKind::Role => args.role(option).map(|r| Given::Role(RoleId(r.get()))),
+                SettingKind::Text { .. } | SettingKind::Zone | SettingKind::Choice(_) => {
+                    args.text(option).map(|v| Given::Text(v.to_owned()))
+                }
             };
-            reset.map(|r| {
-                r.map(|s| reply::settings(&s, "Reset. This server's meeting settings are now"))
-            })
-        }
-        _ => None,
-    };
-    if let Some(result) = result {
-        return super::conclude(ctx, command, result).await;
+            Some((*field, value?))
+        })
+        .collect();
+    SettingsInput(given)
+}
+
+#[serenity::async_trait]
+impl Command for Settings {
+    fn declaration(&self) -> &'static Declaration {
+        &DECLARATION
     }
-    tracing::info!(
-        subcommand = name,
-        "unknown /meet-settings subcommand or field"
-    );
-    let outdated = reply::private(reply::OUTDATED.to_owned());
-    match rest::answer(ctx, command, outdated).await {
-        Ok(()) => Outcome::UserError,
-        Err(_) => Outcome::Failed,
+
+    async fn run(&self, call: Call<'_>) -> Result<Reply, ServiceError> {
+        let Call {
+            args, who, service, ..
+        } = call;
+        let (settings, title) = if args.is(&SET) {
+            let settings = service.change_settings(&who, &input(&args)).await?;
+            (settings, "Saved. This server's meeting settings are now")
+        } else if args.is(&RESET) {
+            // The declaration's choices are the only values that get here.
+            let field = args.text(&FIELD).and_then(SettingField::from_name);
+            let settings = service.reset_settings(&who, field).await?;
+            (settings, "Reset. This server's meeting settings are now")
+        } else if who.manage_guild {
+            (
+                service.settings(who.guild).await?,
+                "This server's meeting settings",
+            )
+        } else {
+            // Even reading the settings takes Manage Server: they name the Zoom host user.
+            return Err(ServiceError::NotManager);
+        };
+        Ok(Reply::Private(reply::settings(&settings, title)))
     }
 }

@@ -1,13 +1,9 @@
 //! What the Discord side reports: one span per interaction, each command's outcome and latency,
 //! and the Discord REST calls that failed, by Discord's error code.
 
-use std::sync::Arc;
-
-use serenity::all::{CommandDataOptionValue, Context, Interaction};
-use serenity::prelude::TypeMapKey;
+use serenity::all::{CommandDataOptionValue, Interaction};
 
 use crate::meetings::ServiceError;
-use crate::metrics::Metrics;
 use crate::zoom::{Missing, ZoomError};
 
 /// How a command ended, for the metrics.
@@ -45,6 +41,7 @@ impl Outcome {
             | ServiceError::NothingToChange
             | ServiceError::UnknownHostUser(_)
             | ServiceError::BadHostUser(_)
+            | ServiceError::WrongSettingKind(_)
             | ServiceError::HostUserNotAllowed(_)
             | ServiceError::BadCooldown(_)
             | ServiceError::TooMany { .. }
@@ -58,22 +55,6 @@ impl Outcome {
             ) => Self::UserError,
             ServiceError::Zoom(_) | ServiceError::Store(_) => Self::Failed,
         }
-    }
-}
-
-/// Where the handler keeps the metrics in serenity's `Context::data`, so every command file can
-/// count a failed reply without threading the metrics through each call.
-pub struct MetricsKey;
-
-impl TypeMapKey for MetricsKey {
-    type Value = Arc<Metrics>;
-}
-
-/// Counts a failed Discord REST call by HTTP status and Discord's JSON error code.
-pub async fn rest_failed(ctx: &Context, err: &serenity::Error) {
-    let (status, code) = rest_error_labels(err);
-    if let Some(metrics) = ctx.data.read().await.get::<MetricsKey>() {
-        metrics.discord_rest_errors.inc(&[&status, &code]);
     }
 }
 

@@ -13,7 +13,9 @@ use serenity::all::{
 };
 
 use super::reply;
+use super::rest::Rest;
 use super::tracking::{InFlight, Seen};
+use crate::metrics::Metrics;
 
 /// Answers the interactions serenity could not parse.
 pub struct Unreadable {
@@ -21,6 +23,8 @@ pub struct Unreadable {
     pub seen: Arc<Seen>,
     /// Shared with the event handler, so shutdown waits for these answers too.
     pub in_flight: Arc<InFlight>,
+    /// Where failed answers are counted.
+    pub metrics: Arc<Metrics>,
 }
 
 /// The parts of an interaction payload needed to answer it.
@@ -52,7 +56,7 @@ fn answer_for(kind: u64) -> Option<CreateInteractionResponse> {
         4 => Some(CreateInteractionResponse::Autocomplete(
             CreateAutocompleteResponse::new(),
         )),
-        _ => Some(super::private_message(reply::UNREADABLE)),
+        _ => Some(reply::private_message(reply::UNREADABLE)),
     }
 }
 
@@ -83,10 +87,10 @@ impl RawEventHandler for Unreadable {
         let Some(answer) = answer_for(raw.kind) else {
             return;
         };
-        let sent = super::rest::patiently(&ctx, || {
-            answer.clone().execute(&ctx.http, (raw.id, raw.token))
-        })
-        .await;
+        let rest = Rest::new(Arc::clone(&ctx.http), Arc::clone(&self.metrics));
+        let sent = rest
+            .patiently(|| answer.clone().execute(&rest.http, (raw.id, raw.token)))
+            .await;
         if let Err(err) = sent {
             tracing::debug!(error = %err, "the answer to an unreadable interaction was not delivered");
         }

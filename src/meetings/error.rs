@@ -95,4 +95,7 @@ pub enum ServiceError {
     /// A host user that cannot be a Zoom user id or email.
     #[error("{0:?} is not a Zoom user id or email")]
     BadHostUser(String),
+    /// A setting given a value of another kind than it takes (a client with an old command).
+    #[error("setting {0} takes another kind of value")]
+    WrongSettingKind(&'static str),
 }

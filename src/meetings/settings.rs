@@ -2,38 +2,14 @@
 //! changed and reset.
 
 use super::{Meetings, Requester, ServiceError};
-use crate::ids::{GuildId, MemberId, RoleId};
-use crate::scheduling::plan::{PlanError, Recording};
-use crate::scheduling::{MeetingLength, parse_cooldown, parse_duration, parse_timezone};
+use crate::ids::{GuildId, MemberId};
+use crate::scheduling::settings::{Given, SettingError, checked_zone};
 use crate::store::{GuildSettings, SettingField, SettingsChange};
 use crate::zoom::{Missing, ZoomError};
 
-/// What `/meet-settings set` asked for: the fields given, as typed.
+/// What `/meet-settings set` asked for: the settings given, with their values as given.
 #[derive(Debug, Clone, Default)]
-pub struct SettingsInput {
-    /// "45m".
-    pub duration: Option<String>,
-    /// An IANA name.
-    pub timezone: Option<String>,
-    /// Waiting room.
-    pub waiting_room: Option<bool>,
-    /// Join before host.
-    pub join_before_host: Option<bool>,
-    /// Mute on entry.
-    pub mute_upon_entry: Option<bool>,
-    /// Automatic recording.
-    pub auto_recording: Option<Recording>,
-    /// `true`: Zoom makes a passcode; `false`: none unless the member gives one.
-    pub auto_passcode: Option<bool>,
-    /// Zoom user id or email.
-    pub host_user: Option<String>,
-    /// Also DM the host link.
-    pub dm_host_link: Option<bool>,
-    /// Only members with this role may /meet.
-    pub creator_role: Option<RoleId>,
-    /// "5/10m", "off".
-    pub cooldown: Option<String>,
-}
+pub struct SettingsInput(pub Vec<(SettingField, Given)>);
 
 /// A server's settings as they apply, with what is used where nothing is set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,33 +92,20 @@ impl Meetings {
         }
     }
 
-    /// `input` as settings to apply, every value checked.
+    /// `input` as settings to apply, every value checked (the host user with Zoom).
     async fn checked(&self, input: &SettingsInput) -> Result<GuildSettings, ServiceError> {
-        let duration_minutes = input
-            .duration
-            .as_deref()
-            .map(|d| parse_duration(d.trim()).map(MeetingLength::minutes))
-            .transpose()
-            .map_err(PlanError::from)?;
-        let timezone = input.timezone.as_deref().map(checked_zone).transpose()?;
-        let cooldown = input.cooldown.as_deref().map(parse_cooldown).transpose()?;
-        let host_user = match input.host_user.as_deref().map(str::trim) {
-            Some(user) => Some(self.checked_host_user(user).await?),
-            None => None,
-        };
-        Ok(GuildSettings {
-            duration_minutes,
-            timezone,
-            waiting_room: input.waiting_room,
-            join_before_host: input.join_before_host,
-            mute_upon_entry: input.mute_upon_entry,
-            auto_recording: input.auto_recording,
-            auto_passcode: input.auto_passcode,
-            host_user,
-            dm_host_link: input.dm_host_link,
-            creator_role: input.creator_role,
-            cooldown,
-        })
+        let mut change = GuildSettings::default();
+        for (field, given) in &input.0 {
+            change.set(*field, given).map_err(|err| match err {
+                SettingError::Plan(err) => ServiceError::Plan(err),
+                SettingError::Cooldown(err) => ServiceError::BadCooldown(err),
+                SettingError::Kind(name) => ServiceError::WrongSettingKind(name),
+            })?;
+        }
+        if let Some(user) = change.host_user.take() {
+            change.host_user = Some(self.checked_host_user(&user).await?);
+        }
+        Ok(change)
     }
 
     /// A host user Zoom knows (GET /users/{id}), as it was given.
@@ -167,10 +130,4 @@ impl Meetings {
             Err(err) => Err(err.into()),
         }
     }
-}
-
-/// A time zone name, checked, as its IANA name.
-fn checked_zone(name: &str) -> Result<String, ServiceError> {
-    let zone = parse_timezone(name.trim()).map_err(PlanError::from)?;
-    Ok(zone.iana_name().unwrap_or("UTC").to_owned())
 }

@@ -5,6 +5,7 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 use serde::{Deserialize, Serialize};
 
+use super::settings::GuildSettings;
 use super::{
     DurationError, MeetingLength, TimeZoneError, WhenContext, WhenError, is_invisible,
     parse_duration, parse_timezone, read_when,
@@ -17,7 +18,7 @@ pub const AGENDA_MAX: usize = 2000;
 /// Zoom's longest passcode, in characters.
 pub const PASSCODE_MAX: usize = 10;
 
-/// Automatic recording.
+/// Automatic recording, as members pick it and as Zoom's API spells it (`auto_recording`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Recording {
@@ -33,8 +34,15 @@ impl Recording {
     /// Every choice, as the commands offer them.
     pub const ALL: [Recording; 3] = [Self::None, Self::Local, Self::Cloud];
 
+    /// The commands' choices: `(label, value)`, both the name.
+    pub const CHOICES: [(&'static str, &'static str); 3] = [
+        (Self::None.name(), Self::None.name()),
+        (Self::Local.name(), Self::Local.name()),
+        (Self::Cloud.name(), Self::Cloud.name()),
+    ];
+
     /// The name members pick and see: `none`, `local`, `cloud`.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Self::None => "none",
             Self::Local => "local",
@@ -76,20 +84,8 @@ pub struct MeetInput {
 pub struct Defaults {
     /// The member's own time zone.
     pub member_timezone: Option<String>,
-    /// The server's time zone.
-    pub guild_timezone: Option<String>,
-    /// The server's meeting length, minutes.
-    pub duration_minutes: Option<u32>,
-    /// The server's waiting-room rule.
-    pub waiting_room: Option<bool>,
-    /// The server's join-before-host rule.
-    pub join_before_host: Option<bool>,
-    /// The server's mute-on-entry rule.
-    pub mute_upon_entry: Option<bool>,
-    /// The server's recording rule.
-    pub recording: Option<Recording>,
-    /// `Some(false)`: no passcode unless the member gives one (Zoom's default is to generate one).
-    pub auto_passcode: Option<bool>,
+    /// The server's settings.
+    pub server: GuildSettings,
 }
 
 /// Where the time zone that `when` was read in came from.
@@ -218,6 +214,7 @@ pub fn plan(
     {
         Some(text) => parse_duration(text)?,
         None => defaults
+            .server
             .duration_minutes
             .and_then(MeetingLength::from_minutes)
             .unwrap_or(MeetingLength::DEFAULT),
@@ -242,11 +239,11 @@ pub fn plan(
         length,
         agenda: agenda.map(str::to_owned),
         passcode: passcode.map(str::to_owned),
-        auto_passcode: defaults.auto_passcode.unwrap_or(true),
-        waiting_room: input.waiting_room.or(defaults.waiting_room),
-        join_before_host: defaults.join_before_host,
-        mute_upon_entry: defaults.mute_upon_entry,
-        recording: input.recording.or(defaults.recording),
+        auto_passcode: defaults.server.auto_passcode.unwrap_or(true),
+        waiting_room: input.waiting_room.or(defaults.server.waiting_room),
+        join_before_host: defaults.server.join_before_host,
+        mute_upon_entry: defaults.server.mute_upon_entry,
+        recording: input.recording.or(defaults.server.auto_recording),
     })
 }
 
@@ -268,7 +265,7 @@ pub fn resolve_zone(
     // Stored zones were checked when they were saved; one that no longer parses falls through.
     let stored = [
         (&defaults.member_timezone, ZoneSource::Member),
-        (&defaults.guild_timezone, ZoneSource::Server),
+        (&defaults.server.timezone, ZoneSource::Server),
     ];
     for (name, source) in stored {
         if let Some(zone) = nonblank(name).and_then(|n| parse_timezone(&n).ok()) {
@@ -308,11 +305,13 @@ mod tests {
     fn the_command_beats_the_member_which_beats_the_server() {
         let defaults = Defaults {
             member_timezone: Some("America/New_York".to_owned()),
-            guild_timezone: Some("Asia/Tokyo".to_owned()),
-            duration_minutes: Some(50),
-            waiting_room: Some(true),
-            recording: Some(Recording::Cloud),
-            ..Defaults::default()
+            server: GuildSettings {
+                timezone: Some("Asia/Tokyo".to_owned()),
+                duration_minutes: Some(50),
+                waiting_room: Some(true),
+                auto_recording: Some(Recording::Cloud),
+                ..GuildSettings::default()
+            },
         };
         let mut i = input("t");
         i.when = Some("tomorrow 15:00".to_owned());

@@ -12,17 +12,8 @@ pub use crate::scheduling::plan::{AGENDA_MAX, PASSCODE_MAX, TOPIC_MAX, valid_pas
 /// A Zoom meeting id (Zoom's spec: int64).
 pub type MeetingId = i64;
 
-/// Who records the meeting automatically.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AutoRecording {
-    /// No automatic recording.
-    None,
-    /// On the host's computer.
-    Local,
-    /// In Zoom's cloud.
-    Cloud,
-}
+/// Who records the meeting automatically: the domain's choice, already spelled as Zoom's spec.
+pub use crate::scheduling::plan::Recording as AutoRecording;
 
 /// Audio options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

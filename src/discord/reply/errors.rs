@@ -1,7 +1,10 @@
-//! What a member is told when a request fails: what happened and what to do.
+//! What a member is told when a request fails, or its options do not fit the command: what happened
+//! and what to do.
 
 use super::{markdown, spaced_id, stamp};
+use crate::discord::declare::Refusal;
 use crate::meetings::ServiceError;
+use crate::scheduling::{clean, shown};
 use crate::store::StoreError;
 use crate::zoom::{AuthProblem, Missing, ZoomError};
 
@@ -87,6 +90,7 @@ pub fn error_text(err: &ServiceError) -> String {
              host link signs its holder in as that Zoom user. Ask the operator to add it to ZOOM_HOST_USERS.",
             markdown(&user.chars().take(64).collect::<String>())
         ),
+        ServiceError::WrongSettingKind(name) => wrong_kind(name),
         ServiceError::BadHostUser(user) => format!(
             "`{}` can't be a Zoom user: give the email or user id of a user in the bot's Zoom account.",
             user.chars().take(64).collect::<String>()
@@ -132,6 +136,54 @@ fn zoom_error_text(err: &ZoomError) -> String {
             "Zoom answered with an error. Try again in a minute; if it keeps failing, tell the bot's operator.".to_owned()
         }
     }
+}
+
+/// The answer to options that do not fit the command's declaration.
+pub fn refusal(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::Outdated => super::OUTDATED.to_owned(),
+        Refusal::NotAChoice {
+            option,
+            value,
+            choices,
+        } => {
+            let names: Vec<_> = choices.iter().map(|(_, v)| format!("`{v}`")).collect();
+            format!(
+                "`{option}` can't be \"{}\": pick one of {}. Nothing was done.",
+                markdown(&shown(&clean(value))),
+                names.join(", ")
+            )
+        }
+        Refusal::WrongKind { option } => wrong_kind(option),
+        Refusal::TooLong {
+            says: Some(says), ..
+        } => says.clone(),
+        Refusal::TooLong {
+            option, len, max, ..
+        } => format!("`{option}` is {len} characters long; at most {max} fit. Shorten it."),
+        Refusal::OutOfRange {
+            option,
+            value,
+            min,
+            max,
+        } => {
+            let range = match (min, max) {
+                (Some(min), Some(max)) => format!("from {min} to {max}"),
+                (Some(min), None) => format!("at least {min}"),
+                (None, Some(max)) => format!("at most {max}"),
+                (None, None) => "another number".to_owned(),
+            };
+            format!("`{option}` can't be {value}: it takes {range}. Nothing was done.")
+        }
+    }
+}
+
+/// The answer to an option sent as another kind of value than the command declares.
+pub fn wrong_kind(option: &str) -> String {
+    format!(
+        "`{option}` came as another kind of value than this version of the bot takes, so nothing was done. \
+         Discord may take a minute to show the current commands; try again in a minute."
+    )
 }
 
 #[cfg(test)]

@@ -396,3 +396,13 @@ fn long_input_is_quoted_shortened() {
     let error = berlin_err(&"blah ".repeat(1000));
     assert!(error.to_string().len() < 400, "{error}");
 }
+
+#[test]
+fn a_sign_before_a_four_byte_character_is_no_offset_and_no_panic() {
+    for input in ["-🛰", "+🛰", "tomorrow 10:00 -🛰"] {
+        assert!(
+            matches!(berlin_err(input), WhenError::Unreadable { .. }),
+            "{input}"
+        );
+    }
+}

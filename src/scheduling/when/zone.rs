@@ -184,7 +184,10 @@ fn offset(text: &str) -> Option<Offset> {
     };
     let (hours, minutes): (i32, i32) = match rest.split_once(':') {
         Some((h, m)) => (digits(h, 1..=2)?, digits(m, 2..=2)?),
-        None if rest.len() == 4 => (digits(&rest[..2], 2..=2)?, digits(&rest[2..], 2..=2)?),
+        // Four bytes that are not four ASCII digits ("-🛰") cannot be cut in two.
+        None if rest.len() == 4 && rest.is_ascii() => {
+            (digits(&rest[..2], 2..=2)?, digits(&rest[2..], 2..=2)?)
+        }
         None => (digits(rest, 1..=2)?, 0),
     };
     if hours > 14 || minutes >= 60 {

@@ -1,0 +1,59 @@
+//! The serenity client: its REST client (through `DISCORD_API_BASE` when set) and the gateway
+//! client with the event handlers.
+
+use std::sync::Arc;
+
+use serenity::all::{Client, ClientBuilder, Http, HttpBuilder};
+
+use super::events::Handler;
+use super::gateway::GatewayStatus;
+use super::router::Router;
+use super::tracking::{InFlight, Seen};
+use super::{INTENTS, unreadable};
+use crate::config::DiscordConfig;
+use crate::meetings::Meetings;
+use crate::metrics::Metrics;
+
+/// The REST client: through `DISCORD_API_BASE` when set. Built before the client, so the token
+/// can be checked (`startup::check_discord`) before anything connects.
+pub fn http(config: &DiscordConfig) -> Http {
+    let mut http = HttpBuilder::new(config.token.expose());
+    if let Some(base) = &config.api_base {
+        // serenity's rate limiter sends requests past the proxy (to discord.com), and the gateway
+        // URL comes from the proxy's /api/v10/gateway only through this Http: both need this.
+        http = http.proxy(base.clone()).ratelimiter_disabled(true);
+    }
+    http.build()
+}
+
+/// Builds the serenity client on `http`: GUILDS intent only. The handler counts commands in
+/// `metrics` and keeps `gateway` up to date for `/healthz`.
+pub async fn client(
+    config: &DiscordConfig,
+    http: Http,
+    service: Arc<Meetings>,
+    in_flight: Arc<InFlight>,
+    metrics: Arc<Metrics>,
+    gateway: Arc<GatewayStatus>,
+) -> serenity::Result<Client> {
+    let seen = Arc::new(Seen::default());
+    let unreadable = unreadable::Unreadable {
+        seen: Arc::clone(&seen),
+        in_flight: Arc::clone(&in_flight),
+        metrics: Arc::clone(&metrics),
+    };
+    let handler = Handler {
+        router: Router::new(service, Arc::clone(&metrics)),
+        dev_guild: config.guild_id,
+        in_flight,
+        metrics,
+        gateway: Arc::clone(&gateway),
+        seen,
+    };
+    let client = ClientBuilder::new_with_http(http, INTENTS)
+        .event_handler(handler)
+        .raw_event_handler(unreadable)
+        .await?;
+    gateway.watch(Arc::clone(&client.shard_manager));
+    Ok(client)
+}
