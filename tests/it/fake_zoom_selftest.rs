@@ -1,11 +1,9 @@
 //! The fake Zoom checked against itself and against Zoom's Meetings spec, so the tests that use it
 //! can trust it.
 
-#[path = "support/fake_zoom.rs"]
-mod fake_zoom;
+use crate::support::{fake_zoom, specs};
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fake_zoom::{CreateFailure, FakeZoom, RateLimit, TokenFailure};
@@ -263,6 +261,47 @@ async fn a_token_expires_after_its_ttl() {
     );
 }
 
+#[tokio::test]
+async fn an_issued_token_opens_the_api_uncounted_until_tokens_are_expired() {
+    let zoom = FakeZoom::start().await;
+    let issued = zoom.issue_token();
+
+    assert_eq!(get_me(&zoom, &issued).await.0, StatusCode::OK);
+    assert_eq!(zoom.token_requests(), 0);
+
+    zoom.expire_tokens();
+    assert_eq!(
+        get_me(&zoom, &issued).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({"code":124,"message":"Access token is expired."})
+        )
+    );
+    assert_eq!(get_me(&zoom, &token(&zoom).await).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_app_that_is_not_activated_gets_no_token() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_token_failure(Some(TokenFailure::NotActivated));
+
+    let resp = token_response(
+        &zoom,
+        FakeZoom::CLIENT_ID,
+        FakeZoom::CLIENT_SECRET,
+        FakeZoom::ACCOUNT_ID,
+    )
+    .await;
+
+    assert_eq!(
+        json_of(resp).await,
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"reason":"The app has been disabled","error":"invalid_client"})
+        )
+    );
+}
+
 /// Pages through `type=upcoming` and returns the start times in order; checks every page.
 async fn upcoming_start_times(
     zoom: &FakeZoom,
@@ -391,6 +430,11 @@ async fn a_meeting_is_created_read_listed_updated_and_deleted() {
         )
     );
     assert_eq!(zoom.meeting_count(), 4);
+    assert_eq!(
+        zoom.meetings_created(),
+        5,
+        "the deleted one counts as created"
+    );
 }
 
 #[tokio::test]
@@ -407,6 +451,24 @@ async fn a_local_start_time_is_read_in_the_given_timezone() {
 
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(created["start_time"], "2031-07-01T13:00:00Z");
+}
+
+#[tokio::test]
+async fn a_meeting_without_a_timezone_is_read_in_its_hosts() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    zoom.set_user_timezone(FakeZoom::DEFAULT_USER_ID, "Asia/Kolkata");
+
+    let (status, created) = create(
+        &zoom,
+        &token,
+        &json!({"topic":"t","type":2,"start_time":"2031-07-01T15:00:00"}),
+    )
+    .await;
+
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["timezone"], "Asia/Kolkata");
+    assert_eq!(created["start_time"], "2031-07-01T09:30:00Z");
 }
 
 #[tokio::test]
@@ -763,31 +825,6 @@ async fn requests_are_recorded_until_recording_is_turned_off() {
 
 // ---- against the spec -------------------------------------------------------------------------
 
-/// Zoom's Meetings spec, or `None` (with a notice) when it is not there and not required.
-fn load_spec() -> Option<Value> {
-    let dir = std::env::var_os("ZOOMBOT_SPECS_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/specs"),
-        PathBuf::from,
-    );
-    let path = dir.join("zoom/zoom-meetings-openapi-3.0.json");
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(serde_json::from_slice(&bytes).expect("spec is JSON")),
-        Err(e) if std::env::var("ZOOMBOT_REQUIRE_SPECS").as_deref() == Ok("1") => {
-            panic!(
-                "ZOOMBOT_REQUIRE_SPECS=1 but {} is unreadable: {e}",
-                path.display()
-            )
-        }
-        Err(e) => {
-            eprintln!(
-                "notice: skipping spec check, {} unreadable: {e}",
-                path.display()
-            );
-            None
-        }
-    }
-}
-
 /// Follows `$ref`s and single-element `allOf`s to a schema object.
 fn resolve<'a>(spec: &'a Value, mut schema: &'a Value) -> &'a Value {
     loop {
@@ -870,7 +907,7 @@ fn assert_same_keys(spec_keys: &BTreeSet<String>, fake: &Value, what: &str) {
 
 #[tokio::test]
 async fn meeting_responses_have_the_keys_and_types_of_the_spec() {
-    let Some(spec) = load_spec() else {
+    let Some(spec) = specs::zoom() else {
         return;
     };
     let zoom = FakeZoom::start().await;

@@ -1,4 +1,3 @@
-#![allow(dead_code)] // shared by many test crates; no single one uses every switch
 //! A fake Zoom: the Server-to-Server OAuth token endpoint plus the Meetings endpoints zoombot uses,
 //! shaped after Zoom's Meetings spec in `../shared/specs/zoom` (where the fake and the spec
 //! disagree, the spec wins; where the spec is silent, Zoom's published docs and observed behaviour).
@@ -121,10 +120,7 @@ impl FaultCounts {
 pub struct Recorded {
     pub method: String,
     pub path: String,
-    /// The raw query string, `""` when there is none.
-    pub query: String,
     pub authorization: Option<String>,
-    pub content_type: Option<String>,
     /// JSON bodies as parsed; form bodies as an object of their fields; anything else that is
     /// not empty as a JSON string of its (lossy UTF-8) text.
     pub body: Option<Value>,
@@ -189,6 +185,17 @@ impl FakeZoom {
     /// The token endpoint, `url() + "/oauth/token"`.
     pub fn oauth_url(&self) -> String {
         format!("{}/oauth/token", self.url)
+    }
+
+    /// The variables that point the real binary at this fake, with the credentials it accepts.
+    pub fn bot_env(&self) -> [(&'static str, String); 5] {
+        [
+            ("ZOOM_ACCOUNT_ID", Self::ACCOUNT_ID.to_owned()),
+            ("ZOOM_CLIENT_ID", Self::CLIENT_ID.to_owned()),
+            ("ZOOM_CLIENT_SECRET", Self::CLIENT_SECRET.to_owned()),
+            ("ZOOM_API_BASE", self.api_base()),
+            ("ZOOM_OAUTH_URL", self.oauth_url()),
+        ]
     }
 
     // ---- switches -------------------------------------------------------------------------
@@ -723,9 +730,7 @@ impl Inner {
         let recorded = Recorded {
             method: parts.method.to_string(),
             path: parts.uri.path().to_owned(),
-            query: parts.uri.query().unwrap_or_default().to_owned(),
             authorization: text(header::AUTHORIZATION),
-            content_type,
             body,
         };
         lock(&self.requests).push(recorded);

@@ -1,5 +1,4 @@
 //! Shared test support: the fake Zoom, spec loading and client construction.
-#![allow(dead_code)]
 
 #[cfg(unix)]
 pub mod binary;
@@ -9,10 +8,12 @@ pub mod fake_zoom;
 pub mod specs;
 
 use std::io::Read;
-use std::process::Child;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use fake_discord::FakeDiscord;
 use fake_zoom::FakeZoom;
 use zoombot::config::ZoomConfig;
 use zoombot::secret::Secret;
@@ -48,6 +49,56 @@ pub fn zoom_client(fake: &FakeZoom) -> ZoomClient {
     ZoomClient::new(&zoom_config(fake))
         .expect("client")
         .with_retry_policy(quick_retries())
+}
+
+/// The environment that runs the real binary against `discord` and `zoom`, its data in
+/// `data_dir`, its HTTP server on a free loopback port.
+pub fn binary_env(
+    discord: &FakeDiscord,
+    zoom: &FakeZoom,
+    data_dir: &Path,
+) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("DISCORD_GUILD_ID", FakeDiscord::GUILD_ID.to_string()),
+        ("DATA_DIR", data_dir.display().to_string()),
+        // Port 0: tests run side by side; the log says which port was taken.
+        ("HTTP_ADDR", "127.0.0.1:0".to_owned()),
+    ];
+    env.extend(discord.bot_env());
+    env.extend(zoom.bot_env());
+    env
+}
+
+/// The real binary with exactly `env`, then `extra`, as its environment, run in `dir` (away from
+/// any `.env`), its stdout discarded and its stderr piped for [`capture_stderr`].
+pub fn binary_command(env: Vec<(&str, String)>, extra: &[(&str, &str)], dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zoombot"));
+    command
+        .env_clear()
+        .envs(env)
+        .envs(extra.iter().map(|(k, v)| (*k, *v)))
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// How many times a bot has registered its commands for the fake's server.
+pub fn registrations(discord: &FakeDiscord) -> usize {
+    discord
+        .requests_matching(
+            "PUT",
+            &format!("/guilds/{}/commands", FakeDiscord::GUILD_ID),
+        )
+        .len()
+}
+
+/// Waits (bounded) until a bot has registered its commands for the fake's server more than
+/// `before` times: it has connected and is ready.
+pub async fn registered(discord: &FakeDiscord, before: usize) -> bool {
+    discord
+        .wait_for(|d| registrations(d) > before, bot::PATIENCE)
+        .await
 }
 
 /// Everything `child` writes to its (piped) stderr, collected by a thread as it comes.

@@ -1,9 +1,14 @@
-//! The API specs in ../shared/specs (or `ZOOMBOT_SPECS_DIR`), for contract tests. Absent specs skip
-//! a test with a notice, unless `ZOOMBOT_REQUIRE_SPECS=1` makes that a failure.
+//! The API specs in ../shared/specs (or `ZOOMBOT_SPECS_DIR`), for contract tests: the one place
+//! that finds, reads and compiles them. Absent specs skip a test with a notice, unless
+//! `ZOOMBOT_REQUIRE_SPECS=1` makes that a failure.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Map, Value, json};
+
+use super::fake_discord::Recorded;
 
 fn specs_dir() -> PathBuf {
     std::env::var_os("ZOOMBOT_SPECS_DIR").map_or_else(
@@ -38,11 +43,6 @@ pub fn zoom() -> Option<Value> {
     load("zoom/zoom-meetings-openapi-3.0.json")
 }
 
-/// Discord's HTTP API spec.
-pub fn discord() -> Option<Value> {
-    load("discord/openapi.json")
-}
-
 /// The operation object of `method` on `path`.
 pub fn operation<'a>(spec: &'a Value, path: &str, method: &str) -> &'a Value {
     let op = &spec["paths"][path][method];
@@ -50,12 +50,17 @@ pub fn operation<'a>(spec: &'a Value, path: &str, method: &str) -> &'a Value {
     op
 }
 
-/// A validator for `schema` (a schema object of `spec`, `$ref`s into `#/components` allowed).
+/// A validator for `schema` (a schema object of `spec`, `$ref`s into `#/components` allowed),
+/// checking string formats too.
 pub fn validator(spec: &Value, schema: &Value) -> jsonschema::Validator {
+    compile(spec, schema, true)
+}
+
+fn compile(spec: &Value, schema: &Value, check_formats: bool) -> jsonschema::Validator {
     let mut root = schema.as_object().cloned().unwrap_or_default();
     root.insert("components".to_owned(), spec["components"].clone());
     jsonschema::options()
-        .should_validate_formats(true)
+        .should_validate_formats(check_formats)
         .build(&Value::Object(root))
         .expect("the spec's schema compiles")
 }
@@ -104,5 +109,139 @@ pub fn example(spec: &Value, schema: &Value) -> Value {
         }
         Some("array") => json!([example(spec, &schema["items"])]),
         _ => Value::Null,
+    }
+}
+
+/// Discord's `OpenAPI` spec with path matching and cached validators.
+pub struct DiscordSpec {
+    spec: Value,
+    validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
+}
+
+impl DiscordSpec {
+    /// Discord's HTTP API spec, or `None` as [`load`] explains.
+    pub fn load() -> Option<Self> {
+        load("discord/openapi.json").map(|spec| Self {
+            spec,
+            validators: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The spec's templated path for a concrete one (`/api/v10` prefix optional): literal segments
+    /// beat parameters, so `/users/@me` wins over `/users/{user_id}`.
+    pub fn match_path(&self, method: &str, concrete: &str) -> Option<String> {
+        let concrete = concrete.strip_prefix("/api/v10").unwrap_or(concrete);
+        let wanted: Vec<&str> = concrete.trim_end_matches('/').split('/').collect();
+        let method = method.to_ascii_lowercase();
+        let paths = self.spec["paths"].as_object()?;
+        paths
+            .iter()
+            .filter(|(_, item)| item.get(&method).is_some())
+            .filter_map(|(template, _)| {
+                let parts: Vec<&str> = template.split('/').collect();
+                if parts.len() != wanted.len() {
+                    return None;
+                }
+                let mut literals = 0;
+                for (t, w) in parts.iter().zip(&wanted) {
+                    if t.starts_with('{') && t.ends_with('}') {
+                        if w.is_empty() {
+                            return None;
+                        }
+                    } else if t == w {
+                        literals += 1;
+                    } else {
+                        return None;
+                    }
+                }
+                Some((literals, template.clone()))
+            })
+            .max_by_key(|(literals, _)| *literals)
+            .map(|(_, template)| template)
+    }
+
+    fn operation(&self, method: &str, concrete: &str) -> Option<&Value> {
+        let template = self.match_path(method, concrete)?;
+        self.spec["paths"][template].get(method.to_ascii_lowercase())
+    }
+
+    /// The JSON request-body schema for `method` on a concrete path.
+    pub fn request_schema(&self, method: &str, concrete: &str) -> Option<Value> {
+        self.operation(method, concrete)?
+            .pointer("/requestBody/content/application~1json/schema")
+            .cloned()
+    }
+
+    /// The JSON response schema for `status` (falls back to `4XX` for client errors).
+    pub fn response_schema(&self, method: &str, concrete: &str, status: u16) -> Option<Value> {
+        let responses = &self.operation(method, concrete)?["responses"];
+        let response = responses.get(status.to_string()).or_else(|| {
+            (400..500)
+                .contains(&status)
+                .then(|| responses.get("4XX"))
+                .flatten()
+        })?;
+        response
+            .pointer("/content/application~1json/schema")
+            .cloned()
+    }
+
+    /// A validator for `schema`, `#/components/...` references resolved against the spec
+    /// (string formats unchecked, as the Discord checks have always been).
+    pub fn validator(&self, schema: &Value) -> Arc<jsonschema::Validator> {
+        let key = schema.to_string();
+        let mut cache = self
+            .validators
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            cache
+                .entry(key)
+                .or_insert_with(|| Arc::new(compile(&self.spec, schema, false))),
+        )
+    }
+
+    /// A validator for the request body of `method` on a concrete path such as
+    /// `/api/v10/interactions/123/tok/callback`, or None when the spec defines no JSON body there.
+    pub fn request_validator(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Option<Arc<jsonschema::Validator>> {
+        self.request_schema(method, path)
+            .map(|schema| self.validator(&schema))
+    }
+
+    /// Violations of a recorded request's body against the spec; `Err` when the spec has no such
+    /// operation or no JSON body schema while a body was sent.
+    pub fn request_violations(&self, recorded: &Recorded) -> Result<Vec<String>, String> {
+        let Some(body) = &recorded.body else {
+            return Ok(vec![]);
+        };
+        let schema = self
+            .request_schema(&recorded.method, &recorded.path)
+            .ok_or_else(|| {
+                format!(
+                    "the spec has no JSON body for {} {}",
+                    recorded.method, recorded.path
+                )
+            })?;
+        Ok(violations(&self.validator(&schema), body))
+    }
+
+    /// Violations of the fake's answer to a recorded request against the spec's response schema.
+    pub fn response_violations(&self, recorded: &Recorded) -> Result<Vec<String>, String> {
+        let Some(body) = &recorded.response else {
+            return Ok(vec![]);
+        };
+        let schema = self
+            .response_schema(&recorded.method, &recorded.path, recorded.status)
+            .ok_or_else(|| {
+                format!(
+                    "the spec has no {} response for {} {}",
+                    recorded.status, recorded.method, recorded.path
+                )
+            })?;
+        Ok(violations(&self.validator(&schema), body))
     }
 }
