@@ -90,7 +90,7 @@ impl Binary {
 
     /// Everything it has logged so far, without the terminal colours.
     pub fn log(&self) -> String {
-        without_colours(&self.log.lock().unwrap())
+        anstream::adapter::strip_str(&self.log.lock().unwrap()).to_string()
     }
 
     /// Waits (bounded) until the log has a line containing `text`; that line.
@@ -156,24 +156,6 @@ impl Binary {
             Err("no public message".to_owned())
         }
     }
-}
-
-/// `text` without ANSI colour sequences (`ESC [ … m`).
-fn without_colours(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c == 'm' {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 impl Drop for Binary {
