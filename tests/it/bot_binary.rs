@@ -76,15 +76,7 @@ impl Running {
         options: serde_json::Value,
     ) -> String {
         let token = format!("interaction-token-{id}");
-        let payload = fake_discord::slash_command(
-            id,
-            &token,
-            FakeDiscord::GUILD_ID,
-            FakeDiscord::CHANNEL_ID,
-            member,
-            name,
-            options,
-        );
+        let payload = fake_discord::slash_command_here(id, &token, member, name, options);
         self.discord.dispatch_interaction(payload).await;
         token
     }

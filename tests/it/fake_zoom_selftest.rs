@@ -30,14 +30,19 @@ async fn token_response(zoom: &FakeZoom, id: &str, secret: &str, account: &str) 
         .expect("token request")
 }
 
-async fn token(zoom: &FakeZoom) -> String {
-    let resp = token_response(
+/// The token endpoint's answer to the app's own credentials.
+async fn token_for_the_app(zoom: &FakeZoom) -> Response {
+    token_response(
         zoom,
         FakeZoom::CLIENT_ID,
         FakeZoom::CLIENT_SECRET,
         FakeZoom::ACCOUNT_ID,
     )
-    .await;
+    .await
+}
+
+async fn token(zoom: &FakeZoom) -> String {
+    let resp = token_for_the_app(zoom).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let body: Value = resp.json().await.expect("token json");
     body["access_token"]
@@ -99,13 +104,7 @@ fn future(hours: i64) -> String {
 async fn a_token_from_account_credentials_opens_the_api() {
     let zoom = FakeZoom::start().await;
 
-    let resp = token_response(
-        &zoom,
-        FakeZoom::CLIENT_ID,
-        FakeZoom::CLIENT_SECRET,
-        FakeZoom::ACCOUNT_ID,
-    )
-    .await;
+    let resp = token_for_the_app(&zoom).await;
     let (status, body) = json_of(resp).await;
 
     assert_eq!(status, StatusCode::OK);
@@ -178,24 +177,12 @@ async fn the_token_endpoint_answers_zoom_oauth_errors() {
     );
 
     zoom.set_token_failure(Some(TokenFailure::Down));
-    let resp = token_response(
-        &zoom,
-        FakeZoom::CLIENT_ID,
-        FakeZoom::CLIENT_SECRET,
-        FakeZoom::ACCOUNT_ID,
-    )
-    .await;
+    let resp = token_for_the_app(&zoom).await;
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(resp.text().await.unwrap().is_empty());
 
     zoom.set_token_failure(Some(TokenFailure::InvalidClient));
-    let resp = token_response(
-        &zoom,
-        FakeZoom::CLIENT_ID,
-        FakeZoom::CLIENT_SECRET,
-        FakeZoom::ACCOUNT_ID,
-    )
-    .await;
+    let resp = token_for_the_app(&zoom).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 
     zoom.set_token_failure(None);
@@ -235,13 +222,7 @@ async fn the_api_wants_a_valid_bearer_token() {
 async fn a_token_expires_after_its_ttl() {
     let zoom = FakeZoom::start().await;
     zoom.set_token_ttl(1);
-    let resp = token_response(
-        &zoom,
-        FakeZoom::CLIENT_ID,
-        FakeZoom::CLIENT_SECRET,
-        FakeZoom::ACCOUNT_ID,
-    )
-    .await;
+    let resp = token_for_the_app(&zoom).await;
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["expires_in"], 1);
     let token = body["access_token"].as_str().unwrap().to_owned();
@@ -285,13 +266,7 @@ async fn an_app_that_is_not_activated_gets_no_token() {
     let zoom = FakeZoom::start().await;
     zoom.set_token_failure(Some(TokenFailure::NotActivated));
 
-    let resp = token_response(
-        &zoom,
-        FakeZoom::CLIENT_ID,
-        FakeZoom::CLIENT_SECRET,
-        FakeZoom::ACCOUNT_ID,
-    )
-    .await;
+    let resp = token_for_the_app(&zoom).await;
 
     assert_eq!(
         json_of(resp).await,
@@ -694,15 +669,10 @@ async fn random_faults_hit_their_share_of_api_requests_with_zoom_shaped_answers(
     zoom.set_fault_rate(1000, Duration::from_secs(5));
     assert!(!get_me(&zoom, &token).await.0.is_success());
     for _ in 0..20 {
-        token_response(
-            &zoom,
-            FakeZoom::CLIENT_ID,
-            FakeZoom::CLIENT_SECRET,
-            FakeZoom::ACCOUNT_ID,
-        )
-        .await
-        .error_for_status()
-        .expect("a token");
+        token_for_the_app(&zoom)
+            .await
+            .error_for_status()
+            .expect("a token");
     }
     zoom.set_fault_rate(0, Duration::ZERO);
     for _ in 0..50 {

@@ -124,11 +124,9 @@ impl Binary {
     pub async fn meet(&self, id: u64, topic: &str) -> Result<(), String> {
         let token = format!("interaction-token-{id}");
         let member = Member::regular(1_400_000_000_000_000_000 + id);
-        let payload = fake_discord::slash_command(
+        let payload = fake_discord::slash_command_here(
             id,
             &token,
-            FakeDiscord::GUILD_ID,
-            FakeDiscord::CHANNEL_ID,
             &member,
             "meet",
             strings(&[("topic", topic)]),

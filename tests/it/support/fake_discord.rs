@@ -359,6 +359,25 @@ pub fn slash_command(
     Value::Object(map)
 }
 
+/// [`slash_command`] in the fake's server and channel, where most tests run their commands.
+pub fn slash_command_here(
+    id: u64,
+    token: &str,
+    member: &Member,
+    name: &str,
+    options: Value,
+) -> Value {
+    slash_command(
+        id,
+        token,
+        FakeDiscord::GUILD_ID,
+        FakeDiscord::CHANNEL_ID,
+        member,
+        name,
+        options,
+    )
+}
+
 fn mark_focused(options: &mut [Value]) -> bool {
     for option in options.iter_mut() {
         if option.get("focused").and_then(Value::as_bool) == Some(true) {
