@@ -1460,9 +1460,8 @@ struct Req<'a> {
 
 impl Req<'_> {
     fn query_flag(&self, name: &str) -> bool {
-        self.query
-            .split('&')
-            .any(|pair| pair == format!("{name}=true") || pair == format!("{name}=True"))
+        form_urlencoded::parse(self.query.as_bytes())
+            .any(|(key, value)| key == name && (value == "true" || value == "True"))
     }
 }
 
