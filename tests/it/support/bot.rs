@@ -63,16 +63,7 @@ impl TestBot {
         let discord = FakeDiscord::start().await;
         let zoom = FakeZoom::start().await;
         let bot = Self::launch(discord, zoom, tweak, store).await;
-        let registered = bot
-            .discord
-            .wait_for(
-                |d| {
-                    !d.registered_commands(Some(FakeDiscord::GUILD_ID))
-                        .is_empty()
-                },
-                PATIENCE,
-            )
-            .await;
+        let registered = super::registered(&bot.discord, 0).await;
         assert!(
             registered,
             "the bot did not connect and register its commands"

@@ -83,14 +83,16 @@ pub fn binary_command(env: Vec<(&str, String)>, extra: &[(&str, &str)], dir: &Pa
     command
 }
 
-/// How many times a bot has registered its commands for the fake's server.
+/// How many times a bot has registered its commands for the fake's server, successfully.
 pub fn registrations(discord: &FakeDiscord) -> usize {
     discord
         .requests_matching(
             "PUT",
             &format!("/guilds/{}/commands", FakeDiscord::GUILD_ID),
         )
-        .len()
+        .iter()
+        .filter(|r| (200..300).contains(&r.status))
+        .count()
 }
 
 /// Waits (bounded) until a bot has registered its commands for the fake's server more than
