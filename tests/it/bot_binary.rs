@@ -132,20 +132,9 @@ impl Running {
 
     /// Where the bot's HTTP server listens, from its start-up log line (pretty or JSON).
     async fn http_addr(&self) -> std::net::SocketAddr {
-        let found = |log: &str| {
-            let line = log.lines().find(|l| l.contains("HTTP server listening"))?;
-            let rest = line
-                .split_once("addr=")
-                .or_else(|| line.split_once("\"addr\":\""))?
-                .1;
-            rest.split(|c: char| c == '"' || c.is_whitespace())
-                .next()?
-                .parse()
-                .ok()
-        };
         let deadline = std::time::Instant::now() + PATIENCE;
         loop {
-            if let Some(addr) = found(&self.log.lock().unwrap()) {
+            if let Some(addr) = support::listening_addr(&self.log.lock().unwrap()) {
                 return addr;
             }
             assert!(

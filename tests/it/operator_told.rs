@@ -89,10 +89,7 @@ impl Bot {
 
     async fn healthz(&self) -> (u16, String) {
         let (line, _) = self.line_with(&["HTTP server listening"], PATIENCE).await;
-        let addr = line
-            .split_once("addr=")
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .expect("address in the log line");
+        let addr = support::listening_addr(&line).expect("address in the log line");
         let response = reqwest::get(format!("http://{addr}/healthz"))
             .await
             .expect("GET /healthz");

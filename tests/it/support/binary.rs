@@ -112,10 +112,7 @@ impl Binary {
     /// Where its HTTP server listens, from its start-up log line.
     pub async fn http_addr(&self) -> SocketAddr {
         let line = self.log_line("HTTP server listening").await;
-        line.split_once("addr=")
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .and_then(|addr| addr.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
+        super::listening_addr(&line).unwrap_or_else(|| panic!("no address in {line:?}"))
     }
 
     /// A `/meet` by a member of its own, dispatched as interaction `id`: whether it was

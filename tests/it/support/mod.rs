@@ -8,6 +8,7 @@ pub mod fake_zoom;
 pub mod specs;
 
 use std::io::Read;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -101,6 +102,19 @@ pub async fn registered(discord: &FakeDiscord, before: usize) -> bool {
     discord
         .wait_for(|d| registrations(d) > before, bot::PATIENCE)
         .await
+}
+
+/// Where the binary's HTTP server listens, from the start-up line in `log` (pretty or JSON).
+pub fn listening_addr(log: &str) -> Option<SocketAddr> {
+    let line = log.lines().find(|l| l.contains("HTTP server listening"))?;
+    let rest = line
+        .split_once("addr=")
+        .or_else(|| line.split_once("\"addr\":\""))?
+        .1;
+    rest.split(|c: char| c == '"' || c.is_whitespace())
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Everything `child` writes to its (piped) stderr, collected by a thread as it comes.
