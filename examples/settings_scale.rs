@@ -9,15 +9,19 @@
 //! ```
 //! Reads `GUILDS` (100000), `LOOKUPS` (100000) and `STARTS` (5).
 
-#![allow(dead_code)]
-
-#[path = "../tests/support/fake_discord.rs"]
+// Shared with the tests and the other examples, each using part of it: the fakes are checked for
+// dead code in the test crate, which uses all of them.
+#[allow(dead_code)]
+#[path = "../tests/it/support/fake_discord.rs"]
 mod fake_discord;
-#[path = "../tests/support/fake_zoom.rs"]
+#[allow(dead_code)]
+#[path = "../tests/it/support/fake_zoom.rs"]
 mod fake_zoom;
 
+#[allow(dead_code)]
 #[path = "support/figures.rs"]
 mod figures;
+#[allow(dead_code)]
 #[path = "support/release_bot.rs"]
 mod release_bot;
 

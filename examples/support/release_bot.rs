@@ -28,14 +28,9 @@ pub fn spawn(
     );
     Command::new(&binary)
         .env_clear()
+        .envs(discord.bot_env())
+        .envs(zoom.bot_env())
         .envs([
-            ("DISCORD_TOKEN", FakeDiscord::BOT_TOKEN.to_owned()),
-            ("DISCORD_API_BASE", discord.url()),
-            ("ZOOM_ACCOUNT_ID", FakeZoom::ACCOUNT_ID.to_owned()),
-            ("ZOOM_CLIENT_ID", FakeZoom::CLIENT_ID.to_owned()),
-            ("ZOOM_CLIENT_SECRET", FakeZoom::CLIENT_SECRET.to_owned()),
-            ("ZOOM_API_BASE", zoom.api_base()),
-            ("ZOOM_OAUTH_URL", zoom.oauth_url()),
             ("DATA_DIR", data_dir.display().to_string()),
             ("HTTP_ADDR", "127.0.0.1:0".to_owned()),
             ("RUST_LOG", "warn".to_owned()),

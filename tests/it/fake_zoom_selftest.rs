@@ -1,11 +1,9 @@
 //! The fake Zoom checked against itself and against Zoom's Meetings spec, so the tests that use it
 //! can trust it.
 
-#[path = "support/fake_zoom.rs"]
-mod fake_zoom;
+use crate::support::{fake_zoom, specs};
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fake_zoom::{CreateFailure, FakeZoom, RateLimit, TokenFailure};
@@ -32,14 +30,19 @@ async fn token_response(zoom: &FakeZoom, id: &str, secret: &str, account: &str) 
         .expect("token request")
 }
 
-async fn token(zoom: &FakeZoom) -> String {
-    let resp = token_response(
+/// The token endpoint's answer to the app's own credentials.
+async fn token_for_the_app(zoom: &FakeZoom) -> Response {
+    token_response(
         zoom,
         FakeZoom::CLIENT_ID,
         FakeZoom::CLIENT_SECRET,
         FakeZoom::ACCOUNT_ID,
     )
-    .await;
+    .await
+}
+
+async fn token(zoom: &FakeZoom) -> String {
+    let resp = token_for_the_app(zoom).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let body: Value = resp.json().await.expect("token json");
     body["access_token"]
@@ -101,13 +104,7 @@ fn future(hours: i64) -> String {
 async fn a_token_from_account_credentials_opens_the_api() {
     let zoom = FakeZoom::start().await;
 
-    let resp = token_response(
-        &zoom,
-        FakeZoom::CLIENT_ID,
-        FakeZoom::CLIENT_SECRET,
-        FakeZoom::ACCOUNT_ID,
-    )
-    .await;
+    let resp = token_for_the_app(&zoom).await;
     let (status, body) = json_of(resp).await;
 
     assert_eq!(status, StatusCode::OK);
@@ -180,24 +177,12 @@ async fn the_token_endpoint_answers_zoom_oauth_errors() {
     );
 
     zoom.set_token_failure(Some(TokenFailure::Down));
-    let resp = token_response(
-        &zoom,
-        FakeZoom::CLIENT_ID,
-        FakeZoom::CLIENT_SECRET,
-        FakeZoom::ACCOUNT_ID,
-    )
-    .await;
+    let resp = token_for_the_app(&zoom).await;
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(resp.text().await.unwrap().is_empty());
 
     zoom.set_token_failure(Some(TokenFailure::InvalidClient));
-    let resp = token_response(
-        &zoom,
-        FakeZoom::CLIENT_ID,
-        FakeZoom::CLIENT_SECRET,
-        FakeZoom::ACCOUNT_ID,
-    )
-    .await;
+    let resp = token_for_the_app(&zoom).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 
     zoom.set_token_failure(None);
@@ -237,13 +222,7 @@ async fn the_api_wants_a_valid_bearer_token() {
 async fn a_token_expires_after_its_ttl() {
     let zoom = FakeZoom::start().await;
     zoom.set_token_ttl(1);
-    let resp = token_response(
-        &zoom,
-        FakeZoom::CLIENT_ID,
-        FakeZoom::CLIENT_SECRET,
-        FakeZoom::ACCOUNT_ID,
-    )
-    .await;
+    let resp = token_for_the_app(&zoom).await;
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["expires_in"], 1);
     let token = body["access_token"].as_str().unwrap().to_owned();
@@ -260,6 +239,41 @@ async fn a_token_expires_after_its_ttl() {
     assert_eq!(
         body,
         json!({"code":124,"message":"Access token is expired."})
+    );
+}
+
+#[tokio::test]
+async fn an_issued_token_opens_the_api_uncounted_until_tokens_are_expired() {
+    let zoom = FakeZoom::start().await;
+    let issued = zoom.issue_token();
+
+    assert_eq!(get_me(&zoom, &issued).await.0, StatusCode::OK);
+    assert_eq!(zoom.token_requests(), 0);
+
+    zoom.expire_tokens();
+    assert_eq!(
+        get_me(&zoom, &issued).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({"code":124,"message":"Access token is expired."})
+        )
+    );
+    assert_eq!(get_me(&zoom, &token(&zoom).await).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_app_that_is_not_activated_gets_no_token() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_token_failure(Some(TokenFailure::NotActivated));
+
+    let resp = token_for_the_app(&zoom).await;
+
+    assert_eq!(
+        json_of(resp).await,
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"reason":"The app has been disabled","error":"invalid_client"})
+        )
     );
 }
 
@@ -391,22 +405,37 @@ async fn a_meeting_is_created_read_listed_updated_and_deleted() {
         )
     );
     assert_eq!(zoom.meeting_count(), 4);
+    assert_eq!(
+        zoom.meetings_created(),
+        5,
+        "the deleted one counts as created"
+    );
 }
 
 #[tokio::test]
-async fn a_local_start_time_is_read_in_the_given_timezone() {
+async fn a_local_start_time_is_read_in_the_given_timezone_or_else_the_hosts() {
     let zoom = FakeZoom::start().await;
     let token = token(&zoom).await;
+    zoom.set_user_timezone(FakeZoom::DEFAULT_USER_ID, "Asia/Kolkata");
 
-    let (status, created) = create(
+    let (status, in_berlin) = create(
         &zoom,
         &token,
         &json!({"topic":"t","type":2,"start_time":"2031-07-01T15:00:00","timezone":"Europe/Berlin"}),
     )
     .await;
-
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(created["start_time"], "2031-07-01T13:00:00Z");
+    let (status, in_kolkata) = create(
+        &zoom,
+        &token,
+        &json!({"topic":"t","type":2,"start_time":"2031-07-01T15:00:00"}),
+    )
+    .await;
+
+    assert_eq!(status, StatusCode::CREATED, "{in_kolkata}");
+    assert_eq!(in_berlin["start_time"], "2031-07-01T13:00:00Z");
+    assert_eq!(in_kolkata["timezone"], "Asia/Kolkata");
+    assert_eq!(in_kolkata["start_time"], "2031-07-01T09:30:00Z");
 }
 
 #[tokio::test]
@@ -632,15 +661,10 @@ async fn random_faults_hit_their_share_of_api_requests_with_zoom_shaped_answers(
     zoom.set_fault_rate(1000, Duration::from_secs(5));
     assert!(!get_me(&zoom, &token).await.0.is_success());
     for _ in 0..20 {
-        token_response(
-            &zoom,
-            FakeZoom::CLIENT_ID,
-            FakeZoom::CLIENT_SECRET,
-            FakeZoom::ACCOUNT_ID,
-        )
-        .await
-        .error_for_status()
-        .expect("a token");
+        token_for_the_app(&zoom)
+            .await
+            .error_for_status()
+            .expect("a token");
     }
     zoom.set_fault_rate(0, Duration::ZERO);
     for _ in 0..50 {
@@ -763,31 +787,6 @@ async fn requests_are_recorded_until_recording_is_turned_off() {
 
 // ---- against the spec -------------------------------------------------------------------------
 
-/// Zoom's Meetings spec, or `None` (with a notice) when it is not there and not required.
-fn load_spec() -> Option<Value> {
-    let dir = std::env::var_os("ZOOMBOT_SPECS_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/specs"),
-        PathBuf::from,
-    );
-    let path = dir.join("zoom/zoom-meetings-openapi-3.0.json");
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(serde_json::from_slice(&bytes).expect("spec is JSON")),
-        Err(e) if std::env::var("ZOOMBOT_REQUIRE_SPECS").as_deref() == Ok("1") => {
-            panic!(
-                "ZOOMBOT_REQUIRE_SPECS=1 but {} is unreadable: {e}",
-                path.display()
-            )
-        }
-        Err(e) => {
-            eprintln!(
-                "notice: skipping spec check, {} unreadable: {e}",
-                path.display()
-            );
-            None
-        }
-    }
-}
-
 /// Follows `$ref`s and single-element `allOf`s to a schema object.
 fn resolve<'a>(spec: &'a Value, mut schema: &'a Value) -> &'a Value {
     loop {
@@ -870,7 +869,7 @@ fn assert_same_keys(spec_keys: &BTreeSet<String>, fake: &Value, what: &str) {
 
 #[tokio::test]
 async fn meeting_responses_have_the_keys_and_types_of_the_spec() {
-    let Some(spec) = load_spec() else {
+    let Some(spec) = specs::zoom() else {
         return;
     };
     let zoom = FakeZoom::start().await;

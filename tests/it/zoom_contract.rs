@@ -1,7 +1,7 @@
 //! Contract tests against Zoom's Meetings spec: what the client sends validates against the
 //! spec's request schemas, and what the spec says Zoom answers deserializes into the models.
 
-mod support;
+use crate::support;
 
 use jiff::Timestamp;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! a host link or a delete is only for the meeting that was recorded, and one server or member
 //! cannot spend the Zoom host's daily quota for everyone. The service against the fake Zoom.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -1,4 +1,3 @@
-#![allow(dead_code)] // shared by many test crates; no single one uses every switch
 //! A fake Zoom: the Server-to-Server OAuth token endpoint plus the Meetings endpoints zoombot uses,
 //! shaped after Zoom's Meetings spec in `../shared/specs/zoom` (where the fake and the spec
 //! disagree, the spec wins; where the spec is silent, Zoom's published docs and observed behaviour).
@@ -41,8 +40,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use axum::serve::ListenerExt;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, civil};
+use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 use tokio::task::JoinHandle;
 
@@ -121,10 +123,7 @@ impl FaultCounts {
 pub struct Recorded {
     pub method: String,
     pub path: String,
-    /// The raw query string, `""` when there is none.
-    pub query: String,
     pub authorization: Option<String>,
-    pub content_type: Option<String>,
     /// JSON bodies as parsed; form bodies as an object of their fields; anything else that is
     /// not empty as a JSON string of its (lossy UTF-8) text.
     pub body: Option<Value>,
@@ -189,6 +188,17 @@ impl FakeZoom {
     /// The token endpoint, `url() + "/oauth/token"`.
     pub fn oauth_url(&self) -> String {
         format!("{}/oauth/token", self.url)
+    }
+
+    /// The variables that point the real binary at this fake, with the credentials it accepts.
+    pub fn bot_env(&self) -> [(&'static str, String); 5] {
+        [
+            ("ZOOM_ACCOUNT_ID", Self::ACCOUNT_ID.to_owned()),
+            ("ZOOM_CLIENT_ID", Self::CLIENT_ID.to_owned()),
+            ("ZOOM_CLIENT_SECRET", Self::CLIENT_SECRET.to_owned()),
+            ("ZOOM_API_BASE", self.api_base()),
+            ("ZOOM_OAUTH_URL", self.oauth_url()),
+        ]
     }
 
     // ---- switches -------------------------------------------------------------------------
@@ -401,9 +411,9 @@ struct Inner {
     users: RwLock<Vec<Arc<User>>>,
     store: Mutex<Store>,
     requests: Mutex<Vec<Recorded>>,
-    rng: AtomicU64,
+    rng: Mutex<fastrand::Rng>,
     /// The random faults' own generator, seeded with a constant: see `set_fault_rate`.
-    fault_rng: AtomicU64,
+    fault_rng: Mutex<fastrand::Rng>,
     /// `set_fault_rate`: per mille of API requests, and how long a held create waits.
     random_faults: Mutex<(u32, Duration)>,
     /// `FaultCounts`, in its field order.
@@ -510,31 +520,11 @@ fn iso(secs: i64) -> String {
     Timestamp::from_second(secs).map_or_else(|_| String::new(), |t| t.to_string())
 }
 
-/// splitmix64 over an atomic counter: cheap, lock-free, good enough for ids, secrets and faults.
-fn splitmix64(state: &AtomicU64) -> u64 {
-    let mut z = state
-        .fetch_add(0x9E37_79B9_7F4A_7C15, Relaxed)
-        .wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 impl Inner {
     fn new(url: String) -> Inner {
-        let seed = u64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_nanos()
-                % u128::from(u64::MAX),
-        )
-        .unwrap_or_default()
-            // Two fakes started in the same instant still differ: mix in the port.
-            ^ url
-                .bytes()
-                .fold(0u64, |h, b| h.rotate_left(8) ^ u64::from(b))
-                .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // Seeded afresh: two fakes in one test process hand out different ids and secrets.
+        let mut rng = fastrand::Rng::new();
+        let seq = rng.u64(..1_000_000_007);
         let inner = Inner {
             url,
             latency_ns: AtomicU64::new(0),
@@ -554,13 +544,13 @@ impl Inner {
             users: RwLock::new(Vec::new()),
             store: Mutex::new(Store::default()),
             requests: Mutex::new(Vec::new()),
-            rng: AtomicU64::new(seed),
-            fault_rng: AtomicU64::new(0x5EED_FA17_0000_0001),
+            rng: Mutex::new(rng),
+            fault_rng: Mutex::new(fastrand::Rng::with_seed(0x5EED_FA17_0000_0001)),
             random_faults: Mutex::new((0, Duration::ZERO)),
             fault_counts: Default::default(),
             create_500_rate: AtomicU64::new(0),
             // Random start: two fakes in one test process hand out different meeting ids.
-            seq: AtomicU64::new(seed % 1_000_000_007),
+            seq: AtomicU64::new(seq),
             settings_defaults: settings_defaults(),
         };
         let user = User::new(
@@ -573,7 +563,7 @@ impl Inner {
     }
 
     fn random(&self) -> u64 {
-        splitmix64(&self.rng)
+        lock(&self.rng).u64(..)
     }
 
     /// The random fault of an API request to `endpoint` (`None` when it does not route), if it
@@ -581,7 +571,7 @@ impl Inner {
     fn draw_fault(&self, endpoint: Option<Endpoint>) -> Option<Fault> {
         let create_500 = self.create_500_rate.load(Relaxed);
         if create_500 > 0 && endpoint == Some(Endpoint::Create) {
-            let r = splitmix64(&self.fault_rng);
+            let r = lock(&self.fault_rng).u64(..);
             if r % 1000 < create_500 {
                 return Some(Fault::Create(CreateFailure::BeforeCreate(500)));
             }
@@ -590,7 +580,7 @@ impl Inner {
         if per_mille == 0 {
             return None;
         }
-        let r = splitmix64(&self.fault_rng);
+        let r = lock(&self.fault_rng).u64(..);
         if r % 1000 >= u64::from(per_mille) {
             return None;
         }
@@ -616,28 +606,16 @@ impl Inner {
         self.fault_counts[index].fetch_add(1, Relaxed);
     }
 
-    fn random_from(&self, alphabet: &[u8], n: usize) -> String {
-        let mut out = String::with_capacity(n);
-        let mut bits = 0u64;
-        for i in 0..n {
-            if i % 8 == 0 {
-                bits = self.random();
-            }
-            let index = usize::from(bits.to_le_bytes()[i % 8]) % alphabet.len();
-            out.push(char::from(alphabet[index]));
-        }
-        out
-    }
-
     fn alnum(&self, n: usize) -> String {
-        self.random_from(
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-            n,
-        )
+        let mut rng = lock(&self.rng);
+        std::iter::repeat_with(|| rng.alphanumeric())
+            .take(n)
+            .collect()
     }
 
     fn digits(&self, n: usize) -> String {
-        self.random_from(b"0123456789", n)
+        let mut rng = lock(&self.rng);
+        std::iter::repeat_with(|| rng.digit(10)).take(n).collect()
     }
 
     /// 11 digits like Zoom's: a bijection of a counter onto [10^10, 10^11), so unique and
@@ -652,10 +630,7 @@ impl Inner {
 
     /// 16 random bytes; shown in standard base64 like Zoom's meeting UUIDs (`+`, `/` included).
     fn uuid(&self) -> [u8; 16] {
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&self.random().to_le_bytes());
-        bytes[8..].copy_from_slice(&self.random().to_le_bytes());
-        bytes
+        lock(&self.rng).u128(..).to_le_bytes()
     }
 
     fn zak(&self) -> String {
@@ -712,9 +687,8 @@ impl Inner {
             .as_deref()
             .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
         {
-            let fields = parse_pairs(&String::from_utf8_lossy(body))
-                .into_iter()
-                .map(|(k, v)| (k, Value::String(v)))
+            let fields = form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
                 .collect();
             Some(Value::Object(fields))
         } else {
@@ -723,9 +697,7 @@ impl Inner {
         let recorded = Recorded {
             method: parts.method.to_string(),
             path: parts.uri.path().to_owned(),
-            query: parts.uri.query().unwrap_or_default().to_owned(),
             authorization: text(header::AUTHORIZATION),
-            content_type,
             body,
         };
         lock(&self.requests).push(recorded);
@@ -905,77 +877,8 @@ fn too_many(kind: RateLimit, category: &str, daily_limit: usize) -> Response {
 }
 
 /// `application/x-www-form-urlencoded` pairs (also query strings).
-fn parse_pairs(s: &str) -> Vec<(String, String)> {
-    s.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k, true), percent_decode(v, true))
-        })
-        .collect()
-}
-
-fn percent_decode(s: &str, plus_is_space: bool) -> String {
-    let hex = |b: u8| char::from(b).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = match bytes.get(i..i + 3) {
-            Some([b'%', hi, lo]) => hex(*hi).zip(hex(*lo)),
-            _ => None,
-        };
-        if let Some((hi, lo)) = escaped {
-            out.extend(u8::try_from(hi * 16 + lo).ok());
-            i += 3;
-            continue;
-        }
-        out.push(match bytes[i] {
-            b'+' if plus_is_space => b' ',
-            b => b,
-        });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(char::from(B64[((n >> shift) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in s.bytes() {
-        let v = u32::try_from(B64.iter().position(|&b| b == c)?).ok()?;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(u8::try_from((acc >> bits) & 0xFF).ok()?);
-        }
-    }
-    Some(out)
+fn parse_pairs(s: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(s).into_owned().collect()
 }
 
 // ---- request pipeline -------------------------------------------------------------------------
@@ -1028,15 +931,15 @@ fn token(inner: &Inner, parts: &Parts, body: &Bytes) -> Response {
             let (scheme, rest) = v.split_once(' ')?;
             scheme.eq_ignore_ascii_case("basic").then_some(rest.trim())
         })
-        .and_then(base64_decode)
+        .and_then(|b64| STANDARD.decode(b64).ok())
         .and_then(|b| String::from_utf8(b).ok());
     let expected = format!("{}:{}", FakeZoom::CLIENT_ID, FakeZoom::CLIENT_SECRET);
     if basic.as_deref() != Some(expected.as_str()) {
         return invalid_client();
     }
     // Zoom reads the parameters from the query string or the form body.
-    let mut params = parse_pairs(parts.uri.query().unwrap_or_default());
-    params.extend(parse_pairs(&String::from_utf8_lossy(body)));
+    let mut params = parse_pairs(parts.uri.query().unwrap_or_default().as_bytes());
+    params.extend(parse_pairs(body));
     let param = |name: &str| {
         params
             .iter()
@@ -1172,7 +1075,12 @@ fn route(method: &Method, api_path: &str) -> Result<(Endpoint, String), StatusCo
         }
         _ => return Err(StatusCode::NOT_FOUND),
     };
-    Ok((endpoint, percent_decode(segments[1], false)))
+    Ok((
+        endpoint,
+        percent_decode_str(segments[1])
+            .decode_utf8_lossy()
+            .into_owned(),
+    ))
 }
 
 /// Pops one of a counted switch.
@@ -1672,7 +1580,7 @@ impl Meeting {
             m.insert(k.to_owned(), v);
         };
         if view != View::Created {
-            put("uuid", json!(base64_encode(&self.uuid)));
+            put("uuid", json!(STANDARD.encode(self.uuid)));
             put("host_id", json!(&*self.host_id));
         }
         put("id", json!(self.id));
@@ -2018,7 +1926,7 @@ fn list(inner: &Inner, user_key: &str, query: &str) -> Response {
     let Some(user) = inner.find_user(user_key) else {
         return user_not_found(user_key);
     };
-    let params = parse_pairs(query);
+    let params = parse_pairs(query.as_bytes());
     let param = |name: &str| {
         params
             .iter()

@@ -1,6 +1,6 @@
 //! Abuse: a member's cooldown on /meet, and an interaction delivered twice.
 
-mod support;
+use crate::support;
 
 use support::bot::{PATIENCE, TestBot, strings};
 use support::fake_discord::{self, FakeDiscord, Member};

@@ -2,7 +2,7 @@
 //! the reason until the gateway is ready and while it is lost, healthy otherwise. (The store's
 //! states are tested in `src/http.rs`, where a failing store can be put in.)
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use std::time::Duration;

@@ -63,16 +63,7 @@ impl TestBot {
         let discord = FakeDiscord::start().await;
         let zoom = FakeZoom::start().await;
         let bot = Self::launch(discord, zoom, tweak, store).await;
-        let registered = bot
-            .discord
-            .wait_for(
-                |d| {
-                    !d.registered_commands(Some(FakeDiscord::GUILD_ID))
-                        .is_empty()
-                },
-                PATIENCE,
-            )
-            .await;
+        let registered = super::registered(&bot.discord, 0).await;
         assert!(
             registered,
             "the bot did not connect and register its commands"
@@ -173,15 +164,7 @@ impl TestBot {
     /// Runs `/meet` as a member whose Discord speaks `locale`; returns the private answer.
     pub async fn meet_in_locale(&self, member: &Member, locale: &str, options: Value) -> Message {
         let (id, token) = self.next();
-        let mut payload = fake_discord::slash_command(
-            id,
-            &token,
-            FakeDiscord::GUILD_ID,
-            FakeDiscord::CHANNEL_ID,
-            member,
-            "meet",
-            options,
-        );
+        let mut payload = fake_discord::slash_command_here(id, &token, member, "meet", options);
         payload["locale"] = serde_json::json!(locale);
         self.discord.dispatch_interaction(payload).await;
         self.answer(&token).await

@@ -1,12 +1,12 @@
 //! The fake Discord against the real serenity 0.12.5 client: payloads parse, Discord's rules hold,
 //! and every body serenity sends matches Discord's spec.
 
-#[path = "support/fake_discord.rs"]
-mod fake_discord;
+use crate::support::fake_discord;
+use crate::support::specs::{self, DiscordSpec};
 
 use std::time::Duration;
 
-use fake_discord::{DiscordSpec, EPHEMERAL, FakeDiscord, LOADING, Member, Origin, Recorded};
+use fake_discord::{EPHEMERAL, FakeDiscord, LOADING, Member, Origin, Recorded};
 use serde_json::{Value, json};
 use serenity::all::{
     ApplicationId, ButtonStyle, ChannelId, Client, ClientBuilder, Command, CommandDataOptionValue,
@@ -716,18 +716,14 @@ async fn every_body_serenity_sends_and_every_answer_of_the_fake_match_discords_s
 
 /// A wrong body is caught, and concrete paths resolve to the right template.
 fn assert_the_checks_can_fail(spec: &DiscordSpec) {
-    let callback = fake_discord::discord_request_validator(
-        spec,
-        "POST",
-        "/api/v10/interactions/1/tok/callback",
-    )
-    .expect("callback schema");
+    let callback = spec
+        .request_validator("POST", "/api/v10/interactions/1/tok/callback")
+        .expect("callback schema");
     assert!(
-        !fake_discord::violations(&callback, &json!({ "type": 5, "data": { "flags": "64" } }))
-            .is_empty()
+        !specs::violations(&callback, &json!({ "type": 5, "data": { "flags": "64" } })).is_empty()
     );
     assert!(
-        !fake_discord::violations(
+        !specs::violations(
             &callback,
             &json!({ "type": 4, "data": { "content": "x".repeat(2001) } })
         )

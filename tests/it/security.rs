@@ -2,13 +2,14 @@
 //! channel, a member's agenda cannot dress itself up, Administrator counts as Manage Server, and
 //! interactions the bot cannot read or does not handle still get an answer.
 
-mod support;
+use crate::support;
+use crate::support::specs::DiscordSpec;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 use support::bot::{PATIENCE, TestBot, strings, subcommand};
-use support::fake_discord::{self, DiscordSpec, EPHEMERAL, FakeDiscord, Member, Message};
+use support::fake_discord::{self, EPHEMERAL, FakeDiscord, Member, Message};
 
 const ALICE: u64 = 1_400_000_000_000_000_001;
 const BOB: u64 = 1_400_000_000_000_000_002;

@@ -1,9 +1,12 @@
 //! The real binary's HTTP server holds up to strangers: thousands of idle connections do not
 //! stop `/healthz` or a `/meet`, the open-file limit is raised at start, connections that never
 //! finish their headers are closed, and shutdown does not wait on them.
+//!
+//! In the one test process: it raises that process's soft open-file limit to the hard one (for
+//! the strangers' side of the connections), a change the other tests cannot notice.
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::process::Command;

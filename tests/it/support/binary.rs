@@ -4,13 +4,13 @@
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustix::process::{Resource, Rlimit, setrlimit};
 
-use super::bot::{PATIENCE, bot_config, strings};
+use super::bot::{PATIENCE, strings};
 use super::fake_discord::{self, FakeDiscord, Member};
 use super::fake_zoom::FakeZoom;
 
@@ -30,7 +30,7 @@ pub struct Binary {
     child: Child,
     log: Arc<Mutex<String>>,
     pub discord: FakeDiscord,
-    pub zoom: FakeZoom,
+    _zoom: FakeZoom,
     pub data_dir: PathBuf,
     _root: tempfile::TempDir,
 }
@@ -46,26 +46,9 @@ impl Binary {
         if let Some(prepare) = start.prepare {
             prepare(root.path());
         }
-        let config = bot_config(&discord, &zoom, &data_dir);
-        let mut command = Command::new(env!("CARGO_BIN_EXE_zoombot"));
-        command
-            .env_clear()
-            .envs([
-                ("DISCORD_TOKEN", FakeDiscord::BOT_TOKEN.to_owned()),
-                ("DISCORD_GUILD_ID", FakeDiscord::GUILD_ID.to_string()),
-                ("DISCORD_API_BASE", discord.url()),
-                ("ZOOM_ACCOUNT_ID", config.zoom.account_id.clone()),
-                ("ZOOM_CLIENT_ID", config.zoom.client_id.clone()),
-                ("ZOOM_CLIENT_SECRET", FakeZoom::CLIENT_SECRET.to_owned()),
-                ("ZOOM_API_BASE", config.zoom.api_base.clone()),
-                ("ZOOM_OAUTH_URL", config.zoom.oauth_url.clone()),
-                ("DATA_DIR", data_dir.display().to_string()),
-                ("HTTP_ADDR", "127.0.0.1:0".to_owned()),
-                ("RUST_LOG", "info".to_owned()),
-            ])
-            .current_dir(root.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        let mut env = super::binary_env(&discord, &zoom, &data_dir);
+        env.push(("RUST_LOG", "info".to_owned()));
+        let mut command = super::binary_command(env, &[], root.path());
         let nofile = start.nofile;
         // SAFETY: between fork and exec the closure only makes two system calls (umask and
         // setrlimit), which are async-signal-safe; it allocates nothing and takes no lock.
@@ -91,20 +74,11 @@ impl Binary {
             child,
             log,
             discord,
-            zoom,
+            _zoom: zoom,
             data_dir,
             _root: root,
         };
-        let ready = bot
-            .discord
-            .wait_for(
-                |d| {
-                    !d.registered_commands(Some(FakeDiscord::GUILD_ID))
-                        .is_empty()
-                },
-                PATIENCE,
-            )
-            .await;
+        let ready = super::registered(&bot.discord, 0).await;
         assert!(ready, "the bot did not start: {}", bot.log());
         bot
     }
@@ -116,7 +90,7 @@ impl Binary {
 
     /// Everything it has logged so far, without the terminal colours.
     pub fn log(&self) -> String {
-        without_colours(&self.log.lock().unwrap())
+        anstream::adapter::strip_str(&self.log.lock().unwrap()).to_string()
     }
 
     /// Waits (bounded) until the log has a line containing `text`; that line.
@@ -138,10 +112,7 @@ impl Binary {
     /// Where its HTTP server listens, from its start-up log line.
     pub async fn http_addr(&self) -> SocketAddr {
         let line = self.log_line("HTTP server listening").await;
-        line.split_once("addr=")
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .and_then(|addr| addr.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
+        super::listening_addr(&line).unwrap_or_else(|| panic!("no address in {line:?}"))
     }
 
     /// A `/meet` by a member of its own, dispatched as interaction `id`: whether it was
@@ -150,11 +121,9 @@ impl Binary {
     pub async fn meet(&self, id: u64, topic: &str) -> Result<(), String> {
         let token = format!("interaction-token-{id}");
         let member = Member::regular(1_400_000_000_000_000_000 + id);
-        let payload = fake_discord::slash_command(
+        let payload = fake_discord::slash_command_here(
             id,
             &token,
-            FakeDiscord::GUILD_ID,
-            FakeDiscord::CHANNEL_ID,
             &member,
             "meet",
             strings(&[("topic", topic)]),
@@ -182,24 +151,6 @@ impl Binary {
             Err("no public message".to_owned())
         }
     }
-}
-
-/// `text` without ANSI colour sequences (`ESC [ … m`).
-fn without_colours(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c == 'm' {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 impl Drop for Binary {

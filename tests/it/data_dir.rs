@@ -3,7 +3,7 @@
 //! read, naming it, its mode and the fix.
 #![cfg(unix)]
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};

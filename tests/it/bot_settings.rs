@@ -1,7 +1,7 @@
 //! Server settings and members' time zones, end to end: who may change them, how they shape the
 //! meeting Zoom is asked for, and how the answers read.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::bot::{TestBot, strings};

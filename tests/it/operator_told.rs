@@ -3,13 +3,13 @@
 //! seconds; and a `pretty` log that is not on a terminal has no colour codes.
 #![cfg(unix)]
 
-mod support;
+use crate::support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::bot::{PATIENCE, bot_config};
+use support::bot::PATIENCE;
 use support::fake_discord::FakeDiscord;
 use support::fake_zoom::FakeZoom;
 
@@ -32,25 +32,9 @@ struct Bot {
 async fn start(discord: FakeDiscord, extra: &[(&str, &str)]) -> Bot {
     let zoom = FakeZoom::start().await;
     let data = tempfile::tempdir().expect("data dir");
-    let config = bot_config(&discord, &zoom, data.path());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zoombot"))
-        .env_clear()
-        .envs([
-            ("DISCORD_TOKEN", FakeDiscord::BOT_TOKEN.to_owned()),
-            ("DISCORD_GUILD_ID", FakeDiscord::GUILD_ID.to_string()),
-            ("DISCORD_API_BASE", discord.url()),
-            ("ZOOM_ACCOUNT_ID", config.zoom.account_id.clone()),
-            ("ZOOM_CLIENT_ID", config.zoom.client_id.clone()),
-            ("ZOOM_CLIENT_SECRET", FakeZoom::CLIENT_SECRET.to_owned()),
-            ("ZOOM_API_BASE", config.zoom.api_base.clone()),
-            ("ZOOM_OAUTH_URL", config.zoom.oauth_url.clone()),
-            ("DATA_DIR", data.path().display().to_string()),
-            ("HTTP_ADDR", "127.0.0.1:0".to_owned()),
-            ("RUST_LOG", "info".to_owned()),
-        ])
-        .envs(extra.iter().map(|(k, v)| (*k, *v)))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+    let mut env = support::binary_env(&discord, &zoom, data.path());
+    env.push(("RUST_LOG", "info".to_owned()));
+    let mut child = support::binary_command(env, extra, &std::env::temp_dir())
         .spawn()
         .expect("start zoombot");
     let started = Instant::now();
@@ -105,10 +89,7 @@ impl Bot {
 
     async fn healthz(&self) -> (u16, String) {
         let (line, _) = self.line_with(&["HTTP server listening"], PATIENCE).await;
-        let addr = line
-            .split_once("addr=")
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .expect("address in the log line");
+        let addr = support::listening_addr(&line).expect("address in the log line");
         let response = reqwest::get(format!("http://{addr}/healthz"))
             .await
             .expect("GET /healthz");

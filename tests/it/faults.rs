@@ -2,7 +2,7 @@
 //! nothing is lost (no meeting exists that nobody knows of, none is made twice) and the next
 //! command works.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

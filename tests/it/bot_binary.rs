@@ -2,15 +2,14 @@
 //! message, JSON logs follow an interaction through its span, start-up and shutdown say what
 //! they did, and SIGTERM shuts it down cleanly after finishing what is in flight.
 
-mod support;
+use crate::support;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::bot::{PATIENCE, bot_config, strings};
+use support::bot::{PATIENCE, strings};
 use support::fake_discord::{self, FakeDiscord, Member};
 use support::fake_zoom::FakeZoom;
 
@@ -38,37 +37,9 @@ async fn start_with(extra: &[(&str, &str)]) -> Running {
     spawn(extra, discord, zoom, data).await
 }
 
-/// The binary's environment for these fakes and data directory.
-fn environment(
-    discord: &FakeDiscord,
-    zoom: &FakeZoom,
-    data_dir: &Path,
-) -> Vec<(&'static str, String)> {
-    let config = bot_config(discord, zoom, data_dir);
-    vec![
-        ("DISCORD_TOKEN", FakeDiscord::BOT_TOKEN.to_owned()),
-        ("DISCORD_GUILD_ID", FakeDiscord::GUILD_ID.to_string()),
-        ("DISCORD_API_BASE", discord.url()),
-        ("ZOOM_ACCOUNT_ID", config.zoom.account_id.clone()),
-        ("ZOOM_CLIENT_ID", config.zoom.client_id.clone()),
-        ("ZOOM_CLIENT_SECRET", FakeZoom::CLIENT_SECRET.to_owned()),
-        ("ZOOM_API_BASE", config.zoom.api_base.clone()),
-        ("ZOOM_OAUTH_URL", config.zoom.oauth_url.clone()),
-        ("DATA_DIR", data_dir.display().to_string()),
-        // Port 0: tests run side by side; the log says which port was taken.
-        ("HTTP_ADDR", "127.0.0.1:0".to_owned()),
-    ]
-}
-
 /// Runs the binary with `env`, collecting its log.
 fn launch(env: Vec<(&'static str, String)>, extra: &[(&str, &str)]) -> (Child, Arc<Mutex<String>>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zoombot"))
-        .env_clear()
-        .envs(env)
-        .envs(extra.iter().map(|(k, v)| (*k, *v)))
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+    let mut child = support::binary_command(env, extra, &std::env::temp_dir())
         .spawn()
         .expect("start zoombot");
     let log = support::capture_stderr(&mut child);
@@ -83,18 +54,9 @@ async fn spawn(
     zoom: Arc<FakeZoom>,
     data: Arc<tempfile::TempDir>,
 ) -> Running {
-    let registrations = |d: &FakeDiscord| {
-        d.requests_matching(
-            "PUT",
-            &format!("/guilds/{}/commands", FakeDiscord::GUILD_ID),
-        )
-        .len()
-    };
-    let before = registrations(&discord);
-    let (child, log) = launch(environment(&discord, &zoom, data.path()), extra);
-    let ready = discord
-        .wait_for(|d| registrations(d) > before, PATIENCE)
-        .await;
+    let before = support::registrations(&discord);
+    let (child, log) = launch(support::binary_env(&discord, &zoom, data.path()), extra);
+    let ready = support::registered(&discord, before).await;
     assert!(ready, "the bot did not start: {}", log.lock().unwrap());
     Running {
         child,
@@ -114,15 +76,7 @@ impl Running {
         options: serde_json::Value,
     ) -> String {
         let token = format!("interaction-token-{id}");
-        let payload = fake_discord::slash_command(
-            id,
-            &token,
-            FakeDiscord::GUILD_ID,
-            FakeDiscord::CHANNEL_ID,
-            member,
-            name,
-            options,
-        );
+        let payload = fake_discord::slash_command_here(id, &token, member, name, options);
         self.discord.dispatch_interaction(payload).await;
         token
     }
@@ -178,20 +132,9 @@ impl Running {
 
     /// Where the bot's HTTP server listens, from its start-up log line (pretty or JSON).
     async fn http_addr(&self) -> std::net::SocketAddr {
-        let found = |log: &str| {
-            let line = log.lines().find(|l| l.contains("HTTP server listening"))?;
-            let rest = line
-                .split_once("addr=")
-                .or_else(|| line.split_once("\"addr\":\""))?
-                .1;
-            rest.split(|c: char| c == '"' || c.is_whitespace())
-                .next()?
-                .parse()
-                .ok()
-        };
         let deadline = std::time::Instant::now() + PATIENCE;
         loop {
-            if let Some(addr) = found(&self.log.lock().unwrap()) {
+            if let Some(addr) = support::listening_addr(&self.log.lock().unwrap()) {
                 return addr;
             }
             assert!(
@@ -383,7 +326,7 @@ async fn a_data_dir_held_by_another_process_stops_the_bot_with_an_error_naming_i
     let held = zoombot::store::SledStore::open(data.path()).expect("first open");
 
     let (mut child, log) = launch(
-        environment(&discord, &zoom, data.path()),
+        support::binary_env(&discord, &zoom, data.path()),
         &[("RUST_LOG", "info")],
     );
     let status = tokio::task::spawn_blocking(move || {

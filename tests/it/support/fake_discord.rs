@@ -3,7 +3,7 @@
 //!
 //! serenity must be built with `HttpBuilder::new(token).proxy(fake.url()).ratelimiter_disabled(true)`
 //! (its rate limiter ignores the proxy) and handed over with `ClientBuilder::new_with_http`; it then
-//! asks `GET /api/v10/gateway` here and connects to [`FakeDiscord::gateway_url`].
+//! asks `GET /api/v10/gateway` here and connects to the fake's gateway on another port.
 //!
 //! What it models, because the bot's correctness depends on it:
 //! - the 3 s acknowledgement deadline (10062), a second acknowledgement (40060), the 15 min token
@@ -13,7 +13,6 @@
 //! - messages as state: edits change them, so a test can ask what the public channel shows now;
 //! - Discord's message limits (2000 chars, embeds, components), empty messages (50006), closed DMs
 //!   (50007), 429s with headers, missing auth (401), privileged intents (close 4014).
-#![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -51,6 +50,8 @@ const SUPPRESS_EMBEDS: u64 = 1 << 2;
 /// Privileged intents: `GUILD_MEMBERS`, `GUILD_PRESENCES`, `MESSAGE_CONTENT`.
 const PRIVILEGED_INTENTS: u64 = (1 << 1) | (1 << 8) | (1 << 15);
 const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+/// How long an interaction token works for webhooks.
+const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 const HEARTBEAT_INTERVAL_MS: u64 = 41_250;
 
 /// One REST request as the fake received it, with the answer it gave.
@@ -59,12 +60,9 @@ pub struct Recorded {
     pub method: String,
     /// The path without the query, e.g. `/api/v10/interactions/1/tok/callback`.
     pub path: String,
-    /// The raw query string, without `?` (serenity writes `?&wait=true`, so it may start with `&`).
-    pub query: String,
     /// The JSON body, or the `payload_json` part of a multipart body.
     pub body: Option<Value>,
     pub authorization: Option<String>,
-    pub at: Instant,
     /// The status the fake answered.
     pub status: u16,
     /// The JSON the fake answered, if any.
@@ -86,7 +84,6 @@ pub enum Origin {
 #[derive(Clone, Debug)]
 pub struct Message {
     pub id: u64,
-    pub channel_id: u64,
     pub content: String,
     pub embeds: Vec<Value>,
     pub components: Vec<Value>,
@@ -95,13 +92,6 @@ pub struct Message {
     /// A deferred response nobody has edited yet ("Bot is thinking…").
     pub thinking: bool,
     pub origin: Origin,
-    /// The interaction token it belongs to, for originals and follow-ups.
-    pub interaction_token: Option<String>,
-    /// Set for DM channel messages: the recipient.
-    pub dm_user: Option<u64>,
-    pub edits: u32,
-    /// The message object as Discord returns it.
-    pub json: Value,
 }
 
 impl Message {
@@ -369,6 +359,25 @@ pub fn slash_command(
     Value::Object(map)
 }
 
+/// [`slash_command`] in the fake's server and channel, where most tests run their commands.
+pub fn slash_command_here(
+    id: u64,
+    token: &str,
+    member: &Member,
+    name: &str,
+    options: Value,
+) -> Value {
+    slash_command(
+        id,
+        token,
+        FakeDiscord::GUILD_ID,
+        FakeDiscord::CHANNEL_ID,
+        member,
+        name,
+        options,
+    )
+}
+
 fn mark_focused(options: &mut [Value]) -> bool {
     for option in options.iter_mut() {
         if option.get("focused").and_then(Value::as_bool) == Some(true) {
@@ -466,7 +475,6 @@ struct StoredMessage {
     origin: Origin,
     token: Option<String>,
     dm_user: Option<u64>,
-    edits: u32,
 }
 
 impl StoredMessage {
@@ -480,7 +488,6 @@ impl StoredMessage {
         };
         Message {
             id: id_of(&self.json["id"]).unwrap_or_default(),
-            channel_id: self.channel_id,
             content: self.json["content"].as_str().unwrap_or_default().to_owned(),
             embeds: list("embeds"),
             components: list("components"),
@@ -488,10 +495,6 @@ impl StoredMessage {
             ephemeral: self.ephemeral,
             thinking: self.thinking,
             origin: self.origin,
-            interaction_token: self.token.clone(),
-            dm_user: self.dm_user,
-            edits: self.edits,
-            json: self.json.clone(),
         }
     }
 }
@@ -558,8 +561,6 @@ struct Gateway {
     connections: usize,
     identifies: usize,
     resumes: usize,
-    heartbeats: usize,
-    allowed_privileged: u64,
     /// New connections are closed before the WebSocket handshake (the gateway is down).
     refusing: bool,
     /// Every IDENTIFY is answered with this close code (a refusal Discord makes after the
@@ -573,8 +574,6 @@ struct State {
     requests: Vec<Recorded>,
     clock_offset: Duration,
     ack_deadline: Duration,
-    token_lifetime: Duration,
-    latency: Duration,
     rate_limits: VecDeque<RateLimitRule>,
     faults: Vec<Fault>,
     interactions: HashMap<String, InteractionState>,
@@ -595,8 +594,6 @@ impl State {
             requests: vec![],
             clock_offset: Duration::ZERO,
             ack_deadline: Duration::from_secs(3),
-            token_lifetime: Duration::from_secs(15 * 60),
-            latency: Duration::ZERO,
             rate_limits: VecDeque::new(),
             faults: vec![],
             interactions: HashMap::new(),
@@ -720,9 +717,12 @@ impl FakeDiscord {
         self.inner.rest_url.clone()
     }
 
-    /// `ws://127.0.0.1:PORT`, what `GET /api/v10/gateway` answers.
-    pub fn gateway_url(&self) -> String {
-        self.inner.gateway_url.clone()
+    /// The variables that point the real binary at this fake, with the token it accepts.
+    pub fn bot_env(&self) -> [(&'static str, String); 2] {
+        [
+            ("DISCORD_TOKEN", Self::BOT_TOKEN.to_owned()),
+            ("DISCORD_API_BASE", self.url()),
+        ]
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -920,19 +920,9 @@ impl FakeDiscord {
         }
     }
 
-    /// Every REST answer is delayed by `latency` (after its effects are applied).
-    pub fn set_latency(&self, latency: Duration) {
-        self.lock().latency = latency;
-    }
-
     /// The acknowledgement deadline (Discord: 3 s). A callback later than this gets 10062.
     pub fn set_ack_deadline(&self, deadline: Duration) {
         self.lock().ack_deadline = deadline;
-    }
-
-    /// How long an interaction token works for webhooks (Discord: 15 min).
-    pub fn set_token_lifetime(&self, lifetime: Duration) {
-        self.lock().token_lifetime = lifetime;
     }
 
     /// Webhook calls with this interaction token get 404 10015 from now on.
@@ -961,11 +951,6 @@ impl FakeDiscord {
     /// gateway that cannot be reached while REST works.
     pub fn advertise_gateway_url(&self, url: &str) {
         self.lock().gateway.advertised_url = Some(url.to_owned());
-    }
-
-    /// Lets IDENTIFY ask for these privileged intents (else the gateway closes with 4014).
-    pub fn allow_privileged_intents(&self, intents: u64) {
-        self.lock().gateway.allowed_privileged = intents;
     }
 
     // ---- gateway ------------------------------------------------------------------------------
@@ -1067,11 +1052,6 @@ impl FakeDiscord {
         self.lock().gateway.identifies
     }
 
-    /// Heartbeats (op 1) received so far.
-    pub fn heartbeat_count(&self) -> usize {
-        self.lock().gateway.heartbeats
-    }
-
     /// The query string of every gateway connection (serenity: `v=10`).
     pub fn gateway_queries(&self) -> Vec<String> {
         self.lock().gateway.queries.clone()
@@ -1128,7 +1108,6 @@ fn register_interaction(state: &mut State, data: &mut Value) {
                     origin: Origin::Channel,
                     token: None,
                     dm_user: None,
-                    edits: 0,
                 },
             );
         }
@@ -1281,7 +1260,6 @@ fn handle_client_frame(inner: &Inner, conn_id: u64, text: &str) {
     };
     match frame["op"].as_u64() {
         Some(1) => {
-            state.gateway.heartbeats += 1;
             send_frame(
                 &state,
                 conn_id,
@@ -1310,7 +1288,7 @@ fn identify(state: &mut State, conn_id: u64, gateway_url: &str, d: &Value) {
         close_conn(state, conn_id, 4013, "Invalid intent(s).");
         return;
     };
-    if intents & PRIVILEGED_INTENTS & !state.gateway.allowed_privileged != 0 {
+    if intents & PRIVILEGED_INTENTS != 0 {
         close_conn(state, conn_id, 4014, "Disallowed intent(s).");
         return;
     }
@@ -1482,9 +1460,8 @@ struct Req<'a> {
 
 impl Req<'_> {
     fn query_flag(&self, name: &str) -> bool {
-        self.query
-            .split('&')
-            .any(|pair| pair == format!("{name}=true") || pair == format!("{name}=True"))
+        form_urlencoded::parse(self.query.as_bytes())
+            .any(|(key, value)| key == name && (value == "true" || value == "True"))
     }
 }
 
@@ -1507,7 +1484,7 @@ async fn rest_handler(
     let authorization = header("authorization");
     let content_type = header("content-type").unwrap_or_default();
     let parsed = parse_body(&body, &content_type);
-    let (reply, latency) = {
+    let reply = {
         let mut state = inner.lock();
         let req_at = at + state.clock_offset;
         let reply = match &parsed {
@@ -1527,19 +1504,14 @@ async fn rest_handler(
         state.requests.push(Recorded {
             method: method.to_string(),
             path: path.clone(),
-            query: query.clone(),
             body: parsed.ok().flatten(),
             authorization,
-            at,
             status: reply.status,
             response: reply.body.clone(),
         });
-        (reply, state.latency)
+        reply
     };
     inner.poke();
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
     into_response(reply)
 }
 
@@ -2116,7 +2088,6 @@ fn insert_message(state: &mut State, new: NewMessage<'_>) -> u64 {
             origin: new.origin,
             token: new.token,
             dm_user: new.dm_user,
-            edits: 0,
         },
     );
     id
@@ -2147,7 +2118,6 @@ fn apply_edit(message: &mut StoredMessage, body: &Value) {
     } else {
         json["edited_timestamp"] = json!(now_iso());
     }
-    message.edits += 1;
 }
 
 fn interaction_callback(state: &mut State, req: &Req<'_>, id: &str, token: &str) -> Reply {
@@ -2257,7 +2227,7 @@ fn webhook_interaction(state: &State, token: &str) -> Result<InteractionState, R
     let age = state
         .now()
         .saturating_duration_since(interaction.dispatched_at);
-    if interaction.expired || age > state.token_lifetime || interaction.acked_at.is_none() {
+    if interaction.expired || age > TOKEN_LIFETIME || interaction.acked_at.is_none() {
         return Err(Reply::unknown_webhook());
     }
     Ok(interaction.clone())
@@ -2413,211 +2383,4 @@ fn channel_message(state: &mut State, req: &Req<'_>, channel: &str, message: &st
         return Reply::unknown_message();
     };
     message_verb(stored, req)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Contract checks against Discord's OpenAPI spec
-// ---------------------------------------------------------------------------------------------
-
-/// Discord's `OpenAPI` spec with path matching and cached validators.
-pub struct DiscordSpec {
-    spec: Value,
-    validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
-}
-
-impl DiscordSpec {
-    /// Loads `discord/openapi.json` from `ZOOMBOT_SPECS_DIR` (default `../shared/specs`). Absent,
-    /// it prints a notice and returns None, unless `ZOOMBOT_REQUIRE_SPECS=1` makes that a panic.
-    pub fn load() -> Option<Self> {
-        let dir = std::env::var_os("ZOOMBOT_SPECS_DIR").map_or_else(
-            || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/specs"),
-            std::path::PathBuf::from,
-        );
-        let path = dir.join("discord/openapi.json");
-        match std::fs::read(&path) {
-            Ok(bytes) => Some(Self::from_value(
-                serde_json::from_slice(&bytes).expect("Discord's spec is JSON"),
-            )),
-            Err(err) => {
-                let required = std::env::var("ZOOMBOT_REQUIRE_SPECS").is_ok_and(|v| v == "1");
-                assert!(
-                    !required,
-                    "ZOOMBOT_REQUIRE_SPECS=1 but {} cannot be read: {err}",
-                    path.display()
-                );
-                eprintln!(
-                    "SKIPPED: spec {} not found ({err}); set ZOOMBOT_SPECS_DIR to run this check",
-                    path.display()
-                );
-                None
-            }
-        }
-    }
-
-    pub fn from_value(spec: Value) -> Self {
-        Self {
-            spec,
-            validators: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The spec's templated path for a concrete one (`/api/v10` prefix optional): literal segments
-    /// beat parameters, so `/users/@me` wins over `/users/{user_id}`.
-    pub fn match_path(&self, method: &str, concrete: &str) -> Option<String> {
-        let concrete = concrete.strip_prefix("/api/v10").unwrap_or(concrete);
-        let wanted: Vec<&str> = concrete.trim_end_matches('/').split('/').collect();
-        let method = method.to_ascii_lowercase();
-        let paths = self.spec["paths"].as_object()?;
-        paths
-            .iter()
-            .filter(|(_, item)| item.get(&method).is_some())
-            .filter_map(|(template, _)| {
-                let parts: Vec<&str> = template.split('/').collect();
-                if parts.len() != wanted.len() {
-                    return None;
-                }
-                let mut literals = 0;
-                for (t, w) in parts.iter().zip(&wanted) {
-                    if t.starts_with('{') && t.ends_with('}') {
-                        if w.is_empty() {
-                            return None;
-                        }
-                    } else if t == w {
-                        literals += 1;
-                    } else {
-                        return None;
-                    }
-                }
-                Some((literals, template.clone()))
-            })
-            .max_by_key(|(literals, _)| *literals)
-            .map(|(_, template)| template)
-    }
-
-    fn operation(&self, method: &str, concrete: &str) -> Option<&Value> {
-        let template = self.match_path(method, concrete)?;
-        self.spec["paths"][template].get(method.to_ascii_lowercase())
-    }
-
-    /// The JSON request-body schema for `method` on a concrete path.
-    pub fn request_schema(&self, method: &str, concrete: &str) -> Option<Value> {
-        self.operation(method, concrete)?
-            .pointer("/requestBody/content/application~1json/schema")
-            .cloned()
-    }
-
-    /// The JSON response schema for `status` (falls back to `4XX` for client errors).
-    pub fn response_schema(&self, method: &str, concrete: &str, status: u16) -> Option<Value> {
-        let responses = &self.operation(method, concrete)?["responses"];
-        let response = responses.get(status.to_string()).or_else(|| {
-            (400..500)
-                .contains(&status)
-                .then(|| responses.get("4XX"))
-                .flatten()
-        })?;
-        response
-            .pointer("/content/application~1json/schema")
-            .cloned()
-    }
-
-    /// A validator for `schema`, `#/components/...` references resolved against the spec.
-    pub fn validator(&self, schema: &Value) -> Arc<jsonschema::Validator> {
-        let key = schema.to_string();
-        let mut cache = self
-            .validators
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(validator) = cache.get(&key) {
-            return Arc::clone(validator);
-        }
-        let mut root = schema.as_object().cloned().unwrap_or_default();
-        root.insert("components".to_owned(), self.spec["components"].clone());
-        let validator = Arc::new(
-            jsonschema::options()
-                .build(&Value::Object(root))
-                .expect("Discord's schema compiles"),
-        );
-        cache.insert(key, Arc::clone(&validator));
-        validator
-    }
-
-    /// Violations of a recorded request's body against the spec; `Err` when the spec has no such
-    /// operation or no JSON body schema while a body was sent.
-    pub fn request_violations(&self, recorded: &Recorded) -> Result<Vec<String>, String> {
-        let Some(body) = &recorded.body else {
-            return Ok(vec![]);
-        };
-        let schema = self
-            .request_schema(&recorded.method, &recorded.path)
-            .ok_or_else(|| {
-                format!(
-                    "the spec has no JSON body for {} {}",
-                    recorded.method, recorded.path
-                )
-            })?;
-        Ok(violations(&self.validator(&schema), body))
-    }
-
-    /// Violations of the fake's answer to a recorded request against the spec's response schema.
-    pub fn response_violations(&self, recorded: &Recorded) -> Result<Vec<String>, String> {
-        let Some(body) = &recorded.response else {
-            return Ok(vec![]);
-        };
-        let schema = self
-            .response_schema(&recorded.method, &recorded.path, recorded.status)
-            .ok_or_else(|| {
-                format!(
-                    "the spec has no {} response for {} {}",
-                    recorded.status, recorded.method, recorded.path
-                )
-            })?;
-        Ok(violations(&self.validator(&schema), body))
-    }
-}
-
-/// Every validation error of `instance`, as text.
-pub fn violations(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
-    validator
-        .iter_errors(instance)
-        .map(|e| format!("{e} at {}", e.instance_path))
-        .collect()
-}
-
-/// A validator for the request body of `method` on a concrete path such as
-/// `/api/v10/interactions/123/tok/callback`, or None when the spec defines no JSON body there.
-pub fn discord_request_validator(
-    spec: &DiscordSpec,
-    method: &str,
-    path: &str,
-) -> Option<Arc<jsonschema::Validator>> {
-    spec.request_schema(method, path)
-        .map(|schema| spec.validator(&schema))
-}
-
-/// One line per recorded request whose body or answer violates the spec, for reports.
-pub fn describe_violations(
-    spec: &DiscordSpec,
-    requests: &[Recorded],
-) -> (Vec<String>, Vec<String>) {
-    let mut request_lines = vec![];
-    let mut response_lines = vec![];
-    for r in requests {
-        match spec.request_violations(r) {
-            Ok(v) if v.is_empty() => {}
-            Ok(v) => request_lines.push(format!("{} {}: {}", r.method, r.path, v.join("; "))),
-            Err(e) => request_lines.push(e),
-        }
-        match spec.response_violations(r) {
-            Ok(v) if v.is_empty() => {}
-            Ok(v) => response_lines.push(format!(
-                "{} {} -> {}: {}",
-                r.method,
-                r.path,
-                r.status,
-                v.join("; ")
-            )),
-            Err(e) => response_lines.push(e),
-        }
-    }
-    (request_lines, response_lines)
 }

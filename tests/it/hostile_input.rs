@@ -2,7 +2,7 @@
 //! read or that could abuse a message is answered privately with what is wrong and what to do,
 //! costs no Zoom call, and leaves the bot serving the next command.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

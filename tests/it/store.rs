@@ -2,7 +2,7 @@
 //! fields all land, unreadable and newer records are refused and left as they are, and a data
 //! directory in use is named in the error.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;

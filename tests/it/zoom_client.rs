@@ -1,6 +1,6 @@
 //! The Zoom client against the fake Zoom: tokens, retries, rate limits, ambiguous creates, errors.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use zoombot::config::BotConfig;
 
 type Names = BTreeSet<String>;
@@ -23,74 +24,72 @@ fn is_variable(s: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// The string literals of Rust `code`, each with the code just before it. Comments are skipped;
-/// escapes, raw strings and char literals (`'"'`) are stepped over so quotes cannot desync.
-fn string_literals(code: &str) -> Vec<(String, String)> {
-    let chars: Vec<char> = code.chars().collect();
+/// The string literals of Rust `code` outside `#[cfg(test)]` items and doc comments, each with
+/// whether it is an argument of the compile-time `env!`.
+fn string_literals(code: &str) -> Vec<(String, bool)> {
+    let tokens: TokenStream = code.parse().expect("the source is Rust tokens");
     let mut found = Vec::new();
-    let mut i = 0;
-    let mut since = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '/' if chars.get(i + 1) == Some(&'/') => {
-                while i < chars.len() && chars[i] != '\n' {
-                    i += 1;
-                }
-            }
-            '\'' => {
-                // A char literal ('x', '\n', '"') or a lifetime ('a): only literals are skipped.
-                if chars.get(i + 1) == Some(&'\\') {
-                    i += 3;
-                    while i < chars.len() && chars[i] != '\'' {
-                        i += 1;
-                    }
-                } else if chars.get(i + 2) == Some(&'\'') {
-                    i += 2;
-                }
-                i += 1;
-            }
-            'r' if matches!(chars.get(i + 1), Some('"' | '#'))
-                && !chars
-                    .get(i.wrapping_sub(1))
-                    .is_some_and(|c| c.is_alphanumeric() || *c == '_') =>
-            {
-                let hashes = chars[i + 1..].iter().take_while(|c| **c == '#').count();
-                let open = i + 1 + hashes;
-                if chars.get(open) != Some(&'"') {
-                    i += 1;
-                    continue;
-                }
-                let close: String = std::iter::once('"')
-                    .chain(std::iter::repeat_n('#', hashes))
-                    .collect();
-                let body: String = chars[open + 1..].iter().collect();
-                let end = body.find(&close).unwrap_or(body.len());
-                let before: String = chars[since..i].iter().collect();
-                found.push((before, body[..end].to_owned()));
-                i = open + 1 + body[..end].chars().count() + close.chars().count();
-                since = i;
-            }
-            '"' => {
-                let before: String = chars[since..i].iter().collect();
-                let mut literal = String::new();
-                i += 1;
-                while i < chars.len() && chars[i] != '"' {
-                    if chars[i] == '\\' {
-                        i += 1;
-                    }
-                    if let Some(c) = chars.get(i) {
-                        literal.push(*c);
-                    }
-                    i += 1;
-                }
-                found.push((before, literal));
-                i += 1;
-                since = i;
-            }
-            _ => i += 1,
-        }
-    }
+    collect_literals(tokens, false, &mut found);
     found
+}
+
+fn collect_literals(tokens: TokenStream, in_env: bool, found: &mut Vec<(String, bool)>) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut i = 0;
+    while i < tokens.len() {
+        let attribute = match (&tokens[i], tokens.get(i + 1)) {
+            (TokenTree::Punct(p), Some(TokenTree::Group(g)))
+                if p.as_char() == '#' && g.delimiter() == Delimiter::Bracket =>
+            {
+                Some(g.stream().to_string().replace(' ', ""))
+            }
+            _ => None,
+        };
+        match attribute.as_deref() {
+            Some("cfg(test)") => {
+                // The item it applies to ends with its body or its semicolon.
+                i += 2;
+                while i < tokens.len() {
+                    let end = match &tokens[i] {
+                        TokenTree::Group(g) => g.delimiter() == Delimiter::Brace,
+                        TokenTree::Punct(p) => p.as_char() == ';',
+                        _ => false,
+                    };
+                    i += 1;
+                    if end {
+                        break;
+                    }
+                }
+                continue;
+            }
+            Some(a) if a.starts_with("doc=") => {
+                i += 2;
+                continue;
+            }
+            _ => {}
+        }
+        match &tokens[i] {
+            TokenTree::Group(group) => {
+                let env_call = i >= 2
+                    && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == '!')
+                    && matches!(&tokens[i - 2], TokenTree::Ident(name) if name == "env");
+                collect_literals(group.stream(), env_call, found);
+            }
+            TokenTree::Literal(literal) => {
+                let text = literal.to_string();
+                let raw = text.strip_prefix('r').map(|r| r.trim_matches('#'));
+                if let Some(value) = raw
+                    .unwrap_or(&text)
+                    .strip_prefix('"')
+                    .and_then(|t| t.strip_suffix('"'))
+                {
+                    found.push((value.to_owned(), in_env));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
 }
 
 /// The variables one source file reads: every string literal that is a variable's name in its
@@ -98,13 +97,13 @@ fn string_literals(code: &str) -> Vec<(String, String)> {
 /// except names given to the compile-time `env!`; and `RUST_LOG` where tracing's `EnvFilter`
 /// reads its default variable.
 fn variables_in_source(source: &str) -> Names {
-    let code = source.split("#[cfg(test)]").next().unwrap_or_default();
-    let mut read: Names = string_literals(code)
+    let literals = string_literals(source);
+    let mut read: Names = literals
         .into_iter()
-        .filter(|(before, literal)| is_variable(literal) && !before.trim_end().ends_with("env!("))
-        .map(|(_, literal)| literal)
+        .filter(|(literal, in_env)| is_variable(literal) && !in_env)
+        .map(|(literal, _)| literal)
         .collect();
-    if code.contains("from_default_env") {
+    if source.contains("from_default_env") {
         read.insert("RUST_LOG".to_owned());
     }
     read

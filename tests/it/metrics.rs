@@ -2,7 +2,7 @@
 //! outcome, their latency, Zoom requests by endpoint template and status, token fetches, 429s by
 //! type and Discord REST errors by code, in Prometheus' text format.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! The real `zoombot` binary's command line against the fake Zoom.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Output};
 

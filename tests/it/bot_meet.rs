@@ -1,11 +1,12 @@
 //! The bot end to end: the real serenity client against the fake Discord, the real Zoom client
 //! against the fake Zoom.
 
-mod support;
+use crate::support;
+use crate::support::specs::DiscordSpec;
 
 use serde_json::{Value, json};
 use support::bot::{TestBot, strings};
-use support::fake_discord::{DiscordSpec, FakeDiscord, Member};
+use support::fake_discord::{FakeDiscord, Member};
 use support::fake_zoom::{FakeZoom, RateLimit};
 
 const ALICE: u64 = 1_400_000_000_000_000_001;
