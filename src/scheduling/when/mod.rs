@@ -285,3 +285,5 @@ fn resolve_local(local: DateTime, tz: &TimeZone, input: &str) -> Result<Zoned, W
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod zone_tests;
