@@ -136,4 +136,27 @@ mod tests {
         let meet = body.iter().find(|c| c["name"] == "meet").expect("meet");
         assert!(meet["default_member_permissions"].is_null());
     }
+
+    /// What Discord is sent, pinned: a renamed option, a lost choice or limit, or a changed
+    /// description shows here before members see it.
+    #[test]
+    fn the_registration_payload_is_exactly_the_pinned_one() {
+        let pinned: serde_json::Value =
+            serde_json::from_str(include_str!("registration.json")).expect("pinned payload");
+        assert_eq!(serde_json::Value::Array(registration()), pinned);
+    }
+
+    /// The first answer of every command is private: /meet's carries the host link, and a public
+    /// acknowledgement would make it public (see meet.rs).
+    #[test]
+    fn every_command_is_acknowledged_privately() {
+        for command in ALL {
+            let declaration = command.declaration();
+            assert!(
+                declaration.ephemeral,
+                "/{} is acknowledged publicly",
+                declaration.name
+            );
+        }
+    }
 }

@@ -1,10 +1,10 @@
 //! `/meet`: schedule a Zoom meeting.
 //!
-//! The acknowledgement is ephemeral on purpose (the declaration says so, the router does it): the
-//! requester's private answer (host link, or the reason for a refusal) becomes the original
-//! response, and the public message a follow-up sent after it. A public defer would turn the first
-//! follow-up public whatever its flags (Discord replaces a "thinking" original with it), which is
-//! how other bots leak host links.
+//! The acknowledgement is ephemeral on purpose (declarations are private by default, a test keeps
+//! every command so, and the router acknowledges as declared): the requester's private answer
+//! (host link, or the reason for a refusal) becomes the original response, and the public message
+//! a follow-up sent after it. A public defer would turn the first follow-up public whatever its
+//! flags (Discord replaces a "thinking" original with it), which is how other bots leak host links.
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;

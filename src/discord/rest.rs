@@ -8,9 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serenity::all::{
-    Builder, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, Http, HttpError,
-    InteractionId, Message, User,
+    Builder, CreateInteractionResponse, CreateInteractionResponseFollowup, CreateMessage,
+    EditInteractionResponse, Http, HttpError, InteractionId, Message, User,
 };
 
 use super::reply;
@@ -128,13 +127,6 @@ impl Rest {
                 .execute(&self.http, (target.id, target.token))
         })
         .await
-    }
-
-    /// Acknowledges the interaction ("thinking…"), its answer to come by [`Rest::answer`].
-    pub async fn defer(&self, target: &Target<'_>, ephemeral: bool) -> serenity::Result<()> {
-        let message = CreateInteractionResponseMessage::new().ephemeral(ephemeral);
-        self.respond(target, CreateInteractionResponse::Defer(message))
-            .await
     }
 
     /// Replaces an acknowledged interaction's answer.

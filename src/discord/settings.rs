@@ -112,18 +112,22 @@ impl Command for Settings {
             let settings = service.change_settings(&who, &input(&args)).await?;
             (settings, "Saved. This server's meeting settings are now")
         } else if args.is(&RESET) {
-            // The declaration's choices are the only values that get here.
-            let field = args.text(&FIELD).and_then(SettingField::from_name);
+            // The declaration's choices are the only values that get here; should another ever
+            // do, it resets nothing rather than everything.
+            let field = match args.text(&FIELD) {
+                Some(name) => match SettingField::from_name(name) {
+                    Some(field) => Some(field),
+                    None => return Ok(Reply::Private(reply::private(reply::OUTDATED.to_owned()))),
+                },
+                None => None,
+            };
             let settings = service.reset_settings(&who, field).await?;
             (settings, "Reset. This server's meeting settings are now")
-        } else if who.manage_guild {
+        } else {
             (
-                service.settings(who.guild).await?,
+                service.settings(&who).await?,
                 "This server's meeting settings",
             )
-        } else {
-            // Even reading the settings takes Manage Server: they name the Zoom host user.
-            return Err(ServiceError::NotManager);
         };
         Ok(Reply::Private(reply::settings(&settings, title)))
     }

@@ -148,46 +148,44 @@ impl Meetings {
         reset_at: Timestamp,
     ) -> Result<(), ServiceError> {
         let rule = settings.cooldown.unwrap_or(Cooldown::DEFAULT);
-        {
-            if !rule.is_off() {
-                let slot = self.recent.take((who.guild, who.member), rule);
-                taken.server_slot = Some(slot.map_err(|retry_at| ServiceError::TooMany {
-                    cooldown: rule,
-                    retry_at,
-                })?);
-            }
-            let limit = self.limits.per_member;
-            if !limit.is_off() {
-                let slot = self.everywhere.take(who.member, limit);
-                taken.member_slot =
-                    Some(slot.map_err(|retry_at| ServiceError::MemberLimit { limit, retry_at })?);
-            }
-            let limit = self.limits.per_server_per_day;
-            if !self
-                .store
-                .take_daily(&guild_counter(who.guild), taken.day, limit)
-                .await?
-            {
-                return Err(ServiceError::ServerDailyLimit { limit, reset_at });
-            }
-            taken.server_day = true;
-            if !self
-                .store
-                .take_daily(
-                    &host_counter(&taken.host),
-                    taken.day,
-                    self.limits.per_host_per_day,
-                )
-                .await?
-            {
-                return Err(ServiceError::Zoom(ZoomError::RateLimited {
-                    daily: true,
-                    retry_at: Some(reset_at),
-                }));
-            }
-            taken.host_day = true;
-            Ok(())
+        if !rule.is_off() {
+            let slot = self.recent.take((who.guild, who.member), rule);
+            taken.server_slot = Some(slot.map_err(|retry_at| ServiceError::TooMany {
+                cooldown: rule,
+                retry_at,
+            })?);
         }
+        let limit = self.limits.per_member;
+        if !limit.is_off() {
+            let slot = self.everywhere.take(who.member, limit);
+            taken.member_slot =
+                Some(slot.map_err(|retry_at| ServiceError::MemberLimit { limit, retry_at })?);
+        }
+        let limit = self.limits.per_server_per_day;
+        if !self
+            .store
+            .take_daily(&guild_counter(who.guild), taken.day, limit)
+            .await?
+        {
+            return Err(ServiceError::ServerDailyLimit { limit, reset_at });
+        }
+        taken.server_day = true;
+        if !self
+            .store
+            .take_daily(
+                &host_counter(&taken.host),
+                taken.day,
+                self.limits.per_host_per_day,
+            )
+            .await?
+        {
+            return Err(ServiceError::Zoom(ZoomError::RateLimited {
+                daily: true,
+                retry_at: Some(reset_at),
+            }));
+        }
+        taken.host_day = true;
+        Ok(())
     }
 
     /// Gives back what `taken` holds (the host's count only with `host`).

@@ -2,7 +2,7 @@
 //! changed and reset.
 
 use super::{Meetings, Requester, ServiceError};
-use crate::ids::{GuildId, MemberId};
+use crate::ids::MemberId;
 use crate::scheduling::settings::{Given, SettingError, checked_zone};
 use crate::store::{GuildSettings, SettingField, SettingsChange};
 use crate::zoom::{Missing, ZoomError};
@@ -24,9 +24,13 @@ pub struct EffectiveSettings {
 const HOST_USER_MAX: usize = 128;
 
 impl Meetings {
-    /// A server's settings, with what applies where nothing is set.
-    pub async fn settings(&self, guild: GuildId) -> Result<EffectiveSettings, ServiceError> {
-        Ok(self.effective(self.store.guild_settings(guild).await?))
+    /// The settings of `who`'s server, with what applies where nothing is set. Needs Manage
+    /// Server, like changing them: they name the Zoom host user.
+    pub async fn settings(&self, who: &Requester) -> Result<EffectiveSettings, ServiceError> {
+        if !who.manage_guild {
+            return Err(ServiceError::NotManager);
+        }
+        Ok(self.effective(self.store.guild_settings(who.guild).await?))
     }
 
     /// Changes the fields of a server's settings that `input` gives, after checking each (the

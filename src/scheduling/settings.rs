@@ -265,7 +265,11 @@ settings! {
         key: "pc",
         description: "Passcodes for meetings without one given",
         kind: SettingKind::Choice(&[("auto: Zoom makes one", "auto"), ("none", "none")]),
-        read: |f, v| Ok(text(f, v)? == "auto"),
+        read: |f, v| match text(f, v)? {
+            "auto" => Ok(true),
+            "none" => Ok(false),
+            _ => Err(SettingError::Kind(f.name())),
+        },
         show: |auto| if *auto { AUTO_PASSCODE } else { "none unless given" }.to_owned(),
         default: |_| AUTO_PASSCODE.to_owned(),
     }

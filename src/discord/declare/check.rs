@@ -128,11 +128,6 @@ impl<'a> Args<'a> {
         self.sub == Some(sub.name)
     }
 
-    /// The subcommand's name, if any.
-    pub fn subcommand(&self) -> Option<&'a str> {
-        self.sub
-    }
-
     fn value(&self, option: &Opt) -> Option<&'a CommandDataOptionValue> {
         self.options
             .iter()
