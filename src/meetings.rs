@@ -24,7 +24,7 @@ pub use error::ServiceError;
 pub use limits::Limits;
 use limits::Recent;
 pub use settings::{EffectiveSettings, SettingsInput};
-pub use zoom::{Zoom, ZoomFuture};
+pub use zoom::Zoom;
 
 /// Who is asking, and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -34,6 +34,7 @@ impl MemoryZoom {
     }
 }
 
+#[async_trait::async_trait]
 impl Zoom for MemoryZoom {
     fn host_user(&self) -> &'static str {
         "me"
@@ -43,62 +44,56 @@ impl Zoom for MemoryZoom {
         user == "me"
     }
 
-    fn create_meeting<'a>(
-        &'a self,
-        _user: &'a str,
-        meeting: &'a NewMeeting,
-        _known: Known<'a>,
-    ) -> ZoomFuture<'a, Meeting> {
-        Box::pin(async move {
-            self.asked.lock().unwrap().push(meeting.clone());
-            if let Some(err) = self.fail_next.lock().unwrap().pop_front() {
-                return Err(err);
-            }
-            let id = 10_000_000_000 + self.next_id.fetch_add(1, Ordering::SeqCst);
-            let created = Meeting {
-                id,
-                uuid: None,
-                topic: meeting.topic.clone(),
-                start_time: Some(meeting.start_time),
-                duration: Some(meeting.duration),
-                timezone: meeting.timezone.clone(),
-                agenda: meeting.agenda.clone(),
-                created_at: Some(Timestamp::now()),
-                join_url: format!("https://zoom.us/j/{id}"),
-                start_url: Some(Secret::new(format!("https://zoom.us/s/{id}?zak=z"))),
-                password: None,
-                host_id: None,
-                settings: None,
-            };
-            self.meetings.lock().unwrap().insert(id, created.clone());
-            Ok(created)
-        })
+    async fn create_meeting(
+        &self,
+        _user: &str,
+        meeting: &NewMeeting,
+        _known: Known<'_>,
+    ) -> Result<Meeting, ZoomError> {
+        self.asked.lock().unwrap().push(meeting.clone());
+        if let Some(err) = self.fail_next.lock().unwrap().pop_front() {
+            return Err(err);
+        }
+        let id = 10_000_000_000 + self.next_id.fetch_add(1, Ordering::SeqCst);
+        let created = Meeting {
+            id,
+            uuid: None,
+            topic: meeting.topic.clone(),
+            start_time: Some(meeting.start_time),
+            duration: Some(meeting.duration),
+            timezone: meeting.timezone.clone(),
+            agenda: meeting.agenda.clone(),
+            created_at: Some(Timestamp::now()),
+            join_url: format!("https://zoom.us/j/{id}"),
+            start_url: Some(Secret::new(format!("https://zoom.us/s/{id}?zak=z"))),
+            password: None,
+            host_id: None,
+            settings: None,
+        };
+        self.meetings.lock().unwrap().insert(id, created.clone());
+        Ok(created)
     }
 
-    fn get_meeting(&self, id: MeetingId) -> ZoomFuture<'_, Meeting> {
-        Box::pin(async move {
-            self.meetings
-                .lock()
-                .unwrap()
-                .get(&id)
-                .cloned()
-                .ok_or_else(|| ZoomError::NotFound(Missing::Meeting(id.to_string())))
-        })
+    async fn get_meeting(&self, id: MeetingId) -> Result<Meeting, ZoomError> {
+        self.meetings
+            .lock()
+            .unwrap()
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| ZoomError::NotFound(Missing::Meeting(id.to_string())))
     }
 
-    fn delete_meeting(&self, id: MeetingId) -> ZoomFuture<'_, ()> {
-        Box::pin(async move {
-            self.meetings
-                .lock()
-                .unwrap()
-                .remove(&id)
-                .map(drop)
-                .ok_or_else(|| ZoomError::NotFound(Missing::Meeting(id.to_string())))
-        })
+    async fn delete_meeting(&self, id: MeetingId) -> Result<(), ZoomError> {
+        self.meetings
+            .lock()
+            .unwrap()
+            .remove(&id)
+            .map(drop)
+            .ok_or_else(|| ZoomError::NotFound(Missing::Meeting(id.to_string())))
     }
 
-    fn get_user<'a>(&'a self, user: &'a str) -> ZoomFuture<'a, User> {
-        Box::pin(async move { Err(ZoomError::NotFound(Missing::User(user.to_owned()))) })
+    async fn get_user(&self, user: &str) -> Result<User, ZoomError> {
+        Err(ZoomError::NotFound(Missing::User(user.to_owned())))
     }
 }
 
@@ -173,6 +168,39 @@ async fn a_create_zoom_refused_gives_the_cooldown_slot_back() {
         "{third:?}"
     );
     assert_eq!(zoom.count(), 1);
+}
+
+#[tokio::test]
+async fn a_meeting_that_cannot_be_recorded_is_undone_at_zoom_and_costs_the_server_nothing() {
+    let (service, zoom, store) = service();
+    // The host's count stays spent: Zoom counted the create, and a delete does not give it back.
+    let service = service.with_limits(Limits {
+        per_server_per_day: 1,
+        per_host_per_day: 2,
+        ..Limits::DEFAULT
+    });
+    store.fail_flushes(true);
+
+    let refused = service.create(&member(1), &topic("a")).await;
+
+    assert!(
+        matches!(refused, Err(ServiceError::Store(_))),
+        "{refused:?}"
+    );
+    assert_eq!(zoom.count(), 0, "the meeting made at Zoom was deleted");
+    assert!(
+        service
+            .upcoming(&member(1), Scope::Channel)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the record that may have landed is kept out of the lists"
+    );
+    store.fail_flushes(false);
+    service
+        .create(&member(1), &topic("b"))
+        .await
+        .expect("the server's one meeting of the day was given back");
 }
 
 #[tokio::test]

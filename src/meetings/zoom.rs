@@ -1,17 +1,14 @@
 //! What the service needs of Zoom, as a trait: the real client in production, an in-memory
 //! Zoom in the service's own tests.
 
-use std::future::Future;
-use std::pin::Pin;
+use async_trait::async_trait;
 
 use crate::zoom::meetings::Known;
 use crate::zoom::model::{Meeting, MeetingId, NewMeeting, User};
 use crate::zoom::{ZoomClient, ZoomError};
 
-/// A boxed Zoom answer, so the trait stays object-safe.
-pub type ZoomFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ZoomError>> + Send + 'a>>;
-
 /// The Zoom calls the service makes.
+#[async_trait]
 pub trait Zoom: Send + Sync {
     /// The Zoom user meetings are created under when a server sets none.
     fn host_user(&self) -> &str;
@@ -19,20 +16,21 @@ pub trait Zoom: Send + Sync {
     fn may_host(&self, user: &str) -> bool;
     /// Creates a meeting, never adopting one `known` says is someone's (see
     /// [`ZoomClient::create_meeting_unless`]).
-    fn create_meeting<'a>(
-        &'a self,
-        user: &'a str,
-        meeting: &'a NewMeeting,
-        known: Known<'a>,
-    ) -> ZoomFuture<'a, Meeting>;
+    async fn create_meeting(
+        &self,
+        user: &str,
+        meeting: &NewMeeting,
+        known: Known<'_>,
+    ) -> Result<Meeting, ZoomError>;
     /// A meeting with a fresh start link.
-    fn get_meeting(&self, id: MeetingId) -> ZoomFuture<'_, Meeting>;
+    async fn get_meeting(&self, id: MeetingId) -> Result<Meeting, ZoomError>;
     /// Deletes a meeting.
-    fn delete_meeting(&self, id: MeetingId) -> ZoomFuture<'_, ()>;
+    async fn delete_meeting(&self, id: MeetingId) -> Result<(), ZoomError>;
     /// A user of the account.
-    fn get_user<'a>(&'a self, user: &'a str) -> ZoomFuture<'a, User>;
+    async fn get_user(&self, user: &str) -> Result<User, ZoomError>;
 }
 
+#[async_trait]
 impl Zoom for ZoomClient {
     fn host_user(&self) -> &str {
         ZoomClient::host_user(self)
@@ -42,24 +40,24 @@ impl Zoom for ZoomClient {
         ZoomClient::may_host(self, user)
     }
 
-    fn create_meeting<'a>(
-        &'a self,
-        user: &'a str,
-        meeting: &'a NewMeeting,
-        known: Known<'a>,
-    ) -> ZoomFuture<'a, Meeting> {
-        Box::pin(self.create_meeting_unless(user, meeting, known))
+    async fn create_meeting(
+        &self,
+        user: &str,
+        meeting: &NewMeeting,
+        known: Known<'_>,
+    ) -> Result<Meeting, ZoomError> {
+        self.create_meeting_unless(user, meeting, known).await
     }
 
-    fn get_meeting(&self, id: MeetingId) -> ZoomFuture<'_, Meeting> {
-        Box::pin(ZoomClient::get_meeting(self, id))
+    async fn get_meeting(&self, id: MeetingId) -> Result<Meeting, ZoomError> {
+        ZoomClient::get_meeting(self, id).await
     }
 
-    fn delete_meeting(&self, id: MeetingId) -> ZoomFuture<'_, ()> {
-        Box::pin(ZoomClient::delete_meeting(self, id))
+    async fn delete_meeting(&self, id: MeetingId) -> Result<(), ZoomError> {
+        ZoomClient::delete_meeting(self, id).await
     }
 
-    fn get_user<'a>(&'a self, user: &'a str) -> ZoomFuture<'a, User> {
-        Box::pin(ZoomClient::get_user(self, user))
+    async fn get_user(&self, user: &str) -> Result<User, ZoomError> {
+        ZoomClient::get_user(self, user).await
     }
 }

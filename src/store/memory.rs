@@ -1,6 +1,7 @@
 //! An in-memory store: for tests, and for tools that must not touch the data directory.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use jiff::Timestamp;
@@ -21,12 +22,20 @@ pub struct MemoryStore {
     guilds: Mutex<HashMap<GuildId, GuildSettings>>,
     members: Mutex<HashMap<MemberId, MemberPrefs>>,
     daily: Mutex<HashMap<String, DailyCount>>,
+    /// While set, flushes fail as on a full disk.
+    flush_fails: AtomicBool,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Makes every flush fail (`true`) as on a full disk, or succeed again: what the service
+    /// does when a write cannot be made durable is tested against it.
+    pub fn fail_flushes(&self, fail: bool) {
+        self.flush_fails.store(fail, Ordering::SeqCst);
     }
 }
 
@@ -150,6 +159,9 @@ impl Store for MemoryStore {
     }
 
     async fn flush(&self) -> Result<(), StoreError> {
+        if self.flush_fails.load(Ordering::SeqCst) {
+            return Err(StoreError::Backend("no space left on device".to_owned()));
+        }
         Ok(())
     }
 }
