@@ -1,8 +1,9 @@
 //! A server's settings for /meet, one entry per setting in the table at the end: its option name
 //! and description, the kind of value it takes, the short key it is stored under, how a given
 //! value is read and checked, how it is shown, and what applies while it is unset. The store's
-//! record, `/meet-settings set`'s options, `reset field:`'s choices, `show`'s lines and the plan's
-//! defaults all come from that table, so adding a setting is one entry plus its use.
+//! record, `/meet-settings set`'s options, `reset field:`'s choices and `show`'s lines all come
+//! from that table, and the plan reads the record's fields as its defaults, so adding a setting is
+//! one entry plus its use (where the plan or the service applies it).
 //!
 //! A `macro_rules!` table rather than a trait per value kind: each setting is a field of one
 //! serde struct (the stored record, whose short keys must not change), and only a macro can write
