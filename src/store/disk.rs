@@ -60,8 +60,9 @@ fn backend(dir: &Path) -> impl Fn(sled::Error) -> StoreError + '_ {
     move |e| StoreError::Backend(format!("{} ({e})", dir.display()))
 }
 
-/// The most sled keeps of its pages in memory.
-const SLED_CACHE_BYTES: u64 = 4 * 1024 * 1024;
+/// The most sled keeps of its pages in memory. sled splits it into 256 shards: much smaller and
+/// a shard cannot hold one large leaf, which is then read back from disk on every access.
+const SLED_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
 impl SledStore {
     /// Opens (or creates) the store in `dir`. Only one process may have it open.
