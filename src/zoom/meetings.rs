@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use super::client::{ZoomClient, json_body, parse};
+use super::answer::{json_body, parse};
+use super::client::ZoomClient;
 use super::error::ZoomError;
 use super::model::{
     Meeting, MeetingId, MeetingPage, MeetingSummary, MeetingUpdate, NewMeeting, User,
