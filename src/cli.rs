@@ -8,12 +8,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::config::{ZoomConfig, http_addr_from_env};
-use crate::scheduling::{
-    WhenContext, duration::parse_duration, read_when, timezone::parse_timezone,
-};
-use crate::secret::Secret;
+use crate::meetings::create_without_server;
+use crate::scheduling::plan::MeetInput;
 use crate::zoom::auth::REQUIRED_SCOPES;
-use crate::zoom::model::NewMeeting;
 use crate::zoom::{ZoomClient, ZoomError};
 
 /// Schedule Zoom meetings from Discord slash commands.
@@ -127,26 +124,22 @@ async fn meet(client: &ZoomClient, action: MeetAction) -> Result<(), String> {
             passcode,
             show_start_url,
         } => {
-            let length = parse_duration(&duration).map_err(|e| e.to_string())?;
-            let tz = parse_timezone(&timezone).map_err(|e| e.to_string())?;
-            // The same reader as /meet; a zone typed in --start wins over --timezone. No Discord
-            // locale here, so "12/11" is refused with both readings rather than guessed.
-            let context = WhenContext {
-                now: jiff::Timestamp::now(),
-                zone: &tz,
-                locale: None,
+            // The service's planning, as for /meet: its limits, defaults and time reader; a zone
+            // typed in --start wins over --timezone. No Discord locale here, so "12/11" is
+            // refused with both readings rather than guessed.
+            let input = MeetInput {
+                topic,
+                duration: Some(duration),
+                when: Some(start),
+                timezone: Some(timezone),
+                agenda,
+                passcode,
+                ..MeetInput::default()
             };
-            let when = read_when(&start, &context)
-                .map_err(|e| e.to_string())?
-                .start;
-            let mut request = NewMeeting::new(topic, when.timestamp(), length.minutes());
-            request.timezone = when.time_zone().iana_name().map(str::to_owned);
-            request.agenda = agenda;
-            request.password = passcode.map(Secret::new);
-            let meeting = client
-                .create_meeting(client.host_user(), &request)
+            let (plan, meeting) = create_without_server(client, &input)
                 .await
                 .map_err(|e| e.to_string())?;
+            let (when, length) = (&plan.start, plan.length);
             println!("created meeting {} — {}", meeting.id, meeting.topic);
             println!("starts   {}", when.strftime("%a %-d %b %Y %H:%M %Z"));
             println!("duration {length}");

@@ -284,3 +284,19 @@ pub fn new_meeting(plan: &MeetingPlan) -> NewMeeting {
     m.settings.auto_recording = plan.recording;
     m
 }
+
+/// Plans and creates a meeting for a caller with no Discord server (the command line): the same
+/// checks, built-in defaults and time reading as /meet, under the default host user — and, with
+/// no server, no server or member settings, no quotas and no record.
+pub async fn create_without_server(
+    zoom: &dyn Zoom,
+    input: &MeetInput,
+) -> Result<(MeetingPlan, Meeting), ServiceError> {
+    let plan = plan(input, &Defaults::default(), Timestamp::now())?;
+    let meeting = zoom
+        .create_meeting(zoom.host_user(), &new_meeting(&plan), &|_| {
+            Box::pin(async { false })
+        })
+        .await?;
+    Ok((plan, meeting))
+}

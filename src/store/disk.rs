@@ -50,6 +50,10 @@ fn backend(dir: &Path) -> impl Fn(sled::Error) -> StoreError + '_ {
     move |e| StoreError::Backend(format!("{} ({e})", dir.display()))
 }
 
+/// The most sled keeps of its pages in memory. sled splits it into 256 shards: much smaller and
+/// a shard cannot hold one large leaf, which is then read back from disk on every access.
+const SLED_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 impl SledStore {
     /// Opens (or creates) the store in `dir`. Only one process may have it open.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
@@ -59,13 +63,21 @@ impl SledStore {
                 dir.display()
             ))
         })?;
-        let db = sled::Config::new().path(dir).open().map_err(|e| match e {
-            // sled takes an exclusive file lock on its directory.
-            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                StoreError::Locked(dir.to_owned())
-            }
-            other => backend(dir)(other),
-        })?;
+        // sled caches up to 1 GiB of pages by default, far beyond what a bot's records need:
+        // bounded, a burst of writes costs pages that are evicted rather than kept. LowSpace
+        // (sled's default, said here so it stays so) compacts the log instead of growing it.
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(SLED_CACHE_BYTES)
+            .mode(sled::Mode::LowSpace)
+            .open()
+            .map_err(|e| match e {
+                // sled takes an exclusive file lock on its directory.
+                sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                    StoreError::Locked(dir.to_owned())
+                }
+                other => backend(dir)(other),
+            })?;
         let tree = |name: &str| db.open_tree(name).map_err(backend(dir));
         let store = Self {
             meetings: tree("meetings")?,

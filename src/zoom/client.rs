@@ -1,17 +1,25 @@
 //! The transport every Zoom call goes through: one pooled HTTP client, bearer tokens from the
-//! [`TokenProvider`], Zoom's error bodies decoded, 429s waited out or reported, and transient
-//! failures of idempotent requests retried with backoff.
+//! [`TokenProvider`], Zoom's error bodies decoded, and three retry policies as separate steps,
+//! innermost first: [`ZoomClient::with_fresh_token`] (a token Zoom rejects is replaced, once),
+//! [`ZoomClient::within_rate_limits`] (per-second 429s are waited out, within a budget) and
+//! [`ZoomClient::execute`] (transient failures retried with backoff — a POST only when it cannot
+//! have reached Zoom). One request helper per verb sits on top.
 
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
+use bytes::Bytes;
 use jiff::Timestamp;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
+use super::answer::{Limited, decode_error, json_body, parse, rate_limit};
 use super::auth::{Credentials, Token, TokenProvider};
-use super::error::{ApiErrorBody, AuthProblem, Missing, ZoomError};
+use super::error::{ApiErrorBody, AuthProblem, ZoomError};
 use super::transport_error;
 use crate::config::ZoomConfig;
 use crate::metrics::Metrics;
@@ -41,14 +49,20 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The wait before attempt `attempt + 1`: exponential, capped, with jitter in [½, 1] of it.
-    fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .base_backoff
-            .saturating_mul(1 << attempt.saturating_sub(1).min(16));
-        let cap = exp.min(self.max_backoff);
-        let jitter = RandomState::new().hash_one(attempt) % 1000;
-        cap / 2 + cap / 2 * u32::try_from(jitter).unwrap_or(0) / 1000
+    /// The waits between attempts: the n-th is `base_backoff × 2ⁿ⁻¹` capped at `max_backoff`,
+    /// times a jitter in [½, 1) (backon adds up to 100 % to a half-sized delay).
+    fn backoff(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_min_delay(self.base_backoff / 2)
+            .with_max_delay(self.max_backoff / 2)
+            .with_factor(2.0)
+            .with_jitter()
+            .with_max_times(usize::try_from(self.max_attempts.saturating_sub(1)).unwrap_or(0))
+    }
+
+    /// The wait after a per-second 429 that said nothing of when to come back.
+    fn rate_limit_fallback(&self) -> Duration {
+        self.backoff().build().next().unwrap_or(self.base_backoff)
     }
 }
 
@@ -73,40 +87,22 @@ pub struct ZoomClient {
 const CREATE_STRIPES: usize = 1024;
 
 /// A request, kept so that it can be sent again.
-pub(crate) struct Call<'a> {
-    pub method: Method,
+struct Call<'a> {
+    method: Method,
     /// The path's template, like `/meetings/{meetingId}`: the metrics' label, whose values must
     /// not grow with ids.
-    pub endpoint: &'static str,
-    pub path: &'a str,
-    pub query: &'a [(&'a str, &'a str)],
-    pub body: Option<Vec<u8>>,
+    endpoint: &'static str,
+    path: &'a str,
+    query: &'a [(&'a str, &'a str)],
+    body: Option<Bytes>,
 }
 
-impl<'a> Call<'a> {
-    /// A `method` request to `path`, an instance of `endpoint`, without query or body.
-    pub fn new(method: Method, endpoint: &'static str, path: &'a str) -> Self {
-        Self {
-            method,
-            endpoint,
-            path,
-            query: &[],
-            body: None,
-        }
-    }
-
-    /// With `query`.
-    pub fn query(self, query: &'a [(&'a str, &'a str)]) -> Self {
-        Self { query, ..self }
-    }
-
-    /// With a JSON `body`.
-    pub fn body(self, body: Vec<u8>) -> Self {
-        Self {
-            body: Some(body),
-            ..self
-        }
-    }
+/// What one call has spent, across all its attempts, of its single token refresh and of its
+/// budget for per-second 429 waits.
+#[derive(Default)]
+struct Spent {
+    refreshed: AtomicBool,
+    rate_limit_wait_us: AtomicU64,
 }
 
 impl ZoomClient {
@@ -181,63 +177,156 @@ impl ZoomClient {
         &self.auth
     }
 
-    /// Sends `call` and returns the body of a 2xx answer. Idempotent methods are retried on
-    /// transient failures; a POST only when it cannot have reached Zoom.
-    pub(crate) async fn execute(&self, call: &Call<'_>) -> Result<bytes::Bytes, ZoomError> {
+    /// Sends a GET to `path` (an instance of `endpoint`) and reads the answer as a `T`.
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ZoomError> {
+        let call = Call {
+            method: Method::GET,
+            endpoint,
+            path,
+            query,
+            body: None,
+        };
+        parse(&self.execute(&call).await?)
+    }
+
+    /// Sends `body` (JSON) to `path` in a POST and returns the answer's body unread: a create must tell an
+    /// unreadable answer (Zoom made the meeting) from a failed request.
+    pub(crate) async fn post(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        body: Bytes,
+    ) -> Result<Bytes, ZoomError> {
+        let call = Call {
+            method: Method::POST,
+            endpoint,
+            path,
+            query: &[],
+            body: Some(body),
+        };
+        self.execute(&call).await
+    }
+
+    /// Sends `body` as JSON to `path` in a PATCH.
+    pub(crate) async fn patch(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<(), ZoomError> {
+        let call = Call {
+            method: Method::PATCH,
+            endpoint,
+            path,
+            query: &[],
+            body: Some(json_body(body)?),
+        };
+        self.execute(&call).await.map(drop)
+    }
+
+    /// Sends a DELETE to `path`.
+    pub(crate) async fn delete(&self, endpoint: &'static str, path: &str) -> Result<(), ZoomError> {
+        let call = Call {
+            method: Method::DELETE,
+            endpoint,
+            path,
+            query: &[],
+            body: None,
+        };
+        self.execute(&call).await.map(drop)
+    }
+
+    /// Sends `call` and returns the body of a 2xx answer, retrying transient failures with
+    /// backoff: any method's that cannot have reached Zoom, and those of idempotent methods.
+    /// A POST that may have reached Zoom is never sent again here (see `create_meeting_unless`).
+    async fn execute(&self, call: &Call<'_>) -> Result<Bytes, ZoomError> {
         let idempotent = call.method != Method::POST;
         let url = format!("{}{}", self.api_base, call.path);
-        let mut failures = 0;
-        let mut rate_limit_waited = Duration::ZERO;
-        let mut refreshed = false;
+        let spent = Spent::default();
+        (|| self.within_rate_limits(call, &url, &spent))
+            .retry(self.policy.backoff())
+            .sleep(tokio::time::sleep)
+            .when(|err: &ZoomError| err.is_transient() && (idempotent || !err.is_ambiguous()))
+            .notify(|err: &ZoomError, wait: Duration| {
+                tracing::debug!(error = %err, wait_ms = wait.as_millis(), path = call.path, "Zoom call failed; retrying");
+            })
+            .await
+    }
+
+    /// Sends `call`, waiting out per-second 429s (Retry-After, else a backoff) as long as the
+    /// call's waits stay within `max_rate_limit_wait`; past that, or for the daily limit, a
+    /// [`ZoomError::RateLimited`].
+    async fn within_rate_limits(
+        &self,
+        call: &Call<'_>,
+        url: &str,
+        spent: &Spent,
+    ) -> Result<Bytes, ZoomError> {
         loop {
-            let outcome = self.attempt(call, &url).await;
-            let err = match outcome {
+            let wait = match self.with_fresh_token(call, url, spent).await {
                 Ok(body) => return Ok(body),
-                Err(Failure::TokenRejected(token)) if !refreshed => {
-                    refreshed = true;
-                    self.auth.invalidate(&token);
-                    continue;
+                Err(Limited::Error(err)) => return Err(err),
+                Err(Limited::PerSecond(wait)) => {
+                    wait.unwrap_or_else(|| self.policy.rate_limit_fallback())
                 }
-                Err(Failure::TokenRejected(_)) => ZoomError::Auth(AuthProblem::Other {
-                    status: 401,
-                    error: "124".to_owned(),
-                    reason: "a freshly issued token was rejected".to_owned(),
-                }),
-                Err(Failure::PerSecondLimit(wait)) => {
-                    let wait = wait.unwrap_or_else(|| self.policy.backoff(1));
-                    if rate_limit_waited + wait <= self.policy.max_rate_limit_wait {
-                        rate_limit_waited += wait;
-                        tracing::debug!(
-                            wait_ms = wait.as_millis(),
-                            path = call.path,
-                            "Zoom rate limit: waiting"
-                        );
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    ZoomError::RateLimited {
-                        daily: false,
-                        retry_at: jiff::SignedDuration::try_from(wait)
-                            .ok()
-                            .and_then(|w| Timestamp::now().checked_add(w).ok()),
-                    }
-                }
-                Err(Failure::Error(err)) => err,
             };
-            failures += 1;
-            // A failure that cannot have reached Zoom is safe to retry whatever the method.
-            let retryable = err.is_transient() && (idempotent || !err.is_ambiguous());
-            if !retryable || failures >= self.policy.max_attempts {
-                return Err(err);
+            let waited = Duration::from_micros(spent.rate_limit_wait_us.load(Ordering::Relaxed));
+            if waited + wait > self.policy.max_rate_limit_wait {
+                return Err(ZoomError::RateLimited {
+                    daily: false,
+                    retry_at: jiff::SignedDuration::try_from(wait)
+                        .ok()
+                        .and_then(|w| Timestamp::now().checked_add(w).ok()),
+                });
             }
-            let wait = self.policy.backoff(failures);
-            tracing::debug!(error = %err, wait_ms = wait.as_millis(), path = call.path, "Zoom call failed; retrying");
+            let micros = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
+            spent
+                .rate_limit_wait_us
+                .fetch_add(micros, Ordering::Relaxed);
+            tracing::debug!(
+                wait_ms = wait.as_millis(),
+                path = call.path,
+                "Zoom rate limit: waiting"
+            );
             tokio::time::sleep(wait).await;
         }
     }
 
-    async fn attempt(&self, call: &Call<'_>, url: &str) -> Result<bytes::Bytes, Failure> {
-        let token = self.auth.token().await?;
+    /// Sends `call` with a valid token. When Zoom says the token is no longer valid (401, code
+    /// 124: revoked, or expired early) it is dropped and the call sent once more with a fresh
+    /// one; a fresh token rejected too is an error.
+    async fn with_fresh_token(
+        &self,
+        call: &Call<'_>,
+        url: &str,
+        spent: &Spent,
+    ) -> Result<Bytes, Limited> {
+        loop {
+            let token = self.auth.token().await.map_err(Limited::Error)?;
+            match self.send(call, url, &token).await {
+                Err(Failure::TokenRejected) => {
+                    if spent.refreshed.swap(true, Ordering::Relaxed) {
+                        return Err(Limited::Error(ZoomError::Auth(AuthProblem::Other {
+                            status: 401,
+                            error: "124".to_owned(),
+                            reason: "a freshly issued token was rejected".to_owned(),
+                        })));
+                    }
+                    self.auth.invalidate(&token);
+                }
+                Err(Failure::Limited(limited)) => return Err(limited),
+                Ok(body) => return Ok(body),
+            }
+        }
+    }
+
+    /// One exchange with Zoom: the request, its latency in the metrics, the answer classified.
+    async fn send(&self, call: &Call<'_>, url: &str, token: &Token) -> Result<Bytes, Failure> {
         let mut request = self
             .http
             .request(call.method.clone(), url)
@@ -266,13 +355,13 @@ impl ZoomClient {
                 .zoom_request_seconds
                 .observe(&[&endpoint, &status], started.elapsed());
         }
-        let (status, headers, body) = answer.map_err(|e| transport_error(&e))?;
+        let (status, headers, body) = answer.map_err(|e| Failure::error(transport_error(&e)))?;
         if status.is_success() {
             return Ok(body);
         }
         let error = ApiErrorBody::parse(&body);
         Err(match status {
-            StatusCode::UNAUTHORIZED if error.code == Some(124) => Failure::TokenRejected(token),
+            StatusCode::UNAUTHORIZED if error.code == Some(124) => Failure::TokenRejected,
             StatusCode::TOO_MANY_REQUESTS => {
                 let limit = rate_limit(&headers, &error);
                 if let Some(metrics) = &self.metrics {
@@ -283,103 +372,23 @@ impl ZoomClient {
                     };
                     metrics.zoom_rate_limited.inc(&[kind]);
                 }
-                limit?
+                Failure::Limited(limit.unwrap_or_else(Limited::Error))
             }
-            _ => Failure::Error(decode_error(status, error)),
+            _ => Failure::error(decode_error(status, error)),
         })
     }
 }
 
-/// An attempt's failure, before the retry decision.
+/// How one exchange failed, for [`ZoomClient::with_fresh_token`].
 enum Failure {
-    TokenRejected(Arc<Token>),
-    PerSecondLimit(Option<Duration>),
-    Error(ZoomError),
+    /// 401 with code 124: the token is no longer valid.
+    TokenRejected,
+    Limited(Limited),
 }
 
-impl From<ZoomError> for Failure {
-    fn from(err: ZoomError) -> Self {
-        Self::Error(err)
-    }
-}
-
-/// Classifies a 429: the daily limit is an error (`Err`), a per-second limit a wait (`Ok`).
-fn rate_limit(headers: &HeaderMap, error: &ApiErrorBody) -> Result<Failure, ZoomError> {
-    let now = Timestamp::now();
-    let retry_at = headers
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, now));
-    let kind = headers
-        .get("x-ratelimit-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let daily = kind.to_ascii_lowercase().contains("daily")
-        || error
-            .message
-            .as_deref()
-            .is_some_and(|m| m.to_ascii_lowercase().contains("daily"));
-    if daily {
-        return Err(ZoomError::RateLimited {
-            daily: true,
-            retry_at: Some(retry_at.unwrap_or_else(|| next_utc_midnight(now))),
-        });
-    }
-    // A Retry-After in the past (clock skew) means "now", not "that long".
-    let wait = retry_at.map(|at| {
-        at.duration_since(now)
-            .max(jiff::SignedDuration::ZERO)
-            .unsigned_abs()
-    });
-    Ok(Failure::PerSecondLimit(wait))
-}
-
-/// Retry-After as delay seconds, an HTTP date, or the RFC 3339 instant Zoom sends for daily limits.
-pub(crate) fn parse_retry_after(value: &str, now: Timestamp) -> Option<Timestamp> {
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<u32>() {
-        return now
-            .checked_add(jiff::SignedDuration::from_secs(i64::from(secs)))
-            .ok();
-    }
-    value
-        .parse::<Timestamp>()
-        .ok()
-        .or_else(|| jiff::fmt::rfc2822::parse(value).ok().map(|z| z.timestamp()))
-}
-
-fn next_utc_midnight(now: Timestamp) -> Timestamp {
-    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    today
-        .tomorrow()
-        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC))
-        .map_or(now, |z| z.timestamp())
-}
-
-fn decode_error(status: StatusCode, error: ApiErrorBody) -> ZoomError {
-    let message = error
-        .message
-        .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
-    if message.contains("does not contain scopes") || error.code == Some(4711) {
-        return ZoomError::Auth(AuthProblem::MissingScopes(message));
-    }
-    match (status, error.code) {
-        (StatusCode::NOT_FOUND, Some(1001)) => ZoomError::NotFound(Missing::User(message)),
-        (StatusCode::NOT_FOUND, Some(3001)) => ZoomError::NotFound(Missing::Meeting(message)),
-        (StatusCode::BAD_REQUEST, Some(300)) => ZoomError::Invalid {
-            message,
-            errors: error.errors,
-        },
-        (StatusCode::UNAUTHORIZED, _) => ZoomError::Auth(AuthProblem::Other {
-            status: 401,
-            error: error.code.map(|c| c.to_string()).unwrap_or_default(),
-            reason: message,
-        }),
-        _ => ZoomError::Api {
-            status: status.as_u16(),
-            code: error.code,
-            message,
-        },
+impl Failure {
+    fn error(err: ZoomError) -> Self {
+        Self::Limited(Limited::Error(err))
     }
 }
 
@@ -387,91 +396,25 @@ fn decode_error(status: StatusCode, error: ApiErrorBody) -> ZoomError {
 mod tests {
     use super::*;
 
-    fn now() -> Timestamp {
-        "2026-11-25T10:00:00Z".parse().unwrap()
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_http_dates_and_rfc3339() {
-        assert_eq!(
-            parse_retry_after("3", now()),
-            Some("2026-11-25T10:00:03Z".parse().unwrap())
-        );
-        assert_eq!(
-            parse_retry_after("Wed, 25 Nov 2026 10:00:05 GMT", now()),
-            Some("2026-11-25T10:00:05Z".parse().unwrap())
-        );
-        assert_eq!(
-            parse_retry_after("2026-11-26T00:00:00Z", now()),
-            Some("2026-11-26T00:00:00Z".parse().unwrap())
-        );
-        assert_eq!(parse_retry_after("soon", now()), None);
-    }
-
-    #[test]
-    fn the_daily_limit_resets_at_the_next_utc_midnight() {
-        assert_eq!(
-            next_utc_midnight(now()),
-            "2026-11-26T00:00:00Z".parse().unwrap()
-        );
-    }
-
     #[test]
     fn backoff_grows_and_stays_within_its_cap() {
         let policy = RetryPolicy::default();
-        for attempt in 1..10 {
-            let d = policy.backoff(attempt);
-            assert!(d <= policy.max_backoff, "{d:?}");
+        let waits: Vec<Duration> = policy.backoff().build().collect();
+        assert_eq!(waits.len(), 3, "4 attempts, 3 waits between them");
+        for (i, wait) in waits.iter().enumerate() {
             let full = policy
                 .base_backoff
-                .saturating_mul(1 << (attempt - 1))
+                .saturating_mul(1 << i)
                 .min(policy.max_backoff);
-            assert!(d >= full / 2, "attempt {attempt}: {d:?} < half of {full:?}");
+            assert!(*wait <= full, "wait {i}: {wait:?} > {full:?}");
+            assert!(*wait >= full / 2, "wait {i}: {wait:?} < half of {full:?}");
         }
-    }
-
-    #[test]
-    fn zoom_error_codes_become_typed_errors() {
-        let body = |s: &str| ApiErrorBody::parse(s.as_bytes());
-        assert!(matches!(
-            decode_error(
-                StatusCode::NOT_FOUND,
-                body(r#"{"code":3001,"message":"Meeting does not exist: 1."}"#)
-            ),
-            ZoomError::NotFound(Missing::Meeting(_))
-        ));
-        assert!(matches!(
-            decode_error(
-                StatusCode::NOT_FOUND,
-                body(r#"{"code":1001,"message":"User does not exist: x."}"#)
-            ),
-            ZoomError::NotFound(Missing::User(_))
-        ));
-        let invalid = decode_error(
-            StatusCode::BAD_REQUEST,
-            body(
-                r#"{"code":300,"message":"Validation Failed.","errors":[{"field":"topic","message":"too long"}]}"#,
-            ),
-        );
-        assert!(
-            matches!(&invalid, ZoomError::Invalid { errors, .. } if errors[0].field == "topic")
-        );
-        assert!(matches!(
-            decode_error(
-                StatusCode::BAD_REQUEST,
-                body(
-                    r#"{"code":4711,"message":"Invalid access token, does not contain scopes:[meeting:write:meeting:admin]"}"#
-                )
-            ),
-            ZoomError::Auth(AuthProblem::MissingScopes(_))
-        ));
-        assert!(matches!(
-            decode_error(StatusCode::BAD_GATEWAY, body("<html>")),
-            ZoomError::Api {
-                status: 502,
-                code: None,
-                ..
-            }
-        ));
+        let long = RetryPolicy {
+            max_attempts: 12,
+            ..RetryPolicy::default()
+        };
+        assert!(long.backoff().build().all(|w| w <= long.max_backoff));
+        let fallback = policy.rate_limit_fallback();
+        assert!(fallback >= policy.base_backoff / 2 && fallback <= policy.base_backoff);
     }
 }

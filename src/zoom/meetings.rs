@@ -3,17 +3,14 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use jiff::{SignedDuration, Timestamp};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use reqwest::Method;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
-use super::client::{Call, ZoomClient};
+use super::answer::{json_body, parse};
+use super::client::ZoomClient;
 use super::error::ZoomError;
 use super::model::{
     Meeting, MeetingId, MeetingPage, MeetingSummary, MeetingUpdate, NewMeeting, User,
 };
+use jiff::{SignedDuration, Timestamp};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Zoom's `created_at` has whole seconds, and its clock is not ours: a meeting created by our
 /// attempt may carry a `created_at` slightly before the moment we sent it. Missing our own meeting
@@ -96,8 +93,7 @@ impl ZoomClient {
     ) -> Result<Meeting, ZoomError> {
         meeting.validate()?;
         let path = format!("/users/{}/meetings", path_segment(user));
-        let call =
-            Call::new(Method::POST, "/users/{userId}/meetings", &path).body(json_body(meeting)?);
+        let body = json_body(meeting)?;
         let start = meeting.start_time.as_second();
         // Held until the meeting is noted as issued, so a twin's search already excludes it.
         let _alike = self
@@ -114,7 +110,10 @@ impl ZoomClient {
         let mut sends = 0;
         let created = loop {
             sends += 1;
-            let err = match self.execute(&call).await {
+            let err = match self
+                .post("/users/{userId}/meetings", &path, body.clone())
+                .await
+            {
                 // A 2xx whose body cannot be read was still Zoom making the meeting.
                 Ok(body) => match parse(&body) {
                     Ok(created) => break created,
@@ -191,11 +190,8 @@ impl ZoomClient {
 
     /// A meeting with a freshly issued start link.
     pub async fn get_meeting(&self, id: MeetingId) -> Result<Meeting, ZoomError> {
-        let path = format!("/meetings/{id}");
-        let body = self
-            .execute(&Call::new(Method::GET, "/meetings/{meetingId}", &path))
-            .await?;
-        parse(&body)
+        self.get("/meetings/{meetingId}", &format!("/meetings/{id}"), &[])
+            .await
     }
 
     /// Every upcoming meeting of `user`, following `next_page_token` to the end.
@@ -213,9 +209,7 @@ impl ZoomClient {
             if !token.is_empty() {
                 query.push(("next_page_token", &token));
             }
-            let call = Call::new(Method::GET, "/users/{userId}/meetings", &path).query(&query);
-            let body = self.execute(&call).await?;
-            let page: MeetingPage = parse(&body)?;
+            let page: MeetingPage = self.get("/users/{userId}/meetings", &path, &query).await?;
             meetings.extend(page.meetings);
             match page.next_page_token {
                 Some(next) if !next.is_empty() && next != token => token = next,
@@ -230,47 +224,21 @@ impl ZoomClient {
         id: MeetingId,
         update: &MeetingUpdate,
     ) -> Result<(), ZoomError> {
-        let path = format!("/meetings/{id}");
-        let call =
-            Call::new(Method::PATCH, "/meetings/{meetingId}", &path).body(json_body(update)?);
-        self.execute(&call).await.map(drop)
+        self.patch("/meetings/{meetingId}", &format!("/meetings/{id}"), update)
+            .await
     }
 
     /// Deletes a meeting.
     pub async fn delete_meeting(&self, id: MeetingId) -> Result<(), ZoomError> {
-        let path = format!("/meetings/{id}");
-        self.execute(&Call::new(Method::DELETE, "/meetings/{meetingId}", &path))
+        self.delete("/meetings/{meetingId}", &format!("/meetings/{id}"))
             .await
-            .map(drop)
     }
 
     /// A user of the account (`me`, an id or an email).
     pub async fn get_user(&self, user: &str) -> Result<User, ZoomError> {
         let path = format!("/users/{}", path_segment(user));
-        let body = self
-            .execute(&Call::new(Method::GET, "/users/{userId}", &path))
-            .await?;
-        parse(&body)
+        self.get("/users/{userId}", &path, &[]).await
     }
-}
-
-fn json_body(value: &impl Serialize) -> Result<Vec<u8>, ZoomError> {
-    serde_json::to_vec(value).map_err(|e| ZoomError::Invalid {
-        message: e.to_string(),
-        errors: Vec::new(),
-    })
-}
-
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ZoomError> {
-    serde_json::from_slice(body).map_err(|e| {
-        // Not `{e}`: serde quotes the offending value, and values can be secrets.
-        ZoomError::Unreadable(format!(
-            "{:?} error at line {} column {}",
-            e.classify(),
-            e.line(),
-            e.column()
-        ))
-    })
 }
 
 /// What a path segment keeps as it is: RFC 3986's unreserved characters, and `@` and `+` so an

@@ -1,5 +1,6 @@
 //! Zoom's REST API through one Server-to-Server OAuth app. Knows nothing of Discord.
 
+mod answer;
 pub mod auth;
 pub mod client;
 pub mod error;

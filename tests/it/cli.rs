@@ -207,6 +207,45 @@ async fn meet_create_refuses_bad_input_before_calling_zoom() {
 }
 
 #[tokio::test]
+async fn meet_create_refuses_what_meet_refuses_with_the_same_words() {
+    let zoom = FakeZoom::start().await;
+
+    // A topic of zero-width spaces looks empty to a member; Zoom would take it.
+    let invisible = zoombot(
+        &["meet", "create", "--topic", "\u{200B}\u{200B}"],
+        env_for(&zoom),
+    )
+    .await;
+    let long_topic = "x".repeat(201);
+    let too_long = zoombot(&["meet", "create", "--topic", &long_topic], env_for(&zoom)).await;
+    let passcode = zoombot(
+        &["meet", "create", "--topic", "t", "--passcode", "no spaces"],
+        env_for(&zoom),
+    )
+    .await;
+
+    assert_eq!(invisible.status.code(), Some(1), "{}", stdout(&invisible));
+    assert!(
+        stderr(&invisible).contains("The topic is empty"),
+        "{}",
+        stderr(&invisible)
+    );
+    assert_eq!(too_long.status.code(), Some(1));
+    assert!(
+        stderr(&too_long).contains("The topic is 201 characters long"),
+        "{}",
+        stderr(&too_long)
+    );
+    assert_eq!(passcode.status.code(), Some(1));
+    assert!(
+        stderr(&passcode).contains("That passcode won't work"),
+        "{}",
+        stderr(&passcode)
+    );
+    assert!(zoom.requests().is_empty(), "{:?}", zoom.requests());
+}
+
+#[tokio::test]
 async fn meet_list_and_delete_manage_upcoming_meetings() {
     let zoom = FakeZoom::start().await;
     let created = zoombot(

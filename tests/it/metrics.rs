@@ -129,7 +129,7 @@ async fn refusals_and_failed_replies_are_counted_apart_with_discords_error_code(
     assert_eq!(
         sample(
             &text,
-            r#"zoombot_discord_rest_errors_total{status="404",code="10062"}"#
+            r#"zoombot_discord_rest_errors_total{code="10062",status="404"}"#
         ),
         Some(1.0),
         "{text}"
@@ -145,8 +145,22 @@ async fn refusals_and_failed_replies_are_counted_apart_with_discords_error_code(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_are_served_as_prometheus_text_0_0_4() {
+async fn metrics_are_served_as_prometheus_text_0_0_4_that_a_parser_reads() {
     let bot = TestBot::start().await;
+    let (answer, _) = bot
+        .meet(&Member::regular(ALICE), strings(&[("topic", "Parsed")]))
+        .await;
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+    metrics_show(
+        &bot,
+        r#"zoombot_commands_total{command="meet",outcome="ok"}"#,
+        1.0,
+    )
+    .await;
 
     let response = reqwest::Client::builder()
         .no_proxy()
@@ -168,8 +182,68 @@ async fn metrics_are_served_as_prometheus_text_0_0_4() {
         let (_, value) = line.rsplit_once(' ').expect("name and value");
         assert!(value.parse::<f64>().is_ok(), "{line}");
     }
-    assert!(
-        text.contains("# HELP zoombot_discord_rest_errors_total "),
-        "{text}"
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned())))
+        .unwrap_or_else(|e| panic!("{e}:\n{text}"));
+    // Each family with a series after a /meet: its HELP, its TYPE, and a sample that moved.
+    // (prometheus-parse skips samples whose label values hold braces, like the Zoom endpoint
+    // templates; those are checked as text in the test above.)
+    for (family, kind) in [
+        ("zoombot_commands_total", "counter"),
+        ("zoombot_command_duration_seconds", "histogram"),
+        ("zoombot_zoom_request_duration_seconds", "histogram"),
+        ("zoombot_zoom_token_fetches_total", "counter"),
+    ] {
+        assert!(
+            scrape.docs.get(family).is_some_and(|d| !d.is_empty()),
+            "{family} has no HELP:\n{text}"
+        );
+        assert!(
+            text.contains(&format!("# TYPE {family} {kind}\n")),
+            "{family}:\n{text}"
+        );
+    }
+    let counter = |name: &str, labels: &[(&str, &str)]| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| {
+                s.metric == name
+                    && s.labels.len() == labels.len()
+                    && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v))
+            })
+            .map(|s| s.value.clone())
+    };
+    assert_eq!(
+        counter(
+            "zoombot_commands_total",
+            &[("command", "meet"), ("outcome", "ok")]
+        ),
+        Some(prometheus_parse::Value::Counter(1.0))
     );
+    assert_eq!(
+        counter("zoombot_zoom_token_fetches_total", &[("outcome", "ok")]),
+        Some(prometheus_parse::Value::Counter(1.0))
+    );
+    let Some(prometheus_parse::Value::Histogram(buckets)) =
+        counter("zoombot_command_duration_seconds", &[("command", "meet")])
+    else {
+        panic!("no command histogram:\n{text}")
+    };
+    let bounds: Vec<f64> = buckets.iter().map(|b| b.less_than).collect();
+    assert_eq!(
+        bounds,
+        [
+            0.05,
+            0.1,
+            0.25,
+            0.5,
+            1.0,
+            2.5,
+            5.0,
+            10.0,
+            30.0,
+            f64::INFINITY
+        ]
+    );
+    assert_eq!(buckets.last().map(|b| b.count), Some(1.0));
 }
