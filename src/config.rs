@@ -11,6 +11,11 @@ use crate::scheduling::parse_cooldown;
 use crate::secret::Secret;
 use crate::telemetry::LogFormat;
 
+/// The idle connections the bot keeps to each of Discord and Zoom. A burst of commands opens a
+/// connection per request in flight (hundreds); kept idle, each holds its buffers (about 25 KB)
+/// while the burst waits on the other service. A steady load reuses far fewer.
+pub const IDLE_CONNECTIONS_PER_HOST: usize = 16;
+
 /// Where the HTTP server listens unless `HTTP_ADDR` says otherwise: this machine only. The image
 /// sets `0.0.0.0:8080`, since a container's published port arrives from outside it.
 pub const DEFAULT_HTTP_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);

@@ -10,7 +10,7 @@ use super::gateway::GatewayStatus;
 use super::router::Router;
 use super::tracking::{InFlight, Seen};
 use super::{INTENTS, unreadable};
-use crate::config::DiscordConfig;
+use crate::config::{DiscordConfig, IDLE_CONNECTIONS_PER_HOST};
 use crate::meetings::Meetings;
 use crate::metrics::Metrics;
 
@@ -18,6 +18,14 @@ use crate::metrics::Metrics;
 /// can be checked (`startup::check_discord`) before anything connects.
 pub fn http(config: &DiscordConfig) -> Http {
     let mut http = HttpBuilder::new(config.token.expose());
+    // serenity's own client, but with a bounded idle pool; should it fail to build, serenity's.
+    if let Ok(client) = reqwest::Client::builder()
+        .use_rustls_tls()
+        .pool_max_idle_per_host(IDLE_CONNECTIONS_PER_HOST)
+        .build()
+    {
+        http = http.client(client);
+    }
     if let Some(base) = &config.api_base {
         // serenity's rate limiter sends requests past the proxy (to discord.com), and the gateway
         // URL comes from the proxy's /api/v10/gateway only through this Http: both need this.

@@ -71,13 +71,17 @@ impl Rest {
     }
 
     /// Runs `call`, again after each 429 (bounded). Every failure is counted in the metrics.
+    ///
+    /// Each call's future (serenity's request, several kilobytes) is boxed, so it takes memory
+    /// only while the request is under way, not for the whole life of every interaction that
+    /// awaits REST at some point: a burst of /meets spends most of its time waiting on Zoom.
     pub async fn patiently<T, F, Fut>(&self, mut call: F) -> serenity::Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = serenity::Result<T>>,
     {
         for wait in AFTER_429 {
-            match call().await {
+            match Box::pin(call()).await {
                 Err(err) if rate_limited(&err) => {
                     self.failed(&err);
                     tracing::debug!(wait_ms = wait.as_millis(), "Discord rate limit: waiting");
@@ -90,7 +94,7 @@ impl Rest {
                 ok => return ok,
             }
         }
-        let last = call().await;
+        let last = Box::pin(call()).await;
         if let Err(err) = &last {
             self.failed(err);
         }

@@ -21,7 +21,7 @@ use super::answer::{Limited, decode_error, json_body, parse, rate_limit};
 use super::auth::{Credentials, Token, TokenProvider};
 use super::error::{ApiErrorBody, AuthProblem, ZoomError};
 use super::transport_error;
-use crate::config::ZoomConfig;
+use crate::config::{IDLE_CONNECTIONS_PER_HOST, ZoomConfig};
 use crate::metrics::Metrics;
 
 /// How long and how often the client retries.
@@ -111,6 +111,7 @@ impl ZoomClient {
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
+            .pool_max_idle_per_host(IDLE_CONNECTIONS_PER_HOST)
             .user_agent(concat!("zoombot/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| transport_error(&e))?;
