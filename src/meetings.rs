@@ -17,7 +17,7 @@ use crate::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
 use crate::scheduling::plan::{Defaults, MeetInput, MeetingPlan, plan};
 use crate::secret::Secret;
 use crate::store::{GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, Store};
-use crate::zoom::meetings::KnownFuture;
+use crate::zoom::meetings::{KnownFuture, none_known};
 use crate::zoom::model::{Meeting, NewMeeting};
 
 pub use error::ServiceError;
@@ -294,9 +294,7 @@ pub async fn create_without_server(
 ) -> Result<(MeetingPlan, Meeting), ServiceError> {
     let plan = plan(input, &Defaults::default(), Timestamp::now())?;
     let meeting = zoom
-        .create_meeting(zoom.host_user(), &new_meeting(&plan), &|_| {
-            Box::pin(async { false })
-        })
+        .create_meeting(zoom.host_user(), &new_meeting(&plan), &none_known)
         .await?;
     Ok((plan, meeting))
 }

@@ -93,12 +93,7 @@ impl Router {
     }
 
     async fn command(&self, rest: &Rest, ack: &dyn Ack, command: &CommandInteraction) -> Outcome {
-        let target = Target {
-            id: command.id,
-            token: &command.token,
-            user: &command.user,
-            channel: command.channel_id,
-        };
+        let target = Target::from(command);
         let Some(who) = requester(
             command.guild_id,
             command.channel_id,
@@ -135,12 +130,7 @@ impl Router {
     }
 
     async fn autocomplete(&self, rest: &Rest, ack: &dyn Ack, command: &CommandInteraction) {
-        let target = Target {
-            id: command.id,
-            token: &command.token,
-            user: &command.user,
-            channel: command.channel_id,
-        };
+        let target = Target::from(command);
         let who = requester(
             command.guild_id,
             command.channel_id,
@@ -171,12 +161,7 @@ impl Router {
         ack: &dyn Ack,
         component: &ComponentInteraction,
     ) -> Outcome {
-        let target = Target {
-            id: component.id,
-            token: &component.token,
-            user: &component.user,
-            channel: component.channel_id,
-        };
+        let target = Target::from(component);
         let id = component
             .data
             .custom_id
@@ -295,12 +280,7 @@ async fn refuse(ack: &dyn Ack, target: &Target<'_>, text: &str) {
 /// The bot shows no forms, so a submitted one is from another version or not the bot's at all.
 async fn unknown_form(ack: &dyn Ack, modal: &ModalInteraction) -> Outcome {
     tracing::info!(custom_id = %modal.data.custom_id, "a form the bot does not handle");
-    let target = Target {
-        id: modal.id,
-        token: &modal.token,
-        user: &modal.user,
-        channel: modal.channel_id,
-    };
+    let target = Target::from(modal);
     match ack
         .acknowledge(&target, reply::private_message(reply::UNKNOWN_FORM))
         .await
@@ -309,6 +289,24 @@ async fn unknown_form(ack: &dyn Ack, modal: &ModalInteraction) -> Outcome {
         Err(_) => Outcome::Failed,
     }
 }
+
+/// Where each kind of interaction is answered.
+macro_rules! target_of {
+    ($($interaction:ty),*) => {$(
+        impl<'a> From<&'a $interaction> for Target<'a> {
+            fn from(interaction: &'a $interaction) -> Self {
+                Target {
+                    id: interaction.id,
+                    token: &interaction.token,
+                    user: &interaction.user,
+                    channel: interaction.channel_id,
+                }
+            }
+        }
+    )*};
+}
+
+target_of!(CommandInteraction, ComponentInteraction, ModalInteraction);
 
 /// The domain's view of who sent an interaction; `None` outside a server.
 fn requester(

@@ -64,6 +64,11 @@ pub type Known<'a> = &'a (dyn Fn(MeetingId) -> KnownFuture<'a> + Sync);
 /// The answer of a [`Known`] check (the store is asked asynchronously).
 pub type KnownFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + 'a>>;
 
+/// A [`Known`] check for a caller that records no meetings: none is anyone's.
+pub fn none_known(_: MeetingId) -> KnownFuture<'static> {
+    Box::pin(async { false })
+}
+
 impl ZoomClient {
     /// Creates a meeting under `user` (`me`, an id or an email); see [`Self::create_meeting_unless`].
     pub async fn create_meeting(
@@ -71,8 +76,7 @@ impl ZoomClient {
         user: &str,
         meeting: &NewMeeting,
     ) -> Result<Meeting, ZoomError> {
-        self.create_meeting_unless(user, meeting, &|_| Box::pin(async { false }))
-            .await
+        self.create_meeting_unless(user, meeting, &none_known).await
     }
 
     /// Creates a meeting under `user` (`me`, an id or an email).
