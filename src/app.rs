@@ -112,7 +112,7 @@ pub async fn run_on(
         header_read_timeout = %humantime::format_duration(http::HEADER_READ_TIMEOUT),
         "HTTP server listening: GET /healthz, GET /metrics"
     );
-    let (mut client, _reports) = connect(
+    let (mut client, _tasks) = connect(
         &config,
         zoom,
         service,
@@ -200,8 +200,8 @@ async fn prune_forever(service: Arc<Meetings>) -> std::io::Result<()> {
     }
 }
 
-/// The start-up checks (see `discord::startup`), then the Discord client, with the task that
-/// hands serenity's gateway failures to `gateway` (stopped when dropped).
+/// The start-up checks (see `discord::startup`), then the Discord client, with the tasks that
+/// hand serenity's gateway failures to `gateway` and post reminders (stopped when dropped).
 async fn connect(
     config: &BotConfig,
     zoom: Arc<ZoomClient>,
@@ -209,7 +209,7 @@ async fn connect(
     in_flight: Arc<InFlight>,
     metrics: Arc<Metrics>,
     gateway: Arc<GatewayStatus>,
-) -> Result<(serenity::Client, AbortOnDrop), AppError> {
+) -> Result<(serenity::Client, [AbortOnDrop; 2]), AppError> {
     // Not awaited: a slow Zoom must not hold up connecting to Discord, and a failure only logs
     // (see `check_zoom` for why the bot keeps running).
     let _zoom_check = tokio::spawn(discord::startup::check_zoom(zoom));
@@ -218,9 +218,44 @@ async fn connect(
     // Subscribed before the client exists, so its first attempt's failure is not missed.
     let reports = discord::watch::reports();
     let reports = AbortOnDrop(tokio::spawn(report_failures(reports, Arc::clone(&gateway))));
-    let client =
-        discord::client(&config.discord, http, service, in_flight, metrics, gateway).await?;
-    Ok((client, reports))
+    let client = discord::client(
+        &config.discord,
+        http,
+        Arc::clone(&service),
+        in_flight,
+        Arc::clone(&metrics),
+        gateway,
+    )
+    .await?;
+    let herald = Arc::new(discord::announce::DiscordHerald(discord::rest::Rest::new(
+        Arc::clone(&client.http),
+        Arc::clone(&metrics),
+    )));
+    let reminders = AbortOnDrop(tokio::spawn(remind_forever(service, herald, metrics)));
+    Ok((client, [reports, reminders]))
+}
+
+/// Posts reminders as they fall due (see `meetings::lifecycle`), counting them in `metrics`.
+async fn remind_forever(
+    service: Arc<Meetings>,
+    herald: Arc<discord::announce::DiscordHerald>,
+    metrics: Arc<Metrics>,
+) -> std::io::Result<()> {
+    service
+        .run_reminders(herald, |pass| {
+            // Late ones were posted too: `posted` counts every reminder that reached Discord.
+            for (outcome, n) in [
+                ("posted", pass.posted),
+                ("late", pass.late),
+                ("dropped", pass.dropped),
+            ] {
+                if n > 0 {
+                    metrics.reminders.inc_by(&[outcome], n as u64);
+                }
+            }
+        })
+        .await;
+    Ok(())
 }
 
 /// Hands serenity's gateway failures, as `discord::watch` reads them from its log lines, to

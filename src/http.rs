@@ -147,6 +147,16 @@ mod tests {
         async fn zoom_meeting(&self, _: i64) -> Result<Option<MeetingRecord>, StoreError> {
             Ok(None)
         }
+        async fn due_reminders(
+            &self,
+            _: jiff::Timestamp,
+            _: usize,
+        ) -> Result<Vec<MeetingRecord>, StoreError> {
+            Ok(Vec::new())
+        }
+        async fn next_reminder(&self) -> Result<Option<jiff::Timestamp>, StoreError> {
+            Ok(None)
+        }
         async fn prune_meetings(&self, _: jiff::Timestamp) -> Result<usize, StoreError> {
             Ok(0)
         }

@@ -2,8 +2,10 @@
 //! record. Knows nothing of Discord: its callers hand it plain ids.
 
 mod error;
+pub mod lifecycle;
 mod limits;
 mod recorded;
+mod reschedule;
 mod settings;
 #[cfg(test)]
 mod tests;
@@ -15,14 +17,17 @@ use jiff::Timestamp;
 
 use crate::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
 use crate::scheduling::plan::{Defaults, MeetInput, MeetingPlan, plan};
+use crate::scheduling::reminder;
 use crate::secret::Secret;
 use crate::store::{GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, Store};
 use crate::zoom::meetings::{KnownFuture, none_known};
 use crate::zoom::model::{Meeting, NewMeeting};
 
 pub use error::ServiceError;
+pub use lifecycle::{DueReminder, EventProblem, Herald, HeraldError, Pass};
 pub use limits::Limits;
 use limits::Recent;
+pub use reschedule::{RescheduleInput, Rescheduled};
 pub use settings::{EffectiveSettings, SettingsInput};
 pub use zoom::Zoom;
 
@@ -70,6 +75,10 @@ pub struct Created {
     pub record: MeetingRecord,
     /// The server wants the host link sent by direct message too.
     pub dm_host_link: bool,
+    /// The server lists meetings in its Events tab.
+    pub events: bool,
+    /// Why the meeting has no Discord event, when the server wants one and Discord refused.
+    pub event_problem: Option<EventProblem>,
 }
 
 /// The meetings service.
@@ -83,6 +92,8 @@ pub struct Meetings {
     everywhere: Recent<MemberId>,
     /// Each member's host-link requests, for [`Limits::host_links`].
     links: Recent<MemberId>,
+    /// Told when a reminder was scheduled or moved, so the scheduler looks at the index again.
+    reminders_changed: tokio::sync::Notify,
 }
 
 /// How long the record of a meeting is kept after its planned end (cancelled ones too): long
@@ -99,6 +110,7 @@ impl Meetings {
             recent: Recent::default(),
             everywhere: Recent::default(),
             links: Recent::default(),
+            reminders_changed: tokio::sync::Notify::new(),
         }
     }
 
@@ -158,6 +170,13 @@ impl Meetings {
             cancelled: false,
             uuid: meeting.uuid.clone(),
             created_at: meeting.created_at,
+            event: None,
+            reminder_due: reminder::due(
+                plan.start.timestamp(),
+                settings.reminder_lead(),
+                Timestamp::now(),
+            ),
+            reminded: None,
         };
         if let Err(err) = self.save(&record).await {
             // A meeting nobody can find or cancel helps no one: undo it, then report.
@@ -172,7 +191,12 @@ impl Meetings {
             self.give_back(who, &taken, false).await;
             return Err(err);
         }
+        if record.reminder_due.is_some() {
+            self.reminders_changed.notify_one();
+        }
         Ok(Created {
+            events: settings.events_on(),
+            event_problem: None,
             plan,
             meeting,
             record,
@@ -209,6 +233,22 @@ impl Meetings {
         let record = self
             .store
             .update_meeting(guild, zoom_id, &MeetingChange::Message { channel, message })
+            .await?
+            .ok_or(ServiceError::UnknownMeeting(zoom_id))?;
+        self.store.flush().await?;
+        Ok(record)
+    }
+
+    /// Notes a meeting's Discord event (or, with `None`, that it has none any more).
+    pub async fn attach_event(
+        &self,
+        guild: GuildId,
+        zoom_id: i64,
+        event: Option<u64>,
+    ) -> Result<MeetingRecord, ServiceError> {
+        let record = self
+            .store
+            .update_meeting(guild, zoom_id, &MeetingChange::Event(event))
             .await?
             .ok_or(ServiceError::UnknownMeeting(zoom_id))?;
         self.store.flush().await?;

@@ -32,6 +32,11 @@ pub struct Metrics {
     pub zoom_rate_limited: Counter,
     /// Discord REST calls that failed, by HTTP status and Discord's JSON error code.
     pub discord_rest_errors: Counter,
+    /// Reminders, by what became of them (`scheduled`, `posted`, `late`, `dropped`).
+    pub reminders: Counter,
+    /// Discord scheduled events, by outcome (`created`, `failed`) and Discord's error code
+    /// (`none` when it succeeded or gave none).
+    pub events: Counter,
 }
 
 impl Default for Metrics {
@@ -83,6 +88,19 @@ impl Metrics {
                 "Discord REST calls that failed, by HTTP status and Discord JSON error code.",
                 &["status", "code"],
             ),
+            reminders: Counter::new(
+                &registry,
+                "zoombot_reminders_total",
+                "Reminders by what became of them: scheduled, posted, late (posted over a minute \
+                 after due), dropped (cancelled, started, or its channel gone).",
+                &["outcome"],
+            ),
+            events: Counter::new(
+                &registry,
+                "zoombot_discord_events_total",
+                "Discord scheduled events created or failed, by Discord's error code.",
+                &["outcome", "code"],
+            ),
             registry,
         }
     }
@@ -114,10 +132,15 @@ impl Counter {
 
     /// Adds one to the series with these label values (in the family's label order).
     pub fn inc(&self, values: &[&str]) {
+        self.inc_by(values, 1);
+    }
+
+    /// Adds `n` to the series with these label values.
+    pub fn inc_by(&self, values: &[&str], n: u64) {
         let series = self.0.get_metric_with_label_values(values);
         debug_assert!(series.is_ok(), "{values:?}: {series:?}");
         if let Ok(series) = series {
-            series.inc();
+            series.inc_by(n);
         }
     }
 }

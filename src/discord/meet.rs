@@ -96,11 +96,15 @@ impl Command for Meet {
     /// Creates the meeting; the router answers privately with the host link and posts the
     /// public message.
     async fn run(&self, call: Call<'_>) -> Result<Reply, ServiceError> {
-        let created = call
+        let mut created = call
             .service
             .create(&call.who, &input(&call.args, call.locale))
             .await?;
         tracing::info!(meeting_id = created.meeting.id, "meeting created");
+        if created.record.reminder_due.is_some() {
+            call.rest.metrics().reminders.inc(&["scheduled"]);
+        }
+        super::announce::create_event(call.rest, call.service, &mut created).await;
         Ok(Reply::Created(Box::new(created)))
     }
 
@@ -122,7 +126,7 @@ impl Command for Meet {
 
 /// Choices for `when` as the member types it: each shows the instant it would mean in the zone
 /// that applies (typed, option, member, server), and sends a canonical text for exactly that.
-async fn when_suggestions(
+pub(super) async fn when_suggestions(
     service: &Meetings,
     who: &Requester,
     input: &MeetInput,

@@ -1,11 +1,13 @@
-//! `/meetings list`, `/meetings cancel`, `/meetings host-link`. Every answer is private.
+//! `/meetings list`, `/meetings cancel`, `/meetings reschedule`, `/meetings host-link`. Every
+//! answer is private.
 
 use serenity::all::CreateAutocompleteResponse;
 
 use super::commands::{Call, Command, Reply};
 use super::declare::{Declaration, Opt, Sub};
 use super::reply;
-use crate::meetings::{Scope, ServiceError};
+use crate::meetings::{RescheduleInput, Scope, ServiceError};
+use crate::scheduling::plan::MeetInput;
 
 /// `scope:` values.
 const CHANNEL: &str = "channel";
@@ -35,6 +37,24 @@ const CANCEL: Sub = Sub {
     description: "Cancel a meeting (its creator or a server manager)",
     options: &[MEETING],
 };
+const WHEN: Opt = Opt::text(
+    "when",
+    "The new start: tomorrow 4pm, in 2h, next fri 9:30, 24 dec 18:00 ET",
+)
+.required()
+.max_len(100)
+.autocomplete();
+const DURATION: Opt =
+    Opt::text("duration", "A new length: 45m, 1h30m (default: as it was)").max_len(32);
+const TIMEZONE: Opt = Opt::zone(
+    "timezone",
+    "The time zone `when` is read in, like Europe/Berlin",
+);
+const RESCHEDULE: Sub = Sub {
+    name: "reschedule",
+    description: "Move a meeting to another time (its creator or a server manager)",
+    options: &[MEETING, WHEN, DURATION, TIMEZONE],
+};
 const HOST_LINK: Sub = Sub {
     name: "host-link",
     description: "A fresh host link for a meeting you scheduled",
@@ -42,7 +62,7 @@ const HOST_LINK: Sub = Sub {
 };
 
 const DECLARATION: Declaration = Declaration::new("meetings", "This server's Zoom meetings")
-    .subcommands(&[LIST, CANCEL, HOST_LINK]);
+    .subcommands(&[LIST, CANCEL, RESCHEDULE, HOST_LINK]);
 
 /// `/meetings`.
 pub struct MeetingsCommand;
@@ -85,12 +105,25 @@ impl Command for MeetingsCommand {
         };
         if args.is(&CANCEL) {
             let record = service.cancel(who, id).await?;
-            call.rest.mark_cancelled(&record, Some(who.member.0)).await;
+            super::announce::cancelled(call.rest, &record, Some(who.member.0)).await;
             tracing::info!(meeting_id = id, "meeting cancelled");
             return Ok(Reply::Private(reply::private(format!(
                 "Cancelled **{}**; it is gone from Zoom too.",
                 reply::markdown(&record.topic)
             ))));
+        }
+        if args.is(&RESCHEDULE) {
+            let text = |option| args.text(option).map(str::to_owned);
+            let input = RescheduleInput {
+                when: text(&WHEN).unwrap_or_default(),
+                duration: text(&DURATION),
+                timezone: text(&TIMEZONE),
+                locale: (!call.locale.is_empty()).then(|| call.locale.to_owned()),
+            };
+            let moved = service.reschedule(who, id, &input).await?;
+            tracing::info!(meeting_id = id, "meeting rescheduled");
+            super::announce::rescheduled(call.rest, service, &moved, who.member.0).await;
+            return Ok(Reply::Private(reply::rescheduled(&moved)));
         }
         let (record, link) = service.host_link(who, id).await?;
         Ok(Reply::Private(reply::host_link(&record, &link)))
@@ -101,6 +134,22 @@ impl Command for MeetingsCommand {
     /// server's, even for managers: other channels' meetings are shown only when asked for
     /// (`scope:server`).
     async fn autocomplete(&self, call: Call<'_>) -> CreateAutocompleteResponse {
+        match call.args.focused() {
+            Some((name, typed)) if name == WHEN.name => {
+                let input = MeetInput {
+                    timezone: call.args.text(&TIMEZONE).map(str::to_owned),
+                    locale: (!call.locale.is_empty()).then(|| call.locale.to_owned()),
+                    ..MeetInput::default()
+                };
+                let typed = typed.to_owned();
+                return super::meet::when_suggestions(call.service, &call.who, &input, &typed)
+                    .await;
+            }
+            Some((name, _)) if name == TIMEZONE.name => {
+                return super::timezone::suggestions(&call.args);
+            }
+            _ => {}
+        }
         let Call {
             args, who, service, ..
         } = call;

@@ -3,6 +3,7 @@
 //! (`declare`) in a file of its own (`meet`, `meetings`, `settings`, `timezone`) that translates
 //! it into service calls; `reply` holds every word a member sees.
 
+pub mod announce;
 pub mod client;
 pub mod commands;
 pub mod declare;

@@ -2,6 +2,9 @@
 //! message sets `allowed_mentions` to nothing, so text a member typed cannot ping anyone.
 
 mod errors;
+mod lifecycle;
+
+pub use lifecycle::*;
 
 use std::fmt::Write;
 
@@ -92,7 +95,7 @@ fn zone_note(zone: &str, plan: &MeetingPlan) -> String {
 }
 
 fn meeting_embed(record: &MeetingRecord) -> CreateEmbed {
-    CreateEmbed::new()
+    let embed = CreateEmbed::new()
         .title(record.topic.clone())
         .field(
             "Starts",
@@ -105,7 +108,11 @@ fn meeting_embed(record: &MeetingRecord) -> CreateEmbed {
         )
         .field("Duration", format!("{} min", record.duration_minutes), true)
         .field("Meeting ID", spaced_id(record.zoom_id), true)
-        .field("Host", format!("<@{}>", record.creator), true)
+        .field("Host", format!("<@{}>", record.creator), true);
+    match lifecycle::event_field(record) {
+        Some(event) => embed.field("Event", event, true),
+        None => embed,
+    }
 }
 
 /// The public message for a new meeting: embed, Join link button, Start-as-host button.
@@ -179,6 +186,9 @@ pub fn private_host_link(created: &Created) -> EditInteractionResponse {
     }
     if let Some(passcode) = created.meeting.password.as_ref().filter(|p| !p.is_empty()) {
         let _ = write!(text, "\nPasscode: `{}`", passcode.expose());
+    }
+    if let Some(problem) = created.event_problem {
+        let _ = write!(text, "\n\n{}", lifecycle::event_problem(problem));
     }
     private(text)
 }

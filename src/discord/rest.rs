@@ -64,6 +64,11 @@ impl Rest {
         Self { http, metrics }
     }
 
+    /// The metrics calls are counted in.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
     /// Counts a failed Discord REST call by HTTP status and Discord's JSON error code.
     pub fn failed(&self, err: &serenity::Error) {
         let (status, code) = rest_error_labels(err);

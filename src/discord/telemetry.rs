@@ -34,6 +34,9 @@ impl Outcome {
             | ServiceError::UnknownMeeting(_)
             | ServiceError::NotCreator
             | ServiceError::NotAllowedToCancel
+            | ServiceError::NotAllowedToReschedule
+            | ServiceError::AlreadyStarted
+            | ServiceError::StartNotAhead
             | ServiceError::AlreadyCancelled
             | ServiceError::NotManager
             | ServiceError::ServerScopeNotAllowed
@@ -44,6 +47,7 @@ impl Outcome {
             | ServiceError::WrongSettingKind(_)
             | ServiceError::HostUserNotAllowed(_)
             | ServiceError::BadCooldown(_)
+            | ServiceError::BadReminder(_)
             | ServiceError::TooMany { .. }
             | ServiceError::MemberLimit { .. }
             | ServiceError::ServerDailyLimit { .. }

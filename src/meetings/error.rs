@@ -37,6 +37,15 @@ pub enum ServiceError {
     /// Changing settings takes Manage Server.
     #[error("changing this server's settings takes the Manage Server permission")]
     NotManager,
+    /// Only the creator or a member with Manage Server may move a meeting.
+    #[error("only the meeting's creator or a member with Manage Server may reschedule it")]
+    NotAllowedToReschedule,
+    /// The meeting is under way.
+    #[error("the meeting has started")]
+    AlreadyStarted,
+    /// A new start that is not ahead.
+    #[error("the new start is not in the future")]
+    StartNotAhead,
     /// Listing the whole server's meetings takes Manage Server.
     #[error("listing every meeting of the server takes the Manage Server permission")]
     ServerScopeNotAllowed,
@@ -52,6 +61,9 @@ pub enum ServiceError {
     /// A cooldown setting that cannot be read.
     #[error(transparent)]
     BadCooldown(#[from] CooldownError),
+    /// A reminder setting that cannot be read.
+    #[error(transparent)]
+    BadReminder(#[from] crate::scheduling::reminder::ReminderError),
     /// The member scheduled as many meetings as the server's cooldown allows.
     #[error("the member reached this server's limit of {cooldown}")]
     TooMany {

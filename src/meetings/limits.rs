@@ -208,6 +208,35 @@ impl Meetings {
     }
 }
 
+impl Meetings {
+    /// Takes one of `host`'s meetings of today (an update counts as Zoom counts it); the day it
+    /// was taken on, to give back.
+    pub(super) async fn take_host_day(&self, host: &str) -> Result<Date, ServiceError> {
+        let (day, reset_at) = utc_day();
+        let counter = host_counter(&host.to_ascii_lowercase());
+        if self
+            .store
+            .take_daily(&counter, day, self.limits.per_host_per_day)
+            .await?
+        {
+            Ok(day)
+        } else {
+            Err(ServiceError::Zoom(ZoomError::RateLimited {
+                daily: true,
+                retry_at: Some(reset_at),
+            }))
+        }
+    }
+
+    /// Gives back one of `host`'s meetings of `day`.
+    pub(super) async fn give_back_host_day(&self, host: &str, day: Date) {
+        let counter = host_counter(&host.to_ascii_lowercase());
+        if let Err(err) = self.store.give_back_daily(&counter, day).await {
+            tracing::warn!(error = %err, "could not give back a daily quota");
+        }
+    }
+}
+
 /// What one create took of the limits, to give back if it made nothing.
 #[derive(Default)]
 pub(super) struct Taken {

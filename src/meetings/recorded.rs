@@ -69,7 +69,11 @@ impl Meetings {
     }
 
     /// This server's record of a meeting that was not cancelled.
-    async fn recorded(&self, who: &Requester, zoom_id: i64) -> Result<MeetingRecord, ServiceError> {
+    pub(super) async fn recorded(
+        &self,
+        who: &Requester,
+        zoom_id: i64,
+    ) -> Result<MeetingRecord, ServiceError> {
         let record = self
             .store
             .meeting(who.guild, zoom_id)
@@ -83,7 +87,7 @@ impl Meetings {
 
     /// Zoom's meeting under the record's number, if it is the recorded one: the same UUID (once
     /// known) or creation time, topic and start. Learns the UUID the first time.
-    async fn in_zoom(&self, record: &MeetingRecord) -> Result<Meeting, ServiceError> {
+    pub(super) async fn in_zoom(&self, record: &MeetingRecord) -> Result<Meeting, ServiceError> {
         let meeting = match self.zoom.get_meeting(record.zoom_id).await {
             Err(ZoomError::NotFound(Missing::Meeting(_))) => {
                 return Err(ServiceError::GoneFromZoom(record.zoom_id));

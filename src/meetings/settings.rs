@@ -103,6 +103,7 @@ impl Meetings {
             change.set(*field, given).map_err(|err| match err {
                 SettingError::Plan(err) => ServiceError::Plan(err),
                 SettingError::Cooldown(err) => ServiceError::BadCooldown(err),
+                SettingError::Reminder(err) => ServiceError::BadReminder(err),
                 SettingError::Kind(name) => ServiceError::WrongSettingKind(name),
             })?;
         }

@@ -83,6 +83,27 @@ impl Zoom for MemoryZoom {
             .ok_or_else(|| ZoomError::NotFound(Missing::Meeting(id.to_string())))
     }
 
+    async fn update_meeting(
+        &self,
+        id: MeetingId,
+        update: &crate::zoom::model::MeetingUpdate,
+    ) -> Result<(), ZoomError> {
+        if let Some(err) = self.fail_next.lock().unwrap().pop_front() {
+            return Err(err);
+        }
+        let mut meetings = self.meetings.lock().unwrap();
+        let meeting = meetings
+            .get_mut(&id)
+            .ok_or_else(|| ZoomError::NotFound(Missing::Meeting(id.to_string())))?;
+        if let Some(start) = update.start_time {
+            meeting.start_time = Some(start);
+        }
+        if let Some(duration) = update.duration {
+            meeting.duration = Some(duration);
+        }
+        Ok(())
+    }
+
     async fn delete_meeting(&self, id: MeetingId) -> Result<(), ZoomError> {
         self.meetings
             .lock()

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::zoom::meetings::Known;
-use crate::zoom::model::{Meeting, MeetingId, NewMeeting, User};
+use crate::zoom::model::{Meeting, MeetingId, MeetingUpdate, NewMeeting, User};
 use crate::zoom::{ZoomClient, ZoomError};
 
 /// The Zoom calls the service makes.
@@ -24,6 +24,8 @@ pub trait Zoom: Send + Sync {
     ) -> Result<Meeting, ZoomError>;
     /// A meeting with a fresh start link.
     async fn get_meeting(&self, id: MeetingId) -> Result<Meeting, ZoomError>;
+    /// Changes a meeting (its start and length, for a reschedule).
+    async fn update_meeting(&self, id: MeetingId, update: &MeetingUpdate) -> Result<(), ZoomError>;
     /// Deletes a meeting.
     async fn delete_meeting(&self, id: MeetingId) -> Result<(), ZoomError>;
     /// A user of the account.
@@ -51,6 +53,10 @@ impl Zoom for ZoomClient {
 
     async fn get_meeting(&self, id: MeetingId) -> Result<Meeting, ZoomError> {
         ZoomClient::get_meeting(self, id).await
+    }
+
+    async fn update_meeting(&self, id: MeetingId, update: &MeetingUpdate) -> Result<(), ZoomError> {
+        ZoomClient::update_meeting(self, id, update).await
     }
 
     async fn delete_meeting(&self, id: MeetingId) -> Result<(), ZoomError> {

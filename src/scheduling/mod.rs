@@ -3,6 +3,7 @@
 pub mod cooldown;
 pub mod duration;
 pub mod plan;
+pub mod reminder;
 pub mod settings;
 pub mod timezone;
 pub mod when;

@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::plan::{PlanError, Recording};
+use super::reminder::{self, ReminderError, parse_reminder, shown_lead};
 use super::{Cooldown, CooldownError, MeetingLength, parse_cooldown, parse_duration};
 use crate::ids::RoleId;
 
@@ -53,6 +54,9 @@ pub enum SettingError {
     /// A bad cooldown.
     #[error(transparent)]
     Cooldown(#[from] CooldownError),
+    /// A bad reminder lead.
+    #[error(transparent)]
+    Reminder(#[from] ReminderError),
     /// A value of another kind than the setting takes (a client that sent an old shape).
     #[error("{0} takes another kind of value")]
     Kind(&'static str),
@@ -317,6 +321,26 @@ settings! {
         show: ToString::to_string,
         default: |_| Cooldown::DEFAULT.to_string(),
     }
+    /// List each meeting in the server's Events tab (`Some(false)`: don't).
+    Events events: bool {
+        name: "events",
+        key: "ev",
+        description: "List meetings in the server's Events tab (default on)",
+        kind: SettingKind::Flag,
+        read: flag,
+        show: |v| on_off(*v),
+        default: |_| "on".to_owned(),
+    }
+    /// Minutes before the start a reminder is posted; 0: no reminders.
+    Reminder reminder_minutes: u32 {
+        name: "reminder",
+        key: "rem",
+        description: "Reminder before the start: 15m (default), 1h, 1d, or off (1 minute to 7 days)",
+        kind: SettingKind::Text { max_len: 32 },
+        read: |f, v| Ok(parse_reminder(text(f, v)?)?),
+        show: |m| shown_lead(*m),
+        default: |_| shown_lead(reminder::DEFAULT_MINUTES),
+    }
 }
 
 impl SettingField {
@@ -327,6 +351,16 @@ impl SettingField {
 }
 
 impl GuildSettings {
+    /// Whether meetings are listed in the server's Events tab.
+    pub fn events_on(&self) -> bool {
+        self.events.unwrap_or(true)
+    }
+
+    /// Minutes before the start a reminder is posted (0: none).
+    pub fn reminder_lead(&self) -> u32 {
+        self.reminder_minutes.unwrap_or(reminder::DEFAULT_MINUTES)
+    }
+
     /// Whether no setting is set.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()

@@ -9,7 +9,7 @@ mod flush;
 mod keys;
 
 use flush::Flusher;
-use keys::{end_key, meeting_key, ordered};
+use keys::{end_key, meeting_key, ordered, read_reminder_key, reminder_key};
 
 use super::codec::{decode, encode};
 use jiff::Timestamp;
@@ -41,6 +41,9 @@ pub struct SledStore {
     /// (server, end, Zoom id) → nothing: each server's meetings by when they end. May hold an
     /// entry a crash left behind (readers check the record), never lacks one.
     ends: sled::Tree,
+    /// (due, server, Zoom id) → nothing: every pending reminder by when it is due. Like `ends`,
+    /// may hold an entry a crash left behind, never lacks one.
+    reminders: sled::Tree,
     /// Daily quotas: counter name → its [`DailyCount`].
     daily: sled::Tree,
     flusher: Arc<Flusher>,
@@ -85,6 +88,7 @@ impl SledStore {
             members: tree("member_prefs")?,
             zoom_ids: tree("zoom_ids")?,
             ends: tree("meeting_ends")?,
+            reminders: tree("reminders")?,
             daily: tree("daily")?,
             dir: dir.to_owned(),
             db,
@@ -115,6 +119,9 @@ impl SledStore {
             .insert(record.zoom_id.to_be_bytes(), &record.guild.0.to_be_bytes())
             .map_err(self.err())?;
         self.ends.insert(end_key(record), &[]).map_err(self.err())?;
+        if let Some(key) = reminder_key(record) {
+            self.reminders.insert(key, &[]).map_err(self.err())?;
+        }
         Ok(())
     }
 
@@ -126,6 +133,12 @@ impl SledStore {
     ) -> Result<(), StoreError> {
         if let Some(old) = old.filter(|old| end_key(old) != end_key(new)) {
             self.ends.remove(end_key(old)).map_err(self.err())?;
+        }
+        if let Some(key) = old
+            .and_then(reminder_key)
+            .filter(|k| Some(*k) != reminder_key(new))
+        {
+            self.reminders.remove(key).map_err(self.err())?;
         }
         Ok(())
     }
@@ -254,6 +267,45 @@ impl Store for SledStore {
         self.read_meeting(GuildId(u64::from_be_bytes(guild)), zoom_id)
     }
 
+    async fn due_reminders(
+        &self,
+        until: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<MeetingRecord>, StoreError> {
+        let end = ordered(until.as_second().saturating_add(1));
+        let mut due = Vec::new();
+        for entry in self.reminders.range(..end).keys() {
+            if due.len() >= limit {
+                break;
+            }
+            let key = entry.map_err(self.err())?;
+            let Some((_, guild, zoom_id)) = read_reminder_key(&key) else {
+                continue;
+            };
+            match self.read_meeting(guild, zoom_id)? {
+                Some(record) if reminder_key(&record).is_some_and(|k| k[..] == key[..]) => {
+                    due.push(record);
+                }
+                // Left behind by a crash between an update and its cleanup: the record says
+                // no reminder is pending at this time.
+                _ => {
+                    self.reminders.remove(&key).map_err(self.err())?;
+                }
+            }
+        }
+        Ok(due)
+    }
+
+    async fn next_reminder(&self) -> Result<Option<Timestamp>, StoreError> {
+        let Some(key) = self.reminders.first().map_err(self.err())?.map(|(k, _)| k) else {
+            return Ok(None);
+        };
+        Ok(
+            read_reminder_key(&key)
+                .and_then(|(seconds, _, _)| Timestamp::from_second(seconds).ok()),
+        )
+    }
+
     async fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
         let mut pruned = 0;
         for entry in &self.meetings {
@@ -275,6 +327,9 @@ impl Store for SledStore {
                     .remove(record.zoom_id.to_be_bytes())
                     .map_err(self.err())?;
                 self.ends.remove(end_key(&record)).map_err(self.err())?;
+                if let Some(key) = reminder_key(&record) {
+                    self.reminders.remove(key).map_err(self.err())?;
+                }
                 pruned += 1;
             }
         }

@@ -96,6 +96,28 @@ impl Store for MemoryStore {
             .cloned())
     }
 
+    async fn due_reminders(
+        &self,
+        until: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<MeetingRecord>, StoreError> {
+        let mut due: Vec<MeetingRecord> = lock(&self.meetings)
+            .values()
+            .filter(|r| r.reminder_due.is_some_and(|d| d <= until))
+            .cloned()
+            .collect();
+        due.sort_by_key(|r| (r.reminder_due, r.guild, r.zoom_id));
+        due.truncate(limit);
+        Ok(due)
+    }
+
+    async fn next_reminder(&self) -> Result<Option<Timestamp>, StoreError> {
+        Ok(lock(&self.meetings)
+            .values()
+            .filter_map(|r| r.reminder_due)
+            .min())
+    }
+
     async fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
         let mut meetings = lock(&self.meetings);
         let before = meetings.len();

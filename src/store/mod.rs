@@ -69,17 +69,50 @@ pub enum MeetingChange {
         /// The message.
         message: MessageId,
     },
+    /// Its Discord scheduled event (`None`: it has none any more).
+    Event(Option<u64>),
+    /// When its reminder is due (`None`: no reminder pending).
+    Reminder(Option<Timestamp>),
+    /// The reminder of the occurrence starting at this time was posted (or given up on).
+    Reminded(Timestamp),
+    /// Moved to another start and length, with the reminder that goes with it.
+    Reschedule {
+        /// The new start.
+        start: Timestamp,
+        /// The new length, minutes.
+        duration_minutes: u32,
+        /// When the new start's reminder is due.
+        reminder_due: Option<Timestamp>,
+    },
 }
 
 impl MeetingChange {
     /// The change made to `record` (what every backend must do, atomically).
     pub fn apply(&self, record: &mut MeetingRecord) {
         match self {
-            Self::Cancel => record.cancelled = true,
+            Self::Cancel => {
+                record.cancelled = true;
+                record.reminder_due = None;
+            }
             Self::Uuid(uuid) => record.uuid = Some(uuid.clone()),
             Self::Message { channel, message } => {
                 record.channel = *channel;
                 record.message = Some(*message);
+            }
+            Self::Event(event) => record.event = *event,
+            Self::Reminder(due) => record.reminder_due = *due,
+            Self::Reminded(start) => {
+                record.reminded = Some(*start);
+                record.reminder_due = None;
+            }
+            Self::Reschedule {
+                start,
+                duration_minutes,
+                reminder_due,
+            } => {
+                record.start = *start;
+                record.duration_minutes = *duration_minutes;
+                record.reminder_due = *reminder_due;
             }
         }
     }
@@ -142,6 +175,16 @@ pub trait Store: Send + Sync {
     /// The meeting with `zoom_id`, whichever server it was created from: a meeting number is
     /// someone's once it is recorded.
     async fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError>;
+    /// The meetings whose reminder is due at or before `until`, soonest first, at most `limit`,
+    /// through an index by due time (across servers: the one scheduler reads it).
+    async fn due_reminders(
+        &self,
+        until: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<MeetingRecord>, StoreError>;
+    /// When the soonest pending reminder is due (possibly earlier than any: the index may hold
+    /// an entry a crash left behind, which [`Store::due_reminders`] then drops).
+    async fn next_reminder(&self) -> Result<Option<Timestamp>, StoreError>;
     /// Forgets the meetings that ended before `ended_before`; returns how many.
     async fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError>;
     /// Counts one use of `counter` on the UTC `day` if fewer than `limit` were counted that day,

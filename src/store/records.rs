@@ -35,6 +35,16 @@ pub struct MeetingRecord {
     /// number before its UUID is known (Zoom's create answer has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Timestamp>,
+    /// The server's Discord scheduled event for it, once created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<u64>,
+    /// When its reminder is due, while one is pending: the store's index of due reminders
+    /// mirrors it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder_due: Option<Timestamp>,
+    /// The start of the occurrence last reminded: a reminder is posted once per occurrence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminded: Option<Timestamp>,
 }
 
 impl MeetingRecord {

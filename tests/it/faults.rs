@@ -351,6 +351,16 @@ impl Store for ReadOnlyAtWill {
     async fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
         self.inner.zoom_meeting(zoom_id).await
     }
+    async fn due_reminders(
+        &self,
+        until: jiff::Timestamp,
+        limit: usize,
+    ) -> Result<Vec<MeetingRecord>, StoreError> {
+        self.inner.due_reminders(until, limit).await
+    }
+    async fn next_reminder(&self) -> Result<Option<jiff::Timestamp>, StoreError> {
+        self.inner.next_reminder().await
+    }
     async fn prune_meetings(&self, ended_before: jiff::Timestamp) -> Result<usize, StoreError> {
         self.inner.prune_meetings(ended_before).await
     }

@@ -222,6 +222,9 @@ async fn a_host_link_is_refused_once_the_meeting_is_over() {
             cancelled: false,
             uuid: None,
             created_at: None,
+            event: None,
+            reminder_due: None,
+            reminded: None,
         })
         .await
         .unwrap();

@@ -87,6 +87,9 @@ fn record(zoom_id: i64) -> MeetingRecord {
         cancelled: false,
         uuid: None,
         created_at: None,
+        event: None,
+        reminder_due: None,
+        reminded: None,
     }
 }
 

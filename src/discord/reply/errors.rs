@@ -32,6 +32,15 @@ pub fn error_text(err: &ServiceError) -> String {
             "Only the member who scheduled this meeting, or someone with Manage Server, can cancel it.".to_owned()
         }
         ServiceError::AlreadyCancelled => "That meeting was already cancelled.".to_owned(),
+        ServiceError::NotAllowedToReschedule => {
+            "Only the member who scheduled this meeting, or someone with Manage Server, can reschedule it.".to_owned()
+        }
+        ServiceError::AlreadyStarted => {
+            "That meeting has already started, so it can't be moved. Schedule a new one with /meet.".to_owned()
+        }
+        ServiceError::StartNotAhead => {
+            "The new start is not in the future. Give a time ahead, like \"tomorrow 16:00\" or \"in 2h\".".to_owned()
+        }
         ServiceError::NotManager => {
             "Only members with the Manage Server permission can see or change this server's meeting settings."
                 .to_owned()
@@ -53,6 +62,7 @@ pub fn error_text(err: &ServiceError) -> String {
              of a user in that account (Zoom → Admin → User Management → Users)."
         ),
         ServiceError::BadCooldown(err) => err.to_string(),
+        ServiceError::BadReminder(err) => err.to_string(),
         ServiceError::TooMany { cooldown, retry_at } => format!(
             "This server allows {} meetings per member in {} minutes, and you have scheduled that many. You can \
              schedule the next one {}.",

@@ -57,6 +57,8 @@ fn records_written_before_the_table_read_back_field_by_field_and_write_the_same_
                 count: 3,
                 window_minutes: 60
             }),
+            events: None,
+            reminder_minutes: None,
         }
     );
     let some: GuildSettings = serde_json::from_str(WRITTEN_BEFORE[1]).expect("reads");

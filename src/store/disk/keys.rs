@@ -12,6 +12,29 @@ pub(super) fn end_key(record: &MeetingRecord) -> [u8; 24] {
     key
 }
 
+/// Sorts every server's pending reminders by due time: the due seconds (sign bit flipped), the
+/// server, the Zoom id, big-endian. `None` when the record has no reminder pending.
+pub(super) fn reminder_key(record: &MeetingRecord) -> Option<[u8; 24]> {
+    let due = record.reminder_due?;
+    let mut key = [0; 24];
+    key[..8].copy_from_slice(&ordered(due.as_second()));
+    key[8..16].copy_from_slice(&record.guild.0.to_be_bytes());
+    key[16..].copy_from_slice(&record.zoom_id.to_be_bytes());
+    Some(key)
+}
+
+/// The due time, server and Zoom id of a reminder key.
+pub(super) fn read_reminder_key(key: &[u8]) -> Option<(i64, GuildId, i64)> {
+    let part =
+        |range: std::ops::Range<usize>| -> Option<[u8; 8]> { key.get(range)?.try_into().ok() };
+    let seconds = u64::from_be_bytes(part(0..8)?) ^ (1 << 63);
+    Some((
+        i64::from_ne_bytes(seconds.to_ne_bytes()),
+        GuildId(u64::from_be_bytes(part(8..16)?)),
+        i64::from_be_bytes(part(16..24)?),
+    ))
+}
+
 /// Whole seconds in an order that sorts as bytes.
 pub(super) fn ordered(seconds: i64) -> [u8; 8] {
     (u64::from_ne_bytes(seconds.to_ne_bytes()) ^ (1 << 63)).to_be_bytes()

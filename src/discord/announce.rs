@@ -1,0 +1,210 @@
+//! A meeting in the server's Events tab, and its reminder: the Discord side of its life after the
+//! create. Events are created, moved and deleted here; the reminders' scheduler (in the service)
+//! posts through [`DiscordHerald`].
+
+use async_trait::async_trait;
+use serenity::all::{
+    CreateScheduledEvent, EditScheduledEvent, GuildId, ScheduledEventId, ScheduledEventType,
+};
+
+use super::reply;
+use super::rest::{Rest, error_code};
+use crate::ids::MemberId;
+use crate::meetings::{
+    Created, DueReminder, EventProblem, Herald, HeraldError, Meetings, Rescheduled,
+};
+use crate::store::MeetingRecord;
+
+fn timestamp(t: jiff::Timestamp) -> serenity::all::Timestamp {
+    serenity::all::Timestamp::from_unix_timestamp(t.as_second()).unwrap_or_default()
+}
+
+fn problem(err: &serenity::Error) -> EventProblem {
+    match error_code(err) {
+        Some(50013) => EventProblem::MissingPermission,
+        Some(30038) => EventProblem::TooManyEvents,
+        _ => EventProblem::Failed,
+    }
+}
+
+fn count(rest: &Rest, outcome: &str, err: Option<&serenity::Error>) {
+    let code = err
+        .and_then(error_code)
+        .map_or_else(|| "none".to_owned(), |c| c.to_string());
+    rest.metrics().events.inc(&[outcome, &code]);
+}
+
+/// Creates the meeting's event (when the server wants events) and notes it; a failure leaves
+/// the meeting as it is and says why in `created.event_problem`.
+pub async fn create_event(rest: &Rest, service: &Meetings, created: &mut Created) {
+    if !created.events {
+        return;
+    }
+    let record = &created.record;
+    let event = CreateScheduledEvent::new(
+        ScheduledEventType::External,
+        reply::event_name(&record.topic),
+        timestamp(record.start),
+    )
+    .end_time(timestamp(record.end()))
+    .location(reply::event_location(&created.meeting.join_url))
+    .description(reply::event_description(
+        created.plan.agenda.as_deref(),
+        record.zoom_id,
+    ));
+    let guild = GuildId::new(record.guild.0);
+    let made = rest
+        .patiently(|| guild.create_scheduled_event(&rest.http, event.clone()))
+        .await;
+    let id = match made {
+        Ok(made) => {
+            count(rest, "created", None);
+            made.id.get()
+        }
+        Err(err) => {
+            count(rest, "failed", Some(&err));
+            tracing::warn!(error = %err, meeting_id = record.zoom_id, "could not create the meeting's Discord event");
+            created.event_problem = Some(problem(&err));
+            return;
+        }
+    };
+    match service
+        .attach_event(record.guild, record.zoom_id, Some(id))
+        .await
+    {
+        // Cancelled while its event was being made: the cancel found no event to delete.
+        Ok(noted) if noted.cancelled => delete_event(rest, record.guild.0, id).await,
+        Ok(noted) => created.record.event = noted.event,
+        Err(err) => {
+            // Unnoted, it could never follow the meeting: take it back.
+            tracing::warn!(error = %err, "could not note the meeting's Discord event; deleting it");
+            delete_event(rest, record.guild.0, id).await;
+            created.event_problem = Some(EventProblem::Failed);
+        }
+    }
+}
+
+/// Moves a meeting's event to the record's times. A moderator may have deleted it (10070):
+/// then the meeting simply has none any more.
+pub async fn move_event(rest: &Rest, service: &Meetings, record: &MeetingRecord) {
+    let Some(event) = record.event else {
+        return;
+    };
+    let edit = EditScheduledEvent::new()
+        .start_time(timestamp(record.start))
+        .end_time(timestamp(record.end()));
+    let guild = GuildId::new(record.guild.0);
+    let moved = rest
+        .patiently(|| {
+            guild.edit_scheduled_event(&rest.http, ScheduledEventId::new(event), edit.clone())
+        })
+        .await;
+    match moved {
+        Ok(_) => {}
+        Err(err) if error_code(&err) == Some(10070) => {
+            tracing::info!(
+                meeting_id = record.zoom_id,
+                "the meeting's Discord event was deleted in Discord"
+            );
+            if let Err(err) = service
+                .attach_event(record.guild, record.zoom_id, None)
+                .await
+            {
+                tracing::warn!(error = %err, "could not note that the meeting has no Discord event");
+            }
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, meeting_id = record.zoom_id, "could not move the meeting's Discord event");
+        }
+    }
+}
+
+/// After a cancel: the public message marked cancelled, the event deleted.
+pub async fn cancelled(rest: &Rest, record: &MeetingRecord, by: Option<u64>) {
+    rest.mark_cancelled(record, by).await;
+    if let Some(event) = record.event {
+        delete_event(rest, record.guild.0, event).await;
+    }
+}
+
+/// After a reschedule: the public message shows the new times, the event moves.
+pub async fn rescheduled(rest: &Rest, service: &Meetings, moved: &Rescheduled, by: u64) {
+    let record = &moved.after;
+    if let Some(message) = record.message {
+        let edit = reply::rescheduled_meeting(moved, by);
+        let edited = rest
+            .patiently(|| {
+                serenity::all::ChannelId::new(record.channel.0).edit_message(
+                    &rest.http,
+                    serenity::all::MessageId::new(message.0),
+                    edit.clone(),
+                )
+            })
+            .await;
+        if let Err(err) = edited {
+            tracing::warn!(error = %err, "could not show the new time in the public message");
+        }
+    }
+    move_event(rest, service, record).await;
+}
+
+/// Deletes a server's event; one already gone (10070) is fine.
+pub async fn delete_event(rest: &Rest, guild: u64, event: u64) {
+    let deleted = rest
+        .patiently(|| {
+            GuildId::new(guild).delete_scheduled_event(&rest.http, ScheduledEventId::new(event))
+        })
+        .await;
+    match deleted {
+        Ok(()) => {}
+        Err(err) if error_code(&err) == Some(10070) => {}
+        Err(err) => tracing::warn!(error = %err, "could not delete a meeting's Discord event"),
+    }
+}
+
+/// Posts reminders and reads events' interested members through Discord's REST API.
+pub struct DiscordHerald(pub Rest);
+
+/// Codes after which a reminder can never be posted in its channel: unknown channel, missing
+/// access, missing permissions, cannot send in this channel.
+const GONE: [isize; 4] = [10003, 50001, 50013, 50008];
+
+#[async_trait]
+impl Herald for DiscordHerald {
+    async fn interested(
+        &self,
+        guild: crate::ids::GuildId,
+        event: u64,
+    ) -> Result<Vec<MemberId>, HeraldError> {
+        let rest = &self.0;
+        let users = rest
+            .patiently(|| {
+                rest.http.get_scheduled_event_users(
+                    GuildId::new(guild.0),
+                    ScheduledEventId::new(event),
+                    Some(100),
+                    None,
+                    Some(false),
+                )
+            })
+            .await
+            .map_err(|err| HeraldError::Retry(err.to_string()))?;
+        Ok(users.iter().map(|u| MemberId(u.user.id.get())).collect())
+    }
+
+    async fn post_reminder(&self, reminder: &DueReminder) -> Result<(), HeraldError> {
+        let rest = &self.0;
+        let message = reply::reminder(reminder);
+        let channel = serenity::all::ChannelId::new(reminder.record.channel.0);
+        match rest
+            .patiently(|| channel.send_message(&rest.http, message.clone()))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) if error_code(&err).is_some_and(|c| GONE.contains(&c)) => {
+                Err(HeraldError::Gone(err.to_string()))
+            }
+            Err(err) => Err(HeraldError::Retry(err.to_string())),
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The words of a meeting's life after its creation: its Discord event, its reminder, its move.
+
+use serenity::all::{
+    CreateActionRow, CreateAllowedMentions, CreateButton, CreateMessage, EditInteractionResponse,
+    EditMessage, MessageReference, MessageReferenceKind, Nonce, UserId,
+};
+
+use super::{markdown, meeting_embed, private, spaced_id, stamp};
+use crate::meetings::{DueReminder, EventProblem, Rescheduled};
+use crate::store::MeetingRecord;
+
+/// Discord's longest event name, description and location, in characters.
+const EVENT_NAME_MAX: usize = 100;
+const EVENT_DESCRIPTION_MAX: usize = 1000;
+const EVENT_LOCATION_MAX: usize = 100;
+/// Embed colour of a rescheduled meeting: as scheduled.
+const RESCHEDULED: u32 = 0x002D_8CFF;
+
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => {
+            let mut cut: String = text[..at].chars().take(max - 1).collect();
+            cut.push('…');
+            cut
+        }
+        None => text.to_owned(),
+    }
+}
+
+/// An event's name: the topic, within Discord's 100 characters.
+pub fn event_name(topic: &str) -> String {
+    cut(topic, EVENT_NAME_MAX)
+}
+
+/// An event's location: the join link, or — longer than Discord's 100 characters — the link
+/// without its query (the passcode stays private: members get it from the meeting's message).
+pub fn event_location(join_url: &str) -> String {
+    if join_url.chars().count() <= EVENT_LOCATION_MAX {
+        return join_url.to_owned();
+    }
+    let bare = join_url.split(['?', '#']).next().unwrap_or(join_url);
+    cut(bare, EVENT_LOCATION_MAX)
+}
+
+/// An event's description: the agenda, then the meeting ID, within Discord's 1000 characters.
+pub fn event_description(agenda: Option<&str>, zoom_id: i64) -> String {
+    let id = format!("Zoom meeting ID: {}", spaced_id(zoom_id));
+    match agenda.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(agenda) => {
+            let room = EVENT_DESCRIPTION_MAX - id.chars().count() - 2;
+            format!("{}\n\n{id}", cut(agenda, room))
+        }
+        None => id,
+    }
+}
+
+/// Where a server's event is, for a link.
+pub fn event_link(guild: u64, event: u64) -> String {
+    format!("https://discord.com/events/{guild}/{event}")
+}
+
+/// What the member is told when their meeting got no Discord event.
+pub fn event_problem(problem: EventProblem) -> &'static str {
+    match problem {
+        EventProblem::MissingPermission => {
+            "It is not in the server's Events: the bot lacks the Create Events permission. A server admin can grant it \
+             (Server Settings → Roles), or turn events off with `/meet-settings set events:False`."
+        }
+        EventProblem::TooManyEvents => {
+            "It is not in the server's Events: the server has Discord's maximum of 100 active events. It will be once \
+             some have ended or been deleted."
+        }
+        EventProblem::Failed => {
+            "It is not in the server's Events: Discord refused to create the event just now (the log says why)."
+        }
+    }
+}
+
+/// The reminder: in the meeting's channel, a reply to its message (or a plain message when that
+/// is gone), mentioning exactly the creator and the event's interested members.
+pub fn reminder(reminder: &DueReminder) -> CreateMessage {
+    let record = &reminder.record;
+    let mentions: Vec<String> = reminder
+        .mentions
+        .iter()
+        .map(|m| format!("<@{m}>"))
+        .collect();
+    let content = format!(
+        "⏰ **{}** starts {} ({}). {}",
+        markdown(&record.topic),
+        stamp(reminder.occurrence, 'R'),
+        stamp(reminder.occurrence, 't'),
+        mentions.join(" ")
+    );
+    let mut message = CreateMessage::new()
+        .content(content.trim_end())
+        .allowed_mentions(
+            CreateAllowedMentions::new()
+                .users(reminder.mentions.iter().map(|m| UserId::new(m.0)))
+                .empty_roles()
+                .everyone(false)
+                .replied_user(false),
+        )
+        .nonce(Nonce::String(reminder.nonce.clone()))
+        .enforce_nonce(true);
+    if let Some(join_url) = &reminder.join_url {
+        message = message.components(vec![CreateActionRow::Buttons(vec![
+            CreateButton::new_link(join_url.clone()).label("Join"),
+        ])]);
+    }
+    if let Some(replied) = record.message {
+        message = message.reference_message(
+            MessageReference::new(
+                MessageReferenceKind::Default,
+                serenity::all::ChannelId::new(record.channel.0),
+            )
+            .message_id(serenity::all::MessageId::new(replied.0))
+            .fail_if_not_exists(false),
+        );
+    }
+    message
+}
+
+/// The meeting's public message after a move: the new times (its buttons stay as they are).
+pub fn rescheduled_meeting(moved: &Rescheduled, by: u64) -> EditMessage {
+    let embed = meeting_embed(&moved.after)
+        .colour(RESCHEDULED)
+        .description(format!(
+            "Rescheduled by <@{by}> (was {}).",
+            stamp(moved.before.start, 'F')
+        ));
+    EditMessage::new()
+        .embed(embed)
+        .allowed_mentions(super::no_mentions())
+}
+
+/// The member's private answer after a move.
+pub fn rescheduled(moved: &Rescheduled) -> EditInteractionResponse {
+    private(format!(
+        "Moved **{}** to {} ({}), {} min. The channel's message{} and the reminder follow.",
+        markdown(&moved.after.topic),
+        stamp(moved.after.start, 'F'),
+        stamp(moved.after.start, 'R'),
+        moved.after.duration_minutes,
+        if moved.after.event.is_some() {
+            ", the server's event"
+        } else {
+            ""
+        },
+    ))
+}
+
+/// The record's link to its event, for the meeting's message.
+pub fn event_field(record: &MeetingRecord) -> Option<String> {
+    record.event.map(|event| {
+        format!(
+            "[In the server's Events]({})",
+            event_link(record.guild.0, event)
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_join_links_lose_their_query_in_an_event() {
+        let short = "https://zoom.us/j/85746065432?pwd=abc";
+        assert_eq!(event_location(short), short);
+        let long = format!(
+            "https://us06web.zoom.us/j/85746065432?pwd={}",
+            "x".repeat(90)
+        );
+        assert_eq!(
+            event_location(&long),
+            "https://us06web.zoom.us/j/85746065432"
+        );
+    }
+
+    #[test]
+    fn names_and_descriptions_fit_discord() {
+        assert_eq!(event_name(&"é".repeat(150)).chars().count(), 100);
+        assert_eq!(event_name("Weekly sync"), "Weekly sync");
+        let described = event_description(Some(&"a".repeat(5000)), 85_746_065_432);
+        assert!(
+            described.chars().count() <= 1000,
+            "{}",
+            described.chars().count()
+        );
+        assert!(described.ends_with("Zoom meeting ID: 857 4606 5432"));
+        assert_eq!(
+            event_description(None, 85_746_065_432),
+            "Zoom meeting ID: 857 4606 5432"
+        );
+    }
+}

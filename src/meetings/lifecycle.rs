@@ -1,0 +1,253 @@
+//! After the create: reminders. One scheduler over the store's index of due times — never a task
+//! or a timer per reminder — posts each occurrence's reminder once.
+//!
+//! Exactly once: a reminder is posted with a nonce derived from its meeting and occurrence
+//! (`scheduling::reminder::nonce`), which Discord (`enforce_nonce`) answers with the message
+//! already posted rather than a second one, and then recorded as posted. A crash between the
+//! post and the record makes the next pass post again, and Discord hands back the first message.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use jiff::{SignedDuration, Timestamp};
+
+use super::{Meetings, ServiceError};
+use crate::ids::{GuildId, MemberId};
+use crate::scheduling::reminder::{Pickup, nonce, pickup};
+use crate::store::{MeetingChange, MeetingRecord};
+
+/// Discord allows at most this many users in a message's `allowed_mentions`.
+pub const MENTIONS_MAX: usize = 100;
+/// Reminders posted at once: a minute with thousands due stays within Discord's global limit
+/// (50 requests/s) without one slow channel holding up the rest.
+const IN_FLIGHT: usize = 32;
+/// Reminders read from the store per pass.
+const BATCH: usize = 512;
+/// The longest the scheduler sleeps without looking at the wall clock: a clock that jumps forward
+/// is noticed within this, and the reminders in the skipped span are posted (or, past their
+/// start, dropped), not lost.
+const MAX_NAP: Duration = Duration::from_secs(30);
+/// When a post failed for a reason that may pass (a 5xx, a 429 beyond the REST layer's waits, a
+/// network error), the reminder is due again this much later, until its occurrence starts.
+const RETRY_AFTER: SignedDuration = SignedDuration::from_secs(5);
+/// Posted more than this after its due time, a reminder counts as late.
+const LATE: SignedDuration = SignedDuration::from_mins(1);
+
+/// Why a meeting has no Discord event: the /meet still succeeds, and its private answer says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventProblem {
+    /// The bot lacks Create Events (Discord 50013).
+    MissingPermission,
+    /// The server has Discord's maximum of active events (30038).
+    TooManyEvents,
+    /// Discord failed otherwise.
+    Failed,
+}
+
+/// One reminder to post.
+#[derive(Debug, Clone)]
+pub struct DueReminder {
+    /// The meeting.
+    pub record: MeetingRecord,
+    /// The start of the occurrence it is for.
+    pub occurrence: Timestamp,
+    /// The join link, fresh from Zoom (`None` when Zoom could not be asked: the reminder then
+    /// points at the meeting's message).
+    pub join_url: Option<String>,
+    /// Who is mentioned: the creator and the members interested in the meeting's event.
+    pub mentions: Vec<MemberId>,
+    /// The same for every attempt at this one reminder.
+    pub nonce: String,
+}
+
+/// Why Discord did not take a reminder.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeraldError {
+    /// It can never be posted: the channel is gone, or the bot may no longer post there.
+    #[error("the reminder cannot be posted: {0}")]
+    Gone(String),
+    /// It may be posted later.
+    #[error("the reminder could not be posted yet: {0}")]
+    Retry(String),
+}
+
+/// What the scheduler needs of Discord.
+#[async_trait]
+pub trait Herald: Send + Sync {
+    /// The members who pressed "Interested" on a server's event (at most [`MENTIONS_MAX`]).
+    async fn interested(&self, guild: GuildId, event: u64) -> Result<Vec<MemberId>, HeraldError>;
+    /// Posts a reminder in its meeting's channel, as a reply to the meeting's message. The same
+    /// nonce twice within Discord's window posts once.
+    async fn post_reminder(&self, reminder: &DueReminder) -> Result<(), HeraldError>;
+}
+
+/// What one pass of the scheduler did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pass {
+    /// Reminders looked at.
+    pub picked: usize,
+    /// Posted (and recorded as posted).
+    pub posted: usize,
+    /// Of those, posted more than a minute after their due time.
+    pub late: usize,
+    /// Given up on: cancelled, started already, gone from Zoom, or a channel the bot cannot
+    /// post in.
+    pub dropped: usize,
+    /// To be tried again shortly.
+    pub retried: usize,
+}
+
+enum Fate {
+    Posted { late: bool },
+    Dropped,
+    Retried,
+}
+
+impl Meetings {
+    /// Posts every reminder due at `now` (up to a batch): what the scheduler does each time it
+    /// wakes. `now` is the wall clock's, given so tests can move it.
+    pub async fn remind_due(
+        &self,
+        herald: &dyn Herald,
+        now: Timestamp,
+    ) -> Result<Pass, ServiceError> {
+        let due = self.store.due_reminders(now, BATCH).await?;
+        let mut pass = Pass {
+            picked: due.len(),
+            ..Pass::default()
+        };
+        let fates: Vec<Result<Fate, ServiceError>> = futures_util::stream::iter(due)
+            .map(|record| self.remind(herald, record, now))
+            .buffer_unordered(IN_FLIGHT)
+            .collect()
+            .await;
+        if pass.picked > 0 {
+            self.store.flush().await?;
+        }
+        for fate in fates {
+            match fate? {
+                Fate::Posted { late } => {
+                    pass.posted += 1;
+                    pass.late += usize::from(late);
+                }
+                Fate::Dropped => pass.dropped += 1,
+                Fate::Retried => pass.retried += 1,
+            }
+        }
+        Ok(pass)
+    }
+
+    async fn remind(
+        &self,
+        herald: &dyn Herald,
+        record: MeetingRecord,
+        now: Timestamp,
+    ) -> Result<Fate, ServiceError> {
+        let Some(due) = record.reminder_due else {
+            return Ok(Fate::Dropped);
+        };
+        let occurrence = record.start;
+        let (guild, zoom_id) = (record.guild, record.zoom_id);
+        let done = |fate| async move {
+            self.store
+                .update_meeting(guild, zoom_id, &MeetingChange::Reminded(occurrence))
+                .await
+                .map(|_| fate)
+                .map_err(ServiceError::from)
+        };
+        if record.cancelled
+            || record.reminded == Some(occurrence)
+            || pickup(occurrence, now) == Pickup::TooLate
+        {
+            return done(Fate::Dropped).await;
+        }
+        let join_url = match self.in_zoom(&record).await {
+            Ok(meeting) => Some(meeting.join_url),
+            // Deleted or replaced in Zoom: nobody can join it.
+            Err(ServiceError::GoneFromZoom(_)) => return done(Fate::Dropped).await,
+            Err(err) => {
+                tracing::warn!(meeting_id = record.zoom_id, error = %err, "Zoom could not be asked for a reminder's join link; pointing at the meeting's message");
+                None
+            }
+        };
+        let mentions = self.audience(herald, &record).await;
+        let reminder = DueReminder {
+            nonce: nonce(record.zoom_id, occurrence),
+            occurrence,
+            join_url,
+            mentions,
+            record,
+        };
+        match herald.post_reminder(&reminder).await {
+            Ok(()) => {
+                done(Fate::Posted {
+                    late: now.duration_since(due) > LATE,
+                })
+                .await
+            }
+            Err(HeraldError::Gone(why)) => {
+                tracing::warn!(meeting_id = reminder.record.zoom_id, reason = %why, "dropped a reminder");
+                done(Fate::Dropped).await
+            }
+            Err(HeraldError::Retry(why)) => {
+                tracing::info!(meeting_id = reminder.record.zoom_id, reason = %why, "a reminder will be tried again");
+                let again = MeetingChange::Reminder(Some(now + RETRY_AFTER));
+                self.store
+                    .update_meeting(reminder.record.guild, reminder.record.zoom_id, &again)
+                    .await?;
+                Ok(Fate::Retried)
+            }
+        }
+    }
+
+    /// The creator, then the event's interested members, each once, at most [`MENTIONS_MAX`].
+    async fn audience(&self, herald: &dyn Herald, record: &MeetingRecord) -> Vec<MemberId> {
+        let mut mentions = vec![record.creator];
+        if let Some(event) = record.event {
+            match herald.interested(record.guild, event).await {
+                Ok(members) => mentions.extend(members),
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not read who is interested; mentioning the creator only");
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        mentions.retain(|m| seen.insert(*m));
+        mentions.truncate(MENTIONS_MAX);
+        mentions
+    }
+
+    /// Runs the reminders' scheduler for good: a pass whenever a reminder is due, a new one was
+    /// scheduled, or [`MAX_NAP`] passed. Reminders due while the bot was down are handled by the
+    /// first pass. `counted` sees each pass.
+    pub async fn run_reminders(self: Arc<Self>, herald: Arc<dyn Herald>, counted: impl Fn(Pass)) {
+        loop {
+            let now = Timestamp::now();
+            let full = match self.remind_due(herald.as_ref(), now).await {
+                Ok(pass) => {
+                    counted(pass);
+                    pass.picked >= BATCH
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "the reminders' scheduler could not read or write the store");
+                    false
+                }
+            };
+            if full {
+                continue;
+            }
+            let next = self.store.next_reminder().await.ok().flatten();
+            let nap = next.map_or(MAX_NAP, |due| {
+                Duration::try_from(due - Timestamp::now())
+                    .unwrap_or(Duration::ZERO)
+                    .clamp(Duration::from_millis(20), MAX_NAP)
+            });
+            tokio::select! {
+                () = tokio::time::sleep(nap) => {}
+                () = self.reminders_changed.notified() => {}
+            }
+        }
+    }
+}
