@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 
+mod lifecycle;
+
 use super::*;
 use crate::ids::ChannelId;
 use crate::scheduling::Cooldown;
@@ -17,8 +19,8 @@ use crate::zoom::{Missing, ZoomError};
 
 /// Zoom in memory: meetings by id, what each create was asked, and failures to answer next.
 #[derive(Default)]
-struct MemoryZoom {
-    meetings: Mutex<HashMap<MeetingId, Meeting>>,
+pub(super) struct MemoryZoom {
+    pub(super) meetings: Mutex<HashMap<MeetingId, Meeting>>,
     asked: Mutex<Vec<NewMeeting>>,
     fail_next: Mutex<VecDeque<ZoomError>>,
     next_id: AtomicI64,
@@ -118,7 +120,7 @@ impl Zoom for MemoryZoom {
     }
 }
 
-fn service() -> (Meetings, Arc<MemoryZoom>, Arc<MemoryStore>) {
+pub(super) fn service() -> (Meetings, Arc<MemoryZoom>, Arc<MemoryStore>) {
     let zoom = Arc::new(MemoryZoom::default());
     let store = Arc::new(MemoryStore::new());
     let service = Meetings::new(
@@ -128,7 +130,7 @@ fn service() -> (Meetings, Arc<MemoryZoom>, Arc<MemoryStore>) {
     (service, zoom, store)
 }
 
-fn member(id: u64) -> Requester {
+pub(super) fn member(id: u64) -> Requester {
     Requester {
         guild: GuildId(1),
         channel: ChannelId(2),
@@ -138,7 +140,7 @@ fn member(id: u64) -> Requester {
     }
 }
 
-fn topic(topic: &str) -> MeetInput {
+pub(super) fn topic(topic: &str) -> MeetInput {
     MeetInput {
         topic: topic.into(),
         when: Some("tomorrow 15:00".into()),
@@ -153,7 +155,7 @@ fn refused() -> ZoomError {
     }
 }
 
-fn server_error() -> ZoomError {
+pub(super) fn server_error() -> ZoomError {
     ZoomError::Api {
         status: 500,
         code: None,
