@@ -87,7 +87,7 @@ async fn the_bot_identifies_with_guilds_only_and_registers_its_commands() {
             .iter()
             .map(|o| o["name"].as_str().unwrap())
             .collect();
-        assert_eq!(subs, ["list", "cancel", "host-link"]);
+        assert_eq!(subs, ["list", "cancel", "reschedule", "host-link"]);
     }
 }
 

@@ -356,13 +356,17 @@ fn guild_settings() -> impl Strategy<Value = GuildSettings> {
             any::<Option<bool>>(),
             any::<Option<u64>>(),
         ),
-        any::<Option<(u32, u32)>>(),
+        (
+            any::<Option<(u32, u32)>>(),
+            any::<Option<bool>>(),
+            any::<Option<u32>>(),
+        ),
     )
         .prop_map(
             |(
                 (duration_minutes, timezone, waiting_room, join_before_host, mute_upon_entry),
                 (auto_recording, auto_passcode, host_user, dm_host_link, creator_role),
-                cooldown,
+                (cooldown, events, reminder_minutes),
             )| GuildSettings {
                 duration_minutes,
                 timezone,
@@ -378,6 +382,8 @@ fn guild_settings() -> impl Strategy<Value = GuildSettings> {
                     count,
                     window_minutes,
                 }),
+                events,
+                reminder_minutes,
             },
         )
 }
@@ -413,11 +419,17 @@ fn meeting_record() -> impl Strategy<Value = MeetingRecord> {
             proptest::option::of(any::<String>()),
             proptest::option::of(timestamp()),
         ),
+        (
+            any::<Option<u64>>(),
+            proptest::option::of(timestamp()),
+            proptest::option::of(timestamp()),
+        ),
     )
         .prop_map(
             |(
                 (guild, channel, message, creator, zoom_id),
                 (topic, start, duration_minutes, timezone, cancelled, uuid, created_at),
+                (event, reminder_due, reminded),
             )| MeetingRecord {
                 guild: GuildId(guild),
                 channel: ChannelId(channel),
@@ -431,6 +443,9 @@ fn meeting_record() -> impl Strategy<Value = MeetingRecord> {
                 cancelled,
                 uuid,
                 created_at,
+                event,
+                reminder_due,
+                reminded,
             },
         )
 }
