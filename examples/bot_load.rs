@@ -24,6 +24,8 @@
 //! - `LOOKALIKE` (0): 1 gives every server the same meetings — interaction i schedules
 //!   `sync {i / SERVERS}` for tomorrow 15:00, so each topic and start is asked for once in every
 //!   server, and an ambiguous create faces look-alikes of other servers.
+//! - `LIFECYCLE` (1): 0 turns every server's Discord events and reminders off (server settings
+//!   written before the bot starts), to compare a run with them against one without.
 //!
 //! Each interaction ends `scheduled` (the private answer has the host link), `told_error` (a
 //! private refusal: legitimate for a fault the client cannot resolve) or `no_answer`. Invariants:
@@ -57,7 +59,7 @@ use fake_discord::{FakeDiscord, Member};
 use fake_zoom::FakeZoom;
 use figures::{number, peak_rss_mb, percentile};
 use zoombot::ids::GuildId;
-use zoombot::store::{SledStore, Store};
+use zoombot::store::{GuildSettings, SettingsChange, SledStore, Store};
 
 const FIRST_INTERACTION: u64 = 1_500_000_000_000_000_000;
 const FIRST_MEMBER: u64 = 1_400_000_000_000_000_000;
@@ -132,6 +134,22 @@ async fn main() {
     zoom.set_fault_rate(per_mille, timeout + Duration::from_secs(1));
     zoom.set_recording(false);
     let data = tempfile::tempdir().expect("data dir");
+    if number::<u8>("LIFECYCLE", "1") == 0 {
+        let store = SledStore::open(data.path()).expect("store");
+        let off = GuildSettings {
+            events: Some(false),
+            reminder_minutes: Some(0),
+            ..GuildSettings::default()
+        };
+        for g in 0..servers {
+            let guild = GuildId(FakeDiscord::GUILD_ID + g);
+            store
+                .update_guild_settings(guild, SettingsChange::Set(&off))
+                .await
+                .expect("settings");
+        }
+        store.flush().await.expect("flush");
+    }
     let mut child = release_bot::spawn(
         &discord,
         &zoom,

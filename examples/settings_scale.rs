@@ -62,6 +62,8 @@ fn settings(i: u64) -> GuildSettings {
         dm_host_link: Some(false),
         creator_role: Some(RoleId(FIRST_GUILD + i)),
         cooldown: Some(Cooldown::DEFAULT),
+        events: Some(i.is_multiple_of(5)),
+        reminder_minutes: Some(15 + u32::try_from(i % 45).unwrap_or(0)),
     }
 }
 

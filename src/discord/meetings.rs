@@ -122,6 +122,9 @@ impl Command for MeetingsCommand {
             };
             let moved = service.reschedule(who, id, &input).await?;
             tracing::info!(meeting_id = id, "meeting rescheduled");
+            if moved.after.reminder_due.is_some() {
+                call.rest.metrics().reminders.inc(&["scheduled"]);
+            }
             super::announce::rescheduled(call.rest, service, &moved, who.member.0).await;
             return Ok(Reply::Private(reply::rescheduled(&moved)));
         }

@@ -31,7 +31,7 @@ const BATCH: usize = 512;
 const MAX_NAP: Duration = Duration::from_secs(30);
 /// When a post failed for a reason that may pass (a 5xx, a 429 beyond the REST layer's waits, a
 /// network error), the reminder is due again this much later, until its occurrence starts.
-const RETRY_AFTER: SignedDuration = SignedDuration::from_secs(5);
+const RETRY_AFTER: SignedDuration = SignedDuration::from_secs(2);
 /// Posted more than this after its due time, a reminder counts as late.
 const LATE: SignedDuration = SignedDuration::from_mins(1);
 

@@ -175,7 +175,7 @@ async fn a_failed_post_is_tried_again_shortly_and_a_gone_channel_drops_it() {
         service.remind_due(&posts, soon).await.unwrap(),
         Pass::default()
     );
-    let later = due(&record) + SignedDuration::from_secs(5);
+    let later = due(&record) + SignedDuration::from_secs(2);
     assert_eq!(
         service.remind_due(&posts, later).await.unwrap(),
         pass(1, 1, 0)
