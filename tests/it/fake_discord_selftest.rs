@@ -1252,7 +1252,7 @@ fn messages_path(channel: u64) -> String {
     format!("/channels/{channel}/messages")
 }
 
-fn reminder(nonce: Value) -> Value {
+fn reminder(nonce: &Value) -> Value {
     json!({ "content": "Standup starts in 10 minutes", "nonce": nonce, "enforce_nonce": true })
 }
 
@@ -1264,14 +1264,14 @@ async fn a_repeated_nonce_answers_the_first_message_for_five_minutes_and_posts_n
         async move { call(&fake, "POST", &messages_path(CHANNEL), Some(body)).await }
     };
 
-    let (status, first) = post(reminder(json!("reminder-42"))).await;
+    let (status, first) = post(reminder(&json!("reminder-42"))).await;
     assert_eq!(
         (status, &first["nonce"]),
         (200, &json!("reminder-42")),
         "{first}"
     );
     fake.advance_clock(Duration::from_secs(4 * 60));
-    let (status, again) = post(reminder(json!("reminder-42"))).await;
+    let (status, again) = post(reminder(&json!("reminder-42"))).await;
     assert_eq!((status, &again["id"]), (200, &first["id"]));
     assert_eq!(fake.posts_created(CHANNEL), 1);
     let replays: Vec<fake_discord::NonceReplay> = fake.nonce_replays();
@@ -1286,7 +1286,7 @@ async fn a_repeated_nonce_answers_the_first_message_for_five_minutes_and_posts_n
     );
 
     // Without enforce_nonce, or in another channel, the same nonce posts again.
-    let mut loose = reminder(json!("reminder-42"));
+    let mut loose = reminder(&json!("reminder-42"));
     loose["enforce_nonce"] = json!(false);
     let (_, unenforced) = post(loose).await;
     assert_ne!(unenforced["id"], first["id"]);
@@ -1294,14 +1294,14 @@ async fn a_repeated_nonce_answers_the_first_message_for_five_minutes_and_posts_n
         &fake,
         "POST",
         &messages_path(CHANNEL + 1),
-        Some(reminder(json!("reminder-42"))),
+        Some(reminder(&json!("reminder-42"))),
     )
     .await;
     assert_ne!(elsewhere["id"], first["id"]);
 
     // An integer nonce works the same way.
-    let (_, numbered) = post(reminder(json!(4242))).await;
-    assert_eq!(post(reminder(json!(4242))).await.1["id"], numbered["id"]);
+    let (_, numbered) = post(reminder(&json!(4242))).await;
+    assert_eq!(post(reminder(&json!(4242))).await.1["id"], numbered["id"]);
     assert_eq!(
         fake.message(id_from(&numbered))
             .expect("kept")
@@ -1312,13 +1312,13 @@ async fn a_repeated_nonce_answers_the_first_message_for_five_minutes_and_posts_n
 
     // Past the window Discord has forgotten the nonce.
     fake.advance_clock(Duration::from_secs(5 * 60 + 1));
-    let (status, later) = post(reminder(json!("reminder-42"))).await;
+    let (status, later) = post(reminder(&json!("reminder-42"))).await;
     assert_eq!(status, 200);
     assert_ne!(later["id"], first["id"]);
     assert_eq!(fake.posts_created(CHANNEL), 4);
     assert_eq!(fake.nonce_replays().len(), 2);
 
-    let (status, error) = post(reminder(json!("n".repeat(26)))).await;
+    let (status, error) = post(reminder(&json!("n".repeat(26)))).await;
     assert_eq!((status, form_error(&error).0.as_str()), (400, "nonce"));
     assert_successes_match_the_spec(&fake, "/messages");
 }
@@ -1350,7 +1350,7 @@ async fn a_reply_keeps_its_reference_and_allowed_mentions_and_an_unknown_one_is_
     let stored = fake.message(id_from(&reply)).expect("stored");
     assert_eq!(stored.allowed_mentions, Some(mentions));
     assert_eq!(
-        stored.message_reference.expect("a reference")["channel_id"],
+        stored.reference.expect("a reference")["channel_id"],
         CHANNEL.to_string()
     );
     assert_successes_match_the_spec(&fake, "/messages");
@@ -1376,7 +1376,7 @@ async fn a_reply_keeps_its_reference_and_allowed_mentions_and_an_unknown_one_is_
     assert!(
         fake.message(id_from(&plain))
             .expect("sent")
-            .message_reference
+            .reference
             .is_none()
     );
 }

@@ -23,8 +23,6 @@ mod access;
 #[path = "fake_discord/events.rs"]
 mod events;
 
-pub use access::{CREATE_EVENTS, NonceReplay};
-
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -52,6 +50,8 @@ pub const MANAGE_GUILD: u64 = 1 << 5;
 pub const MEMBER_PERMISSIONS: u64 = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 31);
 /// The bot's permissions in the channel, sent as `app_permissions`.
 pub const BOT_PERMISSIONS: u64 = MEMBER_PERMISSIONS | (1 << 15) | (1 << 18);
+/// `CREATE_EVENTS`: what creating a scheduled event needs (since Feb 2026).
+pub const CREATE_EVENTS: u64 = 1 << 44;
 /// Ephemeral message flag.
 pub const EPHEMERAL: u64 = 1 << 6;
 /// "Bot is thinking…" message flag.
@@ -78,6 +78,15 @@ pub struct Recorded {
     pub status: u16,
     /// The JSON the fake answered, if any.
     pub response: Option<Value>,
+}
+
+/// One send that `enforce_nonce` answered with an earlier message, creating nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NonceReplay {
+    pub channel_id: u64,
+    pub nonce: String,
+    /// The earlier message the answer carried.
+    pub message_id: u64,
 }
 
 /// Where a message came from.
@@ -107,8 +116,9 @@ pub struct Message {
     pub nonce: Option<String>,
     /// The `allowed_mentions` it was sent with, as sent (Discord does not echo it back).
     pub allowed_mentions: Option<Value>,
-    /// The message it replies to, as Discord answers it (`type`, `channel_id`, `message_id`, …).
-    pub message_reference: Option<Value>,
+    /// The message it replies to: its `message_reference` as Discord answers it (`type`,
+    /// `channel_id`, `message_id`, …).
+    pub reference: Option<Value>,
 }
 
 impl Message {
@@ -518,7 +528,7 @@ impl StoredMessage {
             origin: self.origin,
             nonce: self.nonce.clone(),
             allowed_mentions: self.allowed_mentions.clone(),
-            message_reference: self.json.get("message_reference").cloned(),
+            reference: self.json.get("message_reference").cloned(),
         }
     }
 }

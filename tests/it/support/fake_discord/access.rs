@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{BOT_PERMISSIONS, FakeDiscord, Reply, Req, State, id_of, limit_error};
+use super::{
+    BOT_PERMISSIONS, CREATE_EVENTS, FakeDiscord, NonceReplay, Reply, Req, State, id_of, limit_error,
+};
 
-/// `CREATE_EVENTS`: what creating a scheduled event needs (since Feb 2026).
-pub const CREATE_EVENTS: u64 = 1 << 44;
 /// How long Discord remembers a nonce for `enforce_nonce`: "the past few minutes".
 const NONCE_WINDOW: Duration = Duration::from_secs(5 * 60);
 
@@ -19,15 +19,6 @@ const NONCE_WINDOW: Duration = Duration::from_secs(5 * 60);
 pub(super) struct BotGuild {
     name: String,
     permissions: u64,
-}
-
-/// One send that a nonce turned into an answer with an earlier message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NonceReplay {
-    pub channel_id: u64,
-    pub nonce: String,
-    /// The earlier message the answer carried.
-    pub message_id: u64,
 }
 
 pub(super) struct Access {
@@ -225,7 +216,7 @@ pub(super) fn earlier_with_nonce(
         m.channel_id == channel
             && m.token.is_none()
             && m.nonce.as_deref() == Some(nonce)
-            && m.json["author"]["id"] == FakeDiscord::BOT_USER_ID.to_string()
+            && id_of(&m.json["author"]["id"]) == Some(FakeDiscord::BOT_USER_ID)
             && now.saturating_duration_since(m.created_at) <= NONCE_WINDOW
     })?;
     let json = earlier.json.clone();
