@@ -1491,3 +1491,96 @@ async fn the_bot_s_servers_carry_its_permissions_and_a_rejected_token_gets_401_e
     fake.reject_token(false);
     assert_eq!(call(&fake, "GET", "/users/@me", None).await.0, 200);
 }
+
+/// What the bot side will do through serenity: its builders' bodies pass the fake's checks and
+/// the spec, and serenity reads every answer.
+#[tokio::test]
+async fn serenity_runs_an_event_through_its_life_and_sends_a_nonced_reply_the_fake_dedupes() {
+    use serenity::all::{
+        CreateAllowedMentions, CreateScheduledEvent, EditScheduledEvent, Nonce,
+        ScheduledEventStatus, ScheduledEventType, Timestamp,
+    };
+    let fake = FakeDiscord::start().await;
+    let http = fake_http(&fake);
+    let guild = GuildId::new(GUILD);
+    let at = |minutes: i64| {
+        Timestamp::from_unix_timestamp(jiff::Timestamp::now().as_second() + minutes * 60)
+            .expect("a time")
+    };
+
+    let create = CreateScheduledEvent::new(ScheduledEventType::External, "Standup", at(60))
+        .end_time(at(90))
+        .location("https://zoom.example/j/123")
+        .description("Weekly");
+    let event = guild
+        .create_scheduled_event(&http, create)
+        .await
+        .expect("created");
+    assert_eq!(event.status, ScheduledEventStatus::Scheduled);
+    assert!(fake.add_interested(GUILD, event.id.get(), 10));
+    let users = guild
+        .scheduled_event_users_optioned(&http, event.id, Some(10), None, Some(true))
+        .await
+        .expect("users");
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].user.id, UserId::new(10));
+    assert!(users[0].member.is_some());
+    let started = guild
+        .edit_scheduled_event(
+            &http,
+            event.id,
+            EditScheduledEvent::new().status(ScheduledEventStatus::Active),
+        )
+        .await
+        .expect("started");
+    assert_eq!(started.status, ScheduledEventStatus::Active);
+    let listed = guild.scheduled_events(&http, true).await.expect("listed");
+    assert_eq!(listed[0].user_count, Some(1));
+    fake.deny_create_events(GUILD, true);
+    let refused = guild.delete_scheduled_event(&http, event.id).await;
+    assert_eq!(outcome(refused), "403/50013");
+    fake.deny_create_events(GUILD, false);
+    guild
+        .delete_scheduled_event(&http, event.id)
+        .await
+        .expect("deleted");
+
+    let channel = ChannelId::new(CHANNEL);
+    let reminder = CreateMessage::new()
+        .content("Standup starts in 10 minutes")
+        .nonce(Nonce::String("reminder-1".to_owned()))
+        .enforce_nonce(true);
+    let first = channel
+        .send_message(&http, reminder.clone())
+        .await
+        .expect("sent");
+    let again = channel
+        .send_message(&http, reminder)
+        .await
+        .expect("answered");
+    assert_eq!(again.id, first.id);
+    let reply = CreateMessage::new()
+        .content("<@10> it starts now")
+        .reference_message(&first)
+        .allowed_mentions(CreateAllowedMentions::new().users([UserId::new(10)]));
+    let replied = channel.send_message(&http, reply).await.expect("replied");
+    let stored = fake.message(replied.id.get()).expect("stored");
+    assert_eq!(
+        stored.reference.expect("a reply")["message_id"],
+        first.id.to_string()
+    );
+    assert_eq!(
+        stored.allowed_mentions.expect("kept")["users"],
+        json!(["10"])
+    );
+    assert_eq!(fake.posts_created(CHANNEL), 2);
+
+    if let Some(spec) = DiscordSpec::load() {
+        let ok: Vec<Recorded> = fake
+            .requests()
+            .into_iter()
+            .filter(|r| (200..300).contains(&r.status))
+            .collect();
+        assert_requests_and_answers_match_the_spec(&spec, &ok);
+    }
+}

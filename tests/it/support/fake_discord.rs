@@ -1718,7 +1718,7 @@ fn route(state: &mut State, inner: &Inner, req: &Req<'_>, segments: &[&str]) -> 
             _,
             [
                 "gateway" | "users" | "oauth2" | "applications" | "interactions" | "webhooks"
-                | "channels" | "guilds",
+                | "channels",
                 ..,
             ],
         ) => Reply::error(405, 0, "405: Method Not Allowed"),
@@ -2415,6 +2415,7 @@ fn create_channel_message(state: &mut State, channel: u64, req: &Req<'_>) -> Rep
         thinking: false,
     };
     let id = insert_message(state, message);
+    access::count_post(state, channel);
     let Some(stored) = state.messages.get_mut(&id) else {
         return Reply::unknown_message();
     };
