@@ -1492,6 +1492,28 @@ async fn the_bot_s_servers_carry_its_permissions_and_a_rejected_token_gets_401_e
     assert_eq!(call(&fake, "GET", "/users/@me", None).await.0, 200);
 }
 
+#[tokio::test]
+async fn a_rejected_token_ends_serenity_s_gateway_with_4004() {
+    let fake = FakeDiscord::start().await;
+    fake.reject_token(true);
+    let mut client: Client = ClientBuilder::new_with_http(fake_http(&fake), GatewayIntents::GUILDS)
+        .await
+        .expect("the serenity client builds");
+    let ended = tokio::time::timeout(WAIT, client.start())
+        .await
+        .expect("serenity gives up on 4004 in time");
+    assert!(
+        matches!(
+            ended,
+            Err(serenity::Error::Gateway(
+                serenity::gateway::GatewayError::InvalidAuthentication
+            ))
+        ),
+        "{ended:?}"
+    );
+    assert_eq!(fake.identify_count(), 1);
+}
+
 /// What the bot side will do through serenity: its builders' bodies pass the fake's checks and
 /// the spec, and serenity reads every answer.
 #[tokio::test]

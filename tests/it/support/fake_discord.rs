@@ -1321,7 +1321,7 @@ fn identify(state: &mut State, conn_id: u64, gateway_url: &str, d: &Value) {
         close_conn(state, conn_id, code, "Refused by the fake.");
         return;
     }
-    if !token_ok(&d["token"]) {
+    if state.access.token_rejected || !token_ok(&d["token"]) {
         close_conn(state, conn_id, 4004, "Authentication failed.");
         return;
     }
@@ -1394,7 +1394,7 @@ fn identify(state: &mut State, conn_id: u64, gateway_url: &str, d: &Value) {
 fn resume(state: &mut State, conn_id: u64, d: &Value) {
     let session_ok = d["session_id"].as_str().is_some()
         && d["session_id"].as_str() == state.gateway.session_id.as_deref();
-    if !token_ok(&d["token"]) {
+    if state.access.token_rejected || !token_ok(&d["token"]) {
         close_conn(state, conn_id, 4004, "Authentication failed.");
         return;
     }

@@ -53,8 +53,9 @@ impl FakeDiscord {
     /// which the bot is in from the start with everything zoombot needs.
     pub const GUILD_NAME: &'static str = "Test Server";
 
-    /// While `reject` holds, every REST call made with the bot token answers 401 code 0, as after
-    /// the token was reset in the Developer Portal (interaction tokens keep working).
+    /// While `reject` holds, every REST call made with the bot token answers 401 code 0 and the
+    /// gateway closes an IDENTIFY or RESUME with 4004, as after the token was reset in the
+    /// Developer Portal (interaction tokens keep working).
     pub fn reject_token(&self, reject: bool) {
         self.lock().access.token_rejected = reject;
     }
