@@ -296,6 +296,12 @@ async fn doctor_lists_every_configuration_problem_at_once() {
     ] {
         assert!(text.contains(key), "{key}: {text}");
     }
+    // Discord's part is checked in the same run, so nothing is left for a second one.
+    let verdicts = stdout(&out);
+    assert!(
+        line(&verdicts, "discord configuration").contains("DISCORD_TOKEN"),
+        "{verdicts}"
+    );
 }
 
 #[tokio::test]
