@@ -1,6 +1,8 @@
 //! The command line: `zoombot` runs the bot; `doctor` checks the setup; `meet` manages meetings;
 //! `healthcheck` asks a running bot's `/healthz` (for container health checks).
 
+pub mod doctor;
+
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -25,7 +27,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check the configuration and the Zoom app: credentials, host user and scopes.
+    /// Check the configuration, the Zoom app (credentials, host user, scopes) and the Discord bot
+    /// (token, servers, permissions in each).
     Doctor,
     /// Create, list and delete Zoom meetings from the command line.
     Meet {
@@ -85,10 +88,12 @@ pub async fn run(command: Command) -> ExitCode {
     let zoom = match ZoomConfig::from_env() {
         Ok(config) => config,
         Err(err) => {
+            eprintln!("{err}");
             if matches!(command, Command::Doctor) {
                 println!("FAIL  configuration");
+                // Discord's problems too, so one run lists everything to fix.
+                doctor::check_discord().await;
             }
-            eprintln!("{err}");
             return ExitCode::FAILURE;
         }
     };
@@ -183,12 +188,22 @@ async fn meet(client: &ZoomClient, action: MeetAction) -> Result<(), String> {
     }
 }
 
-/// Prints one verdict per check; fails if any check fails.
+/// Prints one verdict per check, Zoom's then Discord's; fails if any check fails.
 async fn doctor(zoom: &ZoomConfig, client: &ZoomClient) -> ExitCode {
+    let zoom_ok = doctor_zoom(zoom, client).await;
+    let discord_ok = doctor::check_discord().await;
+    if zoom_ok && discord_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The Zoom checks; true when every one passed.
+async fn doctor_zoom(zoom: &ZoomConfig, client: &ZoomClient) -> bool {
     let mut failed = false;
     let mut verdict = |ok: bool, what: &str, detail: &str| {
-        failed |= !ok;
-        println!("{}  {what}: {detail}", if ok { "ok  " } else { "FAIL" });
+        failed |= !doctor::verdict(ok, what, detail);
     };
     verdict(
         true,
@@ -212,7 +227,7 @@ async fn doctor(zoom: &ZoomConfig, client: &ZoomClient) -> ExitCode {
         }
         Err(err) => {
             verdict(false, "token", &err.to_string());
-            return ExitCode::FAILURE;
+            return false;
         }
     };
     match client.get_user(client.host_user()).await {
@@ -248,11 +263,7 @@ async fn doctor(zoom: &ZoomConfig, client: &ZoomClient) -> ExitCode {
     } else {
         verdict(false, "scopes", &format!("missing: {}", missing.join("; ")));
     }
-    if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    !failed
 }
 
 /// The address to reach a server listening on `listen`: the same one, or loopback when it listens

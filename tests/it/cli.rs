@@ -1,9 +1,11 @@
-//! The real `zoombot` binary's command line against the fake Zoom.
+//! The real `zoombot` binary's command line against the fake Zoom (and, for `doctor`, the fake
+//! Discord).
 
 use crate::support;
 
 use std::process::{Command, Output};
 
+use support::fake_discord::{self, BOT_PERMISSIONS, FakeDiscord};
 use support::fake_zoom::{FakeZoom, TokenFailure};
 
 /// Runs the binary with exactly `vars` as its environment, outside any directory holding a `.env`.
@@ -35,6 +37,13 @@ fn env_for(zoom: &FakeZoom) -> Vec<(String, String)> {
     .collect()
 }
 
+/// [`env_for`] plus the variables that point the binary at `discord` with its accepted token.
+fn env_with_discord(zoom: &FakeZoom, discord: &FakeDiscord) -> Vec<(String, String)> {
+    let mut vars = env_for(zoom);
+    vars.extend(discord.bot_env().map(|(k, v)| (k.to_owned(), v)));
+    vars
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -46,17 +55,183 @@ fn stderr(o: &Output) -> String {
 #[tokio::test]
 async fn doctor_passes_every_check_on_a_healthy_setup() {
     let zoom = FakeZoom::start().await;
+    let discord = FakeDiscord::start().await;
+    discord.add_guild(
+        BOOK_CLUB,
+        "Book Club",
+        BOT_PERMISSIONS | fake_discord::CREATE_EVENTS,
+    );
 
-    let out = zoombot(&["doctor"], env_for(&zoom)).await;
+    let out = zoombot(&["doctor"], env_with_discord(&zoom, &discord)).await;
 
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
+    // Four Zoom checks; Discord's token, servers and one permissions line per server (two).
     assert_eq!(
         text.lines().filter(|l| l.starts_with("ok")).count(),
-        4,
+        8,
         "{text}"
     );
     assert!(text.contains(FakeZoom::DEFAULT_USER_EMAIL), "{text}");
+    let servers = line(&text, "discord servers");
+    assert!(
+        servers.contains(FakeDiscord::GUILD_NAME) && servers.contains("Book Club"),
+        "{text}"
+    );
+    assert!(
+        line(&text, "discord token").contains(&FakeDiscord::BOT_USER_ID.to_string()),
+        "the bot's id is named: {text}"
+    );
+    assert!(
+        !text.contains("oauth2/authorize"),
+        "nothing to grant: {text}"
+    );
+}
+
+/// A second server the bot is in.
+const BOOK_CLUB: u64 = FakeDiscord::GUILD_ID + 100;
+
+/// The first line of doctor's output about `what`.
+fn line<'a>(text: &'a str, what: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.contains(&format!("{what}:")))
+        .unwrap_or_else(|| panic!("no {what} verdict in:\n{text}"))
+}
+
+#[tokio::test]
+async fn doctor_names_the_server_lacking_create_events_and_prints_an_invite_link_that_grants_it() {
+    let zoom = FakeZoom::start().await;
+    let discord = FakeDiscord::start().await;
+    // The bot was invited with the README's old link, before events needed a permission.
+    discord.set_guild_permissions(FakeDiscord::GUILD_ID, BOT_PERMISSIONS);
+    discord.add_guild(
+        BOOK_CLUB,
+        "Book Club",
+        BOT_PERMISSIONS | fake_discord::CREATE_EVENTS,
+    );
+
+    let out = zoombot(&["doctor"], env_with_discord(&zoom, &discord)).await;
+
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    let lacking: Vec<&str> = text.lines().filter(|l| l.starts_with("FAIL")).collect();
+    assert_eq!(lacking.len(), 1, "{text}");
+    assert!(
+        lacking[0].contains("discord permissions")
+            && lacking[0].contains(FakeDiscord::GUILD_NAME)
+            && lacking[0].contains("Create Events"),
+        "{text}"
+    );
+    assert!(
+        !lacking[0].contains("Send Messages"),
+        "granted ones are not named: {text}"
+    );
+    let link = text
+        .split_whitespace()
+        .find(|w| w.starts_with("https://discord.com/oauth2/authorize?"))
+        .expect("an invite link");
+    let query: Vec<(String, String)> =
+        form_urlencoded::parse(link.split_once('?').expect("a query").1.as_bytes())
+            .into_owned()
+            .collect();
+    let value = |key: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or_else(|| panic!("no {key} in {link}"), |(_, v)| v.clone())
+    };
+    assert_eq!(value("client_id"), FakeDiscord::APPLICATION_ID.to_string());
+    assert_eq!(value("scope"), "bot applications.commands");
+    let permissions: u64 = value("permissions").parse().expect("an integer");
+    assert_ne!(permissions & (1 << 44), 0, "{link}");
+    assert_eq!(
+        permissions & BOT_PERMISSIONS & ((1 << 10) | (1 << 11) | (1 << 14)),
+        (1 << 10) | (1 << 11) | (1 << 14)
+    );
+}
+
+#[tokio::test]
+async fn doctor_counts_administrator_as_every_permission_and_fails_when_the_bot_is_in_no_server() {
+    let zoom = FakeZoom::start().await;
+    let discord = FakeDiscord::start().await;
+    discord.set_guild_permissions(FakeDiscord::GUILD_ID, 1 << 3);
+
+    let admin = zoombot(&["doctor"], env_with_discord(&zoom, &discord)).await;
+    assert!(admin.status.success(), "{}", stdout(&admin));
+
+    discord.remove_guild(FakeDiscord::GUILD_ID);
+    let alone = zoombot(&["doctor"], env_with_discord(&zoom, &discord)).await;
+    assert_eq!(alone.status.code(), Some(1));
+    let servers = stdout(&alone);
+    let servers = line(&servers, "discord servers");
+    assert!(
+        servers.starts_with("FAIL") && servers.contains("oauth2/authorize"),
+        "{servers}"
+    );
+}
+
+#[tokio::test]
+async fn doctor_says_a_rejected_discord_token_is_wrong_and_where_to_get_one_without_printing_it() {
+    let zoom = FakeZoom::start().await;
+    let discord = FakeDiscord::start().await;
+    let wrong = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.wrong.token-that-must-not-leak";
+    let mut vars = env_with_discord(&zoom, &discord);
+    for (key, value) in &mut vars {
+        if key == "DISCORD_TOKEN" {
+            wrong.clone_into(value);
+        }
+    }
+
+    let out = zoombot(&["doctor"], vars).await;
+
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let token = line(&text, "discord token");
+    assert!(
+        token.starts_with("FAIL") && token.contains("401") && token.contains("Reset Token"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("discord servers"),
+        "nothing more to learn: {text}"
+    );
+    let everything = format!("{text}{}", stderr(&out));
+    assert!(!everything.contains(wrong) && !everything.contains("must-not-leak"));
+    assert_eq!(
+        discord
+            .requests_matching("GET", "/users/@me")
+            .last()
+            .and_then(|r| r.authorization.clone()),
+        Some(format!("Bot {wrong}")),
+        "the configured token was the one asked about"
+    );
+
+    // A token reset in the portal after the bot was set up: the same verdict.
+    discord.reject_token(true);
+    let out = zoombot(&["doctor"], env_with_discord(&zoom, &discord)).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(line(&stdout(&out), "discord token").starts_with("FAIL"));
+    assert!(!format!("{}{}", stdout(&out), stderr(&out)).contains(FakeDiscord::BOT_TOKEN));
+}
+
+#[tokio::test]
+async fn doctor_without_a_discord_token_says_where_to_find_one() {
+    let zoom = FakeZoom::start().await;
+
+    let out = zoombot(&["doctor"], env_for(&zoom)).await;
+
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let verdict = line(&text, "discord configuration");
+    assert!(
+        verdict.starts_with("FAIL") && verdict.contains("DISCORD_TOKEN"),
+        "{text}"
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("ok")).count(),
+        4,
+        "Zoom still passes: {text}"
+    );
 }
 
 #[tokio::test]
@@ -121,6 +296,12 @@ async fn doctor_lists_every_configuration_problem_at_once() {
     ] {
         assert!(text.contains(key), "{key}: {text}");
     }
+    // Discord's part is checked in the same run, so nothing is left for a second one.
+    let verdicts = stdout(&out);
+    assert!(
+        line(&verdicts, "discord configuration").contains("DISCORD_TOKEN"),
+        "{verdicts}"
+    );
 }
 
 #[tokio::test]

@@ -902,3 +902,707 @@ async fn a_refused_identify_ends_serenity_with_the_code_s_error_and_the_advertis
     let gateway = fake_http(&fake).get_gateway().await.expect("GET /gateway");
     assert_eq!(gateway.url, "ws://127.0.0.1:9");
 }
+
+// ---- scheduled events, nonces, replies, channels, servers: plain HTTP against the fake ----------
+
+/// One call to the fake with the bot token, as (status, JSON body or null).
+async fn call(fake: &FakeDiscord, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}/api/v10{path}", fake.url()))
+        .header("Authorization", format!("Bot {}", FakeDiscord::BOT_TOKEN));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("the fake answers");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("a body");
+    let json = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).expect("JSON")
+    };
+    (status, json)
+}
+
+/// An RFC 3339 time `minutes` from now.
+fn in_minutes(minutes: i64) -> String {
+    (jiff::Timestamp::now() + jiff::SignedDuration::from_mins(minutes)).to_string()
+}
+
+/// What zoombot sends for a meeting: an EXTERNAL event at the join link.
+fn external_event(name: &str) -> Value {
+    json!({
+        "name": name,
+        "description": "Weekly standup",
+        "privacy_level": 2,
+        "entity_type": 3,
+        "scheduled_start_time": in_minutes(60),
+        "scheduled_end_time": in_minutes(90),
+        "entity_metadata": { "location": "https://zoom.example/j/123" },
+    })
+}
+
+fn events_path() -> String {
+    format!("/guilds/{GUILD}/scheduled-events")
+}
+
+async fn create_event(fake: &FakeDiscord, name: &str) -> u64 {
+    let (status, event) = call(fake, "POST", &events_path(), Some(external_event(name))).await;
+    assert_eq!(status, 200, "{event}");
+    event["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("snowflake")
+}
+
+/// The spec's checks of the successful requests and answers on paths containing `path_contains`,
+/// so a wrong shape in the fake fails here rather than in a bot test.
+fn assert_successes_match_the_spec(fake: &FakeDiscord, path_contains: &str) {
+    let Some(spec) = DiscordSpec::load() else {
+        return;
+    };
+    let checked: Vec<Recorded> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains(path_contains) && (200..300).contains(&r.status))
+        .collect();
+    assert!(!checked.is_empty(), "nothing to check on {path_contains}");
+    assert_requests_and_answers_match_the_spec(&spec, &checked);
+}
+
+/// The error body's field path under `errors`, e.g. `entity_metadata.location`, and its code.
+fn form_error(body: &Value) -> (String, String) {
+    fn walk(errors: &Value, path: &mut Vec<String>) -> String {
+        if let Some(list) = errors.get("_errors").and_then(Value::as_array) {
+            return list[0]["code"].as_str().unwrap_or_default().to_owned();
+        }
+        let Some((key, inner)) = errors.as_object().and_then(|o| o.iter().next()) else {
+            return String::new();
+        };
+        path.push(key.clone());
+        walk(inner, path)
+    }
+    let mut path = vec![];
+    let code = walk(&body["errors"], &mut path);
+    (path.join("."), code)
+}
+
+#[tokio::test]
+async fn a_scheduled_event_is_created_listed_run_to_completion_and_deleted_in_the_spec_s_shape() {
+    let fake = FakeDiscord::start().await;
+
+    let id = create_event(&fake, "Standup").await;
+    let stored = fake.scheduled_event(GUILD, id).expect("stored");
+    assert_eq!(stored["status"], json!(1));
+    assert_eq!(
+        stored["entity_metadata"]["location"],
+        "https://zoom.example/j/123"
+    );
+    assert_eq!(stored["creator_id"], FakeDiscord::BOT_USER_ID.to_string());
+    let (status, list) = call(&fake, "GET", &events_path(), None).await;
+    assert_eq!((status, list.as_array().map(Vec::len)), (200, Some(1)));
+    let one = format!("{}/{id}", events_path());
+    let (_, counted) = call(&fake, "GET", &format!("{one}?with_user_count=true"), None).await;
+    assert_eq!(counted["user_count"], json!(0));
+
+    let (status, active) = call(&fake, "PATCH", &one, Some(json!({ "status": 2 }))).await;
+    assert_eq!((status, &active["status"]), (200, &json!(2)), "{active}");
+    let (status, done) = call(&fake, "PATCH", &one, Some(json!({ "status": 3 }))).await;
+    assert_eq!((status, &done["status"]), (200, &json!(3)), "{done}");
+    assert_successes_match_the_spec(&fake, "/scheduled-events");
+
+    let (status, _) = call(&fake, "DELETE", &one, None).await;
+    assert_eq!(status, 204);
+    assert!(fake.scheduled_events(GUILD).is_empty());
+    let (status, gone) = call(&fake, "GET", &one, None).await;
+    assert_eq!((status, &gone["code"]), (404, &json!(10070)));
+    assert_eq!(gone["message"], "Unknown Guild Scheduled Event");
+}
+
+#[tokio::test]
+async fn scheduled_event_bodies_that_break_discord_s_rules_get_50035_naming_the_field() {
+    let fake = FakeDiscord::start().await;
+    let with = |key: &str, value: Value| {
+        let mut body = external_event("Standup");
+        body[key] = value;
+        body
+    };
+    let without = |key: &str| {
+        let mut body = external_event("Standup");
+        body.as_object_mut().map(|o| o.remove(key));
+        body
+    };
+    let cases = [
+        (with("name", json!("")), "name"),
+        (with("name", json!("n".repeat(101))), "name"),
+        (with("description", json!("d".repeat(1001))), "description"),
+        (with("privacy_level", json!(1)), "privacy_level"),
+        (without("entity_metadata"), "entity_metadata.location"),
+        (
+            with("entity_metadata", json!({ "location": "l".repeat(101) })),
+            "entity_metadata.location",
+        ),
+        (without("scheduled_end_time"), "scheduled_end_time"),
+        (
+            with("scheduled_start_time", json!(in_minutes(-5))),
+            "scheduled_start_time",
+        ),
+        (
+            with("scheduled_start_time", json!("tomorrow at 3")),
+            "scheduled_start_time",
+        ),
+        (
+            with("scheduled_end_time", json!(in_minutes(30))),
+            "scheduled_end_time",
+        ),
+        (without("name"), "name"),
+    ];
+    for (body, field) in cases {
+        let (status, error) = call(&fake, "POST", &events_path(), Some(body.clone())).await;
+        assert_eq!(
+            (status, &error["code"]),
+            (400, &json!(50035)),
+            "{body} → {error}"
+        );
+        assert_eq!(form_error(&error).0, field, "{body} → {error}");
+    }
+    assert!(fake.scheduled_events(GUILD).is_empty());
+
+    // The edge of each rule is accepted.
+    let mut edge = with("name", json!("n".repeat(100)));
+    edge["description"] = json!("d".repeat(1000));
+    edge["entity_metadata"] = json!({ "location": "l".repeat(100) });
+    let (status, body) = call(&fake, "POST", &events_path(), Some(edge)).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn an_event_moves_only_scheduled_to_active_to_completed_or_scheduled_to_canceled() {
+    let fake = FakeDiscord::start().await;
+    let status_error = |body: &Value| form_error(body).0 == "status";
+
+    let first = format!("{}/{}", events_path(), create_event(&fake, "A").await);
+    let (status, error) = call(&fake, "PATCH", &first, Some(json!({ "status": 3 }))).await;
+    assert!(
+        status == 400 && status_error(&error),
+        "SCHEDULED→COMPLETED: {error}"
+    );
+    let (status, _) = call(&fake, "PATCH", &first, Some(json!({ "status": 4 }))).await;
+    assert_eq!(status, 200, "SCHEDULED→CANCELED");
+    let (status, error) = call(&fake, "PATCH", &first, Some(json!({ "status": 2 }))).await;
+    assert!(
+        status == 400 && status_error(&error),
+        "CANCELED→ACTIVE: {error}"
+    );
+
+    let second = format!("{}/{}", events_path(), create_event(&fake, "B").await);
+    call(&fake, "PATCH", &second, Some(json!({ "status": 2 }))).await;
+    let (status, error) = call(&fake, "PATCH", &second, Some(json!({ "status": 4 }))).await;
+    assert!(
+        status == 400 && status_error(&error),
+        "ACTIVE→CANCELED: {error}"
+    );
+    let (status, error) = call(&fake, "PATCH", &second, Some(json!({ "status": 1 }))).await;
+    assert!(
+        status == 400 && status_error(&error),
+        "ACTIVE→SCHEDULED: {error}"
+    );
+
+    // Moving a scheduled event keeps Discord's time rules.
+    let third = format!("{}/{}", events_path(), create_event(&fake, "C").await);
+    let late =
+        json!({ "scheduled_start_time": in_minutes(120), "scheduled_end_time": in_minutes(150) });
+    let (status, moved) = call(&fake, "PATCH", &third, Some(late)).await;
+    assert_eq!(status, 200, "{moved}");
+    let backwards = json!({ "scheduled_end_time": in_minutes(100) });
+    let (status, error) = call(&fake, "PATCH", &third, Some(backwards)).await;
+    assert_eq!(
+        (status, form_error(&error).0.as_str()),
+        (400, "scheduled_end_time")
+    );
+    let past = json!({ "scheduled_start_time": in_minutes(-1) });
+    let (status, error) = call(&fake, "PATCH", &third, Some(past)).await;
+    assert_eq!(
+        (status, form_error(&error).0.as_str()),
+        (400, "scheduled_start_time")
+    );
+    let (_, renamed) = call(&fake, "PATCH", &third, Some(json!({ "name": "Renamed" }))).await;
+    assert_eq!(renamed["name"], "Renamed");
+    assert_eq!(
+        fake.scheduled_event(GUILD, id_from(&renamed))
+            .expect("kept")["name"],
+        "Renamed"
+    );
+}
+
+fn id_from(event: &Value) -> u64 {
+    event["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("an id")
+}
+
+#[tokio::test]
+async fn missing_permission_the_100_event_cap_and_a_moderator_s_delete_answer_as_discord_does() {
+    let fake = FakeDiscord::start().await;
+    let id = create_event(&fake, "Kept").await;
+    let one = format!("{}/{id}", events_path());
+
+    fake.deny_create_events(GUILD, true);
+    for (method, path, body) in [
+        ("POST", events_path(), Some(external_event("New"))),
+        ("PATCH", one.clone(), Some(json!({ "name": "x" }))),
+        ("DELETE", one.clone(), None),
+    ] {
+        let (status, error) = call(&fake, method, &path, body).await;
+        assert_eq!((status, &error["code"]), (403, &json!(50013)), "{method}");
+        assert_eq!(error["message"], "Missing Permissions");
+    }
+    assert_eq!(
+        call(&fake, "GET", &one, None).await.0,
+        200,
+        "reading needs no permission"
+    );
+    fake.deny_create_events(GUILD, false);
+
+    for n in 1..100 {
+        create_event(&fake, &format!("Event {n}")).await;
+    }
+    let (status, error) = call(&fake, "POST", &events_path(), Some(external_event("101st"))).await;
+    assert_eq!((status, &error["code"]), (400, &json!(30038)), "{error}");
+    assert_eq!(
+        error["message"],
+        "Maximum number of guild scheduled events reached (100)"
+    );
+    // A canceled event no longer counts.
+    call(&fake, "PATCH", &one, Some(json!({ "status": 4 }))).await;
+    let (status, _) = call(&fake, "POST", &events_path(), Some(external_event("101st"))).await;
+    assert_eq!(status, 200);
+
+    fake.delete_event_as_moderator(GUILD, id);
+    assert!(fake.scheduled_event(GUILD, id).is_none());
+    for (method, body) in [
+        ("GET", None),
+        ("PATCH", Some(json!({ "name": "x" }))),
+        ("DELETE", None),
+    ] {
+        let (status, error) = call(&fake, method, &one, body).await;
+        assert_eq!((status, &error["code"]), (404, &json!(10070)), "{method}");
+    }
+}
+
+#[tokio::test]
+async fn interested_members_are_listed_by_id_with_limit_before_after_and_member_objects() {
+    let fake = FakeDiscord::start().await;
+    let id = create_event(&fake, "Standup").await;
+    for user in [30, 10, 20] {
+        assert!(fake.add_interested(GUILD, id, user));
+    }
+    assert!(!fake.add_interested(GUILD, id + 1, 40), "no such event");
+    let users = |query: &str| format!("{}/{id}/users{query}", events_path());
+    let ids = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .map(|u| u["user_id"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+
+    let (status, all) = call(&fake, "GET", &users(""), None).await;
+    assert_eq!(
+        (status, ids(&all)),
+        (200, vec!["10".into(), "20".into(), "30".into()])
+    );
+    assert_eq!(all[0]["user"]["id"], "10");
+    assert_eq!(all[0]["response"], json!(1));
+    assert!(all[0].get("member").is_none());
+    assert_eq!(
+        ids(&call(&fake, "GET", &users("?limit=2"), None).await.1),
+        ["10", "20"]
+    );
+    assert_eq!(
+        ids(&call(&fake, "GET", &users("?after=10"), None).await.1),
+        ["20", "30"]
+    );
+    assert_eq!(
+        ids(&call(&fake, "GET", &users("?before=30"), None).await.1),
+        ["10", "20"]
+    );
+    let (_, members) = call(&fake, "GET", &users("?with_member=true"), None).await;
+    assert_eq!(members[2]["member"]["user"]["id"], "30");
+    let (status, error) = call(&fake, "GET", &users("?limit=101"), None).await;
+    assert_eq!((status, form_error(&error).0.as_str()), (400, "limit"));
+
+    assert!(fake.remove_interested(GUILD, id, 20));
+    assert_eq!(
+        ids(&call(&fake, "GET", &users(""), None).await.1),
+        ["10", "30"]
+    );
+    let counted = format!("{}/{id}?with_user_count=true", events_path());
+    assert_eq!(
+        call(&fake, "GET", &counted, None).await.1["user_count"],
+        json!(2)
+    );
+    assert_successes_match_the_spec(&fake, "/users");
+}
+
+fn messages_path(channel: u64) -> String {
+    format!("/channels/{channel}/messages")
+}
+
+fn reminder(nonce: &Value) -> Value {
+    json!({ "content": "Standup starts in 10 minutes", "nonce": nonce, "enforce_nonce": true })
+}
+
+#[tokio::test]
+async fn a_repeated_nonce_answers_the_first_message_for_five_minutes_and_posts_nothing() {
+    let fake = FakeDiscord::start().await;
+    let post = |body: Value| {
+        let fake = fake.clone();
+        async move { call(&fake, "POST", &messages_path(CHANNEL), Some(body)).await }
+    };
+
+    let (status, first) = post(reminder(&json!("reminder-42"))).await;
+    assert_eq!(
+        (status, &first["nonce"]),
+        (200, &json!("reminder-42")),
+        "{first}"
+    );
+    fake.advance_clock(Duration::from_secs(4 * 60));
+    let (status, again) = post(reminder(&json!("reminder-42"))).await;
+    assert_eq!((status, &again["id"]), (200, &first["id"]));
+    assert_eq!(fake.posts_created(CHANNEL), 1);
+    let replays: Vec<fake_discord::NonceReplay> = fake.nonce_replays();
+    assert_eq!(replays.len(), 1);
+    assert_eq!(
+        (
+            replays[0].channel_id,
+            replays[0].nonce.as_str(),
+            replays[0].message_id
+        ),
+        (CHANNEL, "reminder-42", id_from(&first))
+    );
+
+    // Without enforce_nonce, or in another channel, the same nonce posts again.
+    let mut loose = reminder(&json!("reminder-42"));
+    loose["enforce_nonce"] = json!(false);
+    let (_, unenforced) = post(loose).await;
+    assert_ne!(unenforced["id"], first["id"]);
+    let (_, elsewhere) = call(
+        &fake,
+        "POST",
+        &messages_path(CHANNEL + 1),
+        Some(reminder(&json!("reminder-42"))),
+    )
+    .await;
+    assert_ne!(elsewhere["id"], first["id"]);
+
+    // An integer nonce works the same way.
+    let (_, numbered) = post(reminder(&json!(4242))).await;
+    assert_eq!(post(reminder(&json!(4242))).await.1["id"], numbered["id"]);
+    assert_eq!(
+        fake.message(id_from(&numbered))
+            .expect("kept")
+            .nonce
+            .as_deref(),
+        Some("4242")
+    );
+
+    // Past the window Discord has forgotten the nonce.
+    fake.advance_clock(Duration::from_secs(5 * 60 + 1));
+    let (status, later) = post(reminder(&json!("reminder-42"))).await;
+    assert_eq!(status, 200);
+    assert_ne!(later["id"], first["id"]);
+    assert_eq!(fake.posts_created(CHANNEL), 4);
+    assert_eq!(fake.nonce_replays().len(), 2);
+
+    let (status, error) = post(reminder(&json!("n".repeat(26)))).await;
+    assert_eq!((status, form_error(&error).0.as_str()), (400, "nonce"));
+    assert_successes_match_the_spec(&fake, "/messages");
+}
+
+#[tokio::test]
+async fn a_reply_keeps_its_reference_and_allowed_mentions_and_an_unknown_one_is_refused() {
+    let fake = FakeDiscord::start().await;
+    let (_, original) = call(
+        &fake,
+        "POST",
+        &messages_path(CHANNEL),
+        Some(json!({ "content": "Standup" })),
+    )
+    .await;
+    let original_id = id_from(&original);
+    let mentions = json!({ "parse": [], "users": ["10", "20"] });
+
+    let body = json!({
+        "content": "<@10> <@20> starting now",
+        "allowed_mentions": mentions,
+        "message_reference": { "message_id": original_id.to_string() },
+    });
+    let (status, reply) = call(&fake, "POST", &messages_path(CHANNEL), Some(body)).await;
+    assert_eq!((status, &reply["type"]), (200, &json!(19)), "{reply}");
+    assert_eq!(
+        reply["message_reference"]["message_id"],
+        original_id.to_string()
+    );
+    let stored = fake.message(id_from(&reply)).expect("stored");
+    assert_eq!(stored.allowed_mentions, Some(mentions));
+    assert_eq!(
+        stored.reference.expect("a reference")["channel_id"],
+        CHANNEL.to_string()
+    );
+    assert_successes_match_the_spec(&fake, "/messages");
+
+    let to_nothing = json!({ "content": "hi", "message_reference": { "message_id": "1" } });
+    let (status, error) = call(&fake, "POST", &messages_path(CHANNEL), Some(to_nothing)).await;
+    assert_eq!((status, &error["code"]), (400, &json!(50035)));
+    assert_eq!(
+        form_error(&error),
+        (
+            "message_reference".into(),
+            "MESSAGE_REFERENCE_UNKNOWN_MESSAGE".into()
+        )
+    );
+    // A message of another channel is not one to reply to here.
+    let elsewhere =
+        json!({ "content": "hi", "message_reference": { "message_id": original_id.to_string() } });
+    let (status, _) = call(&fake, "POST", &messages_path(CHANNEL + 1), Some(elsewhere)).await;
+    assert_eq!(status, 400);
+    let lenient = json!({ "content": "hi", "message_reference": { "message_id": "1", "fail_if_not_exists": false } });
+    let (status, plain) = call(&fake, "POST", &messages_path(CHANNEL), Some(lenient)).await;
+    assert_eq!((status, &plain["type"]), (200, &json!(0)));
+    assert!(
+        fake.message(id_from(&plain))
+            .expect("sent")
+            .reference
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_channel_answers_10003_and_one_the_bot_cannot_see_50001() {
+    let fake = FakeDiscord::start().await;
+    let hello = || Some(json!({ "content": "hello" }));
+    let (gone, hidden) = (CHANNEL + 10, CHANNEL + 11);
+
+    fake.delete_channel(gone);
+    let (status, error) = call(&fake, "POST", &messages_path(gone), hello()).await;
+    assert_eq!(
+        (status, &error["code"], &error["message"]),
+        (404, &json!(10003), &json!("Unknown Channel"))
+    );
+    fake.deny_channel(hidden, true);
+    let (status, error) = call(&fake, "POST", &messages_path(hidden), hello()).await;
+    assert_eq!(
+        (status, &error["code"], &error["message"]),
+        (403, &json!(50001), &json!("Missing Access"))
+    );
+    assert_eq!(fake.posts_created(gone) + fake.posts_created(hidden), 0);
+
+    fake.deny_channel(hidden, false);
+    assert_eq!(
+        call(&fake, "POST", &messages_path(hidden), hello()).await.0,
+        200
+    );
+    assert_eq!(
+        call(&fake, "POST", &messages_path(CHANNEL), hello())
+            .await
+            .0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_bot_s_servers_carry_its_permissions_and_a_rejected_token_gets_401_everywhere() {
+    let fake = FakeDiscord::start().await;
+    let names = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .map(|g| g["name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+
+    let (status, guilds) = call(&fake, "GET", "/users/@me/guilds", None).await;
+    assert_eq!(
+        (status, names(&guilds)),
+        (200, vec![FakeDiscord::GUILD_NAME.to_owned()])
+    );
+    let bits: u64 = guilds[0]["permissions"]
+        .as_str()
+        .expect("a string")
+        .parse()
+        .expect("bits");
+    assert_ne!(
+        bits & fake_discord::CREATE_EVENTS,
+        0,
+        "the test server has all zoombot needs"
+    );
+
+    let other = GUILD + 100;
+    fake.add_guild(other, "Book Club", 1 << 10);
+    fake.set_guild_permissions(other, (1 << 10) | (1 << 11));
+    fake.set_guild_permissions(GUILD + 200, 0);
+    let (_, guilds) = call(&fake, "GET", "/users/@me/guilds?with_counts=true", None).await;
+    assert_eq!(names(&guilds).len(), 3);
+    assert_eq!(
+        guilds[1]["permissions"],
+        ((1u64 << 10) | (1 << 11)).to_string()
+    );
+    assert!(guilds[1]["approximate_member_count"].is_number());
+    let (_, page) = call(
+        &fake,
+        "GET",
+        &format!("/users/@me/guilds?after={GUILD}&limit=1"),
+        None,
+    )
+    .await;
+    assert_eq!(names(&page), ["Book Club"]);
+    fake.remove_guild(GUILD + 200);
+    assert_eq!(
+        names(&call(&fake, "GET", "/users/@me/guilds", None).await.1).len(),
+        2
+    );
+    assert_successes_match_the_spec(&fake, "/users/@me");
+
+    fake.reject_token(true);
+    for path in [
+        "/users/@me",
+        "/users/@me/guilds",
+        "/oauth2/applications/@me",
+    ] {
+        let (status, error) = call(&fake, "GET", path, None).await;
+        assert_eq!(
+            (status, &error["code"], &error["message"]),
+            (401, &json!(0), &json!("401: Unauthorized")),
+            "{path}"
+        );
+    }
+    let (status, _) = call(
+        &fake,
+        "POST",
+        &messages_path(CHANNEL),
+        Some(json!({ "content": "x" })),
+    )
+    .await;
+    assert_eq!(status, 401);
+    fake.reject_token(false);
+    assert_eq!(call(&fake, "GET", "/users/@me", None).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_rejected_token_ends_serenity_s_gateway_with_4004() {
+    let fake = FakeDiscord::start().await;
+    fake.reject_token(true);
+    let mut client: Client = ClientBuilder::new_with_http(fake_http(&fake), GatewayIntents::GUILDS)
+        .await
+        .expect("the serenity client builds");
+    let ended = tokio::time::timeout(WAIT, client.start())
+        .await
+        .expect("serenity gives up on 4004 in time");
+    assert!(
+        matches!(
+            ended,
+            Err(serenity::Error::Gateway(
+                serenity::gateway::GatewayError::InvalidAuthentication
+            ))
+        ),
+        "{ended:?}"
+    );
+    assert_eq!(fake.identify_count(), 1);
+}
+
+/// What the bot side will do through serenity: its builders' bodies pass the fake's checks and
+/// the spec, and serenity reads every answer.
+#[tokio::test]
+async fn serenity_runs_an_event_through_its_life_and_sends_a_nonced_reply_the_fake_dedupes() {
+    use serenity::all::{
+        CreateAllowedMentions, CreateScheduledEvent, EditScheduledEvent, Nonce,
+        ScheduledEventStatus, ScheduledEventType, Timestamp,
+    };
+    let fake = FakeDiscord::start().await;
+    let http = fake_http(&fake);
+    let guild = GuildId::new(GUILD);
+    let at = |minutes: i64| {
+        Timestamp::from_unix_timestamp(jiff::Timestamp::now().as_second() + minutes * 60)
+            .expect("a time")
+    };
+
+    let create = CreateScheduledEvent::new(ScheduledEventType::External, "Standup", at(60))
+        .end_time(at(90))
+        .location("https://zoom.example/j/123")
+        .description("Weekly");
+    let event = guild
+        .create_scheduled_event(&http, create)
+        .await
+        .expect("created");
+    assert_eq!(event.status, ScheduledEventStatus::Scheduled);
+    assert!(fake.add_interested(GUILD, event.id.get(), 10));
+    let users = guild
+        .scheduled_event_users_optioned(&http, event.id, Some(10), None, Some(true))
+        .await
+        .expect("users");
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].user.id, UserId::new(10));
+    assert!(users[0].member.is_some());
+    let started = guild
+        .edit_scheduled_event(
+            &http,
+            event.id,
+            EditScheduledEvent::new().status(ScheduledEventStatus::Active),
+        )
+        .await
+        .expect("started");
+    assert_eq!(started.status, ScheduledEventStatus::Active);
+    let listed = guild.scheduled_events(&http, true).await.expect("listed");
+    assert_eq!(listed[0].user_count, Some(1));
+    fake.deny_create_events(GUILD, true);
+    let refused = guild.delete_scheduled_event(&http, event.id).await;
+    assert_eq!(outcome(refused), "403/50013");
+    fake.deny_create_events(GUILD, false);
+    guild
+        .delete_scheduled_event(&http, event.id)
+        .await
+        .expect("deleted");
+
+    let channel = ChannelId::new(CHANNEL);
+    let reminder = CreateMessage::new()
+        .content("Standup starts in 10 minutes")
+        .nonce(Nonce::String("reminder-1".to_owned()))
+        .enforce_nonce(true);
+    let first = channel
+        .send_message(&http, reminder.clone())
+        .await
+        .expect("sent");
+    let again = channel
+        .send_message(&http, reminder)
+        .await
+        .expect("answered");
+    assert_eq!(again.id, first.id);
+    let reply = CreateMessage::new()
+        .content("<@10> it starts now")
+        .reference_message(&first)
+        .allowed_mentions(CreateAllowedMentions::new().users([UserId::new(10)]));
+    let replied = channel.send_message(&http, reply).await.expect("replied");
+    let stored = fake.message(replied.id.get()).expect("stored");
+    assert_eq!(
+        stored.reference.expect("a reply")["message_id"],
+        first.id.to_string()
+    );
+    assert_eq!(
+        stored.allowed_mentions.expect("kept")["users"],
+        json!(["10"])
+    );
+    assert_eq!(fake.posts_created(CHANNEL), 2);
+
+    if let Some(spec) = DiscordSpec::load() {
+        let ok: Vec<Recorded> = fake
+            .requests()
+            .into_iter()
+            .filter(|r| (200..300).contains(&r.status))
+            .collect();
+        assert_requests_and_answers_match_the_spec(&spec, &ok);
+    }
+}

@@ -293,10 +293,18 @@ fn the_readme_gives_the_two_commands_and_the_credentials_check() {
         "cargo run --release      # runs zoombot (reads .env)",
         "cargo test               # runs the whole test suite; no network, no Discord, no Zoom needed",
         "cargo run --release -- doctor",
-        "https://discord.com/oauth2/authorize?client_id=APPLICATION_ID&scope=bot+applications.commands&permissions=19456",
     ] {
         assert!(readme.lines().any(|l| l.trim() == line), "missing: {line}");
     }
+    // The link's permissions are the ones doctor checks, so the two cannot drift apart.
+    let invite = format!(
+        "https://discord.com/oauth2/authorize?client_id=APPLICATION_ID&scope=bot+applications.commands&permissions={}",
+        zoombot::cli::doctor::REQUIRED_PERMISSIONS
+    );
+    assert!(
+        readme.lines().any(|l| l.trim() == invite),
+        "missing: {invite}"
+    );
     for scope in zoombot::zoom::auth::REQUIRED_SCOPES {
         for name in [scope.granular, scope.classic] {
             assert!(

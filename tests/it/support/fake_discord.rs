@@ -12,7 +12,16 @@
 //!   visibility whatever flags the follow-up carries (discord-api-docs #2742, #2866);
 //! - messages as state: edits change them, so a test can ask what the public channel shows now;
 //! - Discord's message limits (2000 chars, embeds, components), empty messages (50006), closed DMs
-//!   (50007), 429s with headers, missing auth (401), privileged intents (close 4014).
+//!   (50007), 429s with headers, missing auth (401), privileged intents (close 4014);
+//! - guild scheduled events with Discord's checks, limits and statuses (`events.rs`);
+//! - `enforce_nonce` (a repeated send answers the first message), replies, channels that go away,
+//!   the bot's servers and permissions, and a token Discord no longer accepts (`access.rs`).
+
+// Explicit paths: the examples include this file by `#[path]`, which would look for these beside it.
+#[path = "fake_discord/access.rs"]
+mod access;
+#[path = "fake_discord/events.rs"]
+mod events;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -41,6 +50,8 @@ pub const MANAGE_GUILD: u64 = 1 << 5;
 pub const MEMBER_PERMISSIONS: u64 = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 31);
 /// The bot's permissions in the channel, sent as `app_permissions`.
 pub const BOT_PERMISSIONS: u64 = MEMBER_PERMISSIONS | (1 << 15) | (1 << 18);
+/// `CREATE_EVENTS`: what creating a scheduled event needs (since Feb 2026).
+pub const CREATE_EVENTS: u64 = 1 << 44;
 /// Ephemeral message flag.
 pub const EPHEMERAL: u64 = 1 << 6;
 /// "Bot is thinking…" message flag.
@@ -69,6 +80,15 @@ pub struct Recorded {
     pub response: Option<Value>,
 }
 
+/// One send that `enforce_nonce` answered with an earlier message, creating nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NonceReplay {
+    pub channel_id: u64,
+    pub nonce: String,
+    /// The earlier message the answer carried.
+    pub message_id: u64,
+}
+
 /// Where a message came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
@@ -92,6 +112,13 @@ pub struct Message {
     /// A deferred response nobody has edited yet ("Bot is thinking…").
     pub thinking: bool,
     pub origin: Origin,
+    /// The `nonce` the message was sent with (an integer one as its decimal text).
+    pub nonce: Option<String>,
+    /// The `allowed_mentions` it was sent with, as sent (Discord does not echo it back).
+    pub allowed_mentions: Option<Value>,
+    /// The message it replies to: its `message_reference` as Discord answers it (`type`,
+    /// `channel_id`, `message_id`, …).
+    pub reference: Option<Value>,
 }
 
 impl Message {
@@ -475,6 +502,10 @@ struct StoredMessage {
     origin: Origin,
     token: Option<String>,
     dm_user: Option<u64>,
+    /// When it was created, on the fake's clock (the nonce window counts from here).
+    created_at: Instant,
+    nonce: Option<String>,
+    allowed_mentions: Option<Value>,
 }
 
 impl StoredMessage {
@@ -495,6 +526,9 @@ impl StoredMessage {
             ephemeral: self.ephemeral,
             thinking: self.thinking,
             origin: self.origin,
+            nonce: self.nonce.clone(),
+            allowed_mentions: self.allowed_mentions.clone(),
+            reference: self.json.get("message_reference").cloned(),
         }
     }
 }
@@ -586,6 +620,8 @@ struct State {
     guild_commands: HashMap<u64, Vec<Value>>,
     last_snowflake: u64,
     gateway: Gateway,
+    events: events::Events,
+    access: access::Access,
 }
 
 impl State {
@@ -606,6 +642,8 @@ impl State {
             guild_commands: HashMap::new(),
             last_snowflake: 0,
             gateway: Gateway::default(),
+            events: events::Events::default(),
+            access: access::Access::default(),
         }
     }
 
@@ -1108,6 +1146,9 @@ fn register_interaction(state: &mut State, data: &mut Value) {
                     origin: Origin::Channel,
                     token: None,
                     dm_user: None,
+                    created_at: state.now(),
+                    nonce: None,
+                    allowed_mentions: None,
                 },
             );
         }
@@ -1280,7 +1321,7 @@ fn identify(state: &mut State, conn_id: u64, gateway_url: &str, d: &Value) {
         close_conn(state, conn_id, code, "Refused by the fake.");
         return;
     }
-    if !token_ok(&d["token"]) {
+    if state.access.token_rejected || !token_ok(&d["token"]) {
         close_conn(state, conn_id, 4004, "Authentication failed.");
         return;
     }
@@ -1353,7 +1394,7 @@ fn identify(state: &mut State, conn_id: u64, gateway_url: &str, d: &Value) {
 fn resume(state: &mut State, conn_id: u64, d: &Value) {
     let session_ok = d["session_id"].as_str().is_some()
         && d["session_id"].as_str() == state.gateway.session_id.as_deref();
-    if !token_ok(&d["token"]) {
+    if state.access.token_rejected || !token_ok(&d["token"]) {
         close_conn(state, conn_id, 4004, "Authentication failed.");
         return;
     }
@@ -1569,8 +1610,10 @@ fn handle(state: &mut State, inner: &Inner, req: &Req<'_>) -> Reply {
         return Reply::not_found();
     };
     let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+    // A reset token stops the bot's own calls; interaction tokens keep working without it.
     if !needs_no_auth(&segments)
-        && req.authorization != Some(format!("Bot {}", FakeDiscord::BOT_TOKEN).as_str())
+        && (state.access.token_rejected
+            || req.authorization != Some(format!("Bot {}", FakeDiscord::BOT_TOKEN).as_str()))
     {
         return Reply::error(401, 0, "401: Unauthorized");
     }
@@ -1584,6 +1627,9 @@ fn handle(state: &mut State, inner: &Inner, req: &Req<'_>) -> Reply {
     {
         let fault = state.faults.remove(index);
         return Reply::error(fault.status, fault.code, &fault.message);
+    }
+    if let Some(reply) = access::channel_gone(state, &segments) {
+        return reply;
     }
     route(state, inner, req, &segments)
 }
@@ -1629,6 +1675,11 @@ fn route(state: &mut State, inner: &Inner, req: &Req<'_>, segments: &[&str]) -> 
             "session_start_limit": { "total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1 },
         })),
         ("GET", ["users", "@me"]) => Reply::ok(current_user_json()),
+        ("GET", ["users", "@me", "guilds"]) => access::my_guilds(state, req),
+        (_, ["guilds", guild, "scheduled-events", ..]) => match guild.parse() {
+            Ok(guild) => events::route(state, req, guild, &segments[3..]),
+            Err(_) => Reply::error(404, 10004, "Unknown Guild"),
+        },
         ("GET", ["oauth2", "applications", "@me"]) => Reply::ok(application_json()),
         (_, ["applications", a, ..]) if *a != app => Reply::error(403, 50001, "Missing Access"),
         ("PUT", ["applications", _, "commands"]) => overwrite_commands(state, None, req.body),
@@ -1657,7 +1708,7 @@ fn route(state: &mut State, inner: &Inner, req: &Req<'_>, segments: &[&str]) -> 
         }
         ("POST", ["users", "@me", "channels"]) => create_dm(state, req.body),
         ("POST", ["channels", channel, "messages"]) => match channel.parse() {
-            Ok(channel) => create_channel_message(state, channel, req.body),
+            Ok(channel) => create_channel_message(state, channel, req),
             Err(_) => Reply::error(404, 10003, "Unknown Channel"),
         },
         (_, ["channels", channel, "messages", message]) => {
@@ -2088,6 +2139,9 @@ fn insert_message(state: &mut State, new: NewMessage<'_>) -> u64 {
             origin: new.origin,
             token: new.token,
             dm_user: new.dm_user,
+            created_at: state.now(),
+            nonce: None,
+            allowed_mentions: new.body.get("allowed_mentions").cloned(),
         },
     );
     id
@@ -2323,7 +2377,8 @@ fn create_dm(state: &mut State, body: Option<&Value>) -> Reply {
     }))
 }
 
-fn create_channel_message(state: &mut State, channel: u64, body: Option<&Value>) -> Reply {
+fn create_channel_message(state: &mut State, channel: u64, req: &Req<'_>) -> Reply {
+    let body = req.body;
     let dm_user = state
         .dm_channels
         .iter()
@@ -2336,20 +2391,42 @@ fn create_channel_message(state: &mut State, channel: u64, body: Option<&Value>)
     if let Err(reply) = check_message(&body, true) {
         return reply;
     }
+    let nonce = match access::nonce_of(&body) {
+        Ok(nonce) => nonce,
+        Err(reply) => return reply,
+    };
+    if let Some(earlier) = access::earlier_with_nonce(state, channel, nonce.as_deref(), &body) {
+        return Reply::ok(earlier);
+    }
+    let reference = match access::reply_reference(state, channel, &body) {
+        Ok(reference) => reference,
+        Err(reply) => return reply,
+    };
     let flags =
         body["flags"].as_u64().unwrap_or_default() & (SUPPRESS_EMBEDS | (1 << 12) | (1 << 15));
     let message = NewMessage {
         channel_id: channel,
         body: &body,
         flags,
-        kind: 0,
+        kind: if reference.is_some() { 19 } else { 0 },
         origin: Origin::Channel,
         token: None,
         dm_user,
         thinking: false,
     };
     let id = insert_message(state, message);
-    Reply::ok(state.messages[&id].json.clone())
+    access::count_post(state, channel);
+    let Some(stored) = state.messages.get_mut(&id) else {
+        return Reply::unknown_message();
+    };
+    if let Some(nonce) = &nonce {
+        stored.json["nonce"] = body["nonce"].clone();
+        stored.nonce = Some(nonce.clone());
+    }
+    if let Some(reference) = reference {
+        stored.json["message_reference"] = reference;
+    }
+    Reply::ok(stored.json.clone())
 }
 
 /// GET, DELETE or PATCH of a message found by a webhook or channel route.
