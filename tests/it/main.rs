@@ -21,6 +21,7 @@ mod health;
 mod host_links;
 mod hostile_input;
 mod http_server;
+mod lifecycle;
 mod metrics;
 mod operator_told;
 mod properties;

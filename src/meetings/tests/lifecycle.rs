@@ -12,6 +12,8 @@ use crate::ids::{GuildId, MemberId};
 use crate::meetings::{
     DueReminder, Herald, HeraldError, Meetings, Pass, Requester, RescheduleInput, ServiceError,
 };
+use crate::scheduling::WhenError;
+use crate::scheduling::plan::PlanError;
 use crate::store::{GuildSettings, MeetingChange, MeetingRecord, SettingsChange, Store};
 use crate::zoom::ZoomError;
 
@@ -293,9 +295,17 @@ async fn only_the_creator_or_a_manager_may_reschedule_and_only_to_a_time_ahead()
         "{other:?}"
     );
     let past = service
-        .reschedule(&member(1), record.zoom_id, &moved_to("yesterday 10:00"))
+        .reschedule(&member(1), record.zoom_id, &moved_to("2026-01-05 10:00"))
         .await;
-    assert!(matches!(past, Err(ServiceError::Plan(_))), "{past:?}");
+    assert!(
+        matches!(
+            past,
+            Err(ServiceError::Plan(PlanError::When(
+                WhenError::InPast { .. }
+            )))
+        ),
+        "{past:?}"
+    );
     let manager = Requester {
         manage_guild: true,
         ..member(3)
