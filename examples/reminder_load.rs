@@ -94,17 +94,17 @@ fn stop(mut child: std::process::Child) -> f64 {
     rss
 }
 
-/// Creates `n` meetings at the fake Zoom, each starting at `start(i)`; their ids and creation
-/// times, in order.
+/// Creates `n` meetings at the fake Zoom, each starting at `start(i)`; their ids, creation
+/// times and starts (in whole seconds, as Zoom keeps them), in order.
 async fn zoom_meetings(
     zoom: &FakeZoom,
     n: usize,
     start: impl Fn(usize) -> Timestamp,
-) -> Vec<(i64, Timestamp)> {
+) -> Vec<(i64, Timestamp, Timestamp)> {
     let http = reqwest::Client::new();
     let token = zoom.issue_token();
     let url = format!("{}/users/me/meetings", zoom.api_base());
-    let made: Vec<(usize, (i64, Timestamp))> = futures_util::stream::iter(0..n)
+    let made: Vec<(usize, (i64, Timestamp, Timestamp))> = futures_util::stream::iter(0..n)
         .map(|i| {
             let body = serde_json::json!({
                 "topic": format!("reminder {i}"),
@@ -121,11 +121,13 @@ async fn zoom_meetings(
                         && let Ok(meeting) = answer.json::<serde_json::Value>().await
                     {
                         let id = meeting["id"].as_i64().expect("an id");
-                        let created = meeting["created_at"]
-                            .as_str()
-                            .and_then(|t| t.parse().ok())
-                            .expect("created_at");
-                        return (i, (id, created));
+                        let time = |field: &str| -> Timestamp {
+                            meeting[field]
+                                .as_str()
+                                .and_then(|t| t.parse().ok())
+                                .expect("a time")
+                        };
+                        return (i, (id, time("created_at"), time("start_time")));
                     }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
@@ -158,12 +160,12 @@ async fn main() {
     let data = tempfile::tempdir().expect("data dir");
     {
         let store = SledStore::open(data.path()).expect("store");
-        for (i, (id, created)) in made.iter().enumerate() {
+        for (i, (id, created, start)) in made.iter().enumerate() {
             let mut r = record(
                 *id,
                 FIRST_CHANNEL + i as u64 % channels,
                 format!("reminder {i}"),
-                due_of(i) + LEAD,
+                *start,
             );
             r.created_at = Some(*created);
             store.put_meeting(&r).await.expect("put");
@@ -206,7 +208,7 @@ async fn main() {
     let doubled = messages.values().filter(|c| **c > 1).count();
     let mut lateness: Vec<f64> = seen
         .iter()
-        .map(|(i, at)| at.duration_since(due_of(*i)).as_secs_f64())
+        .map(|(i, at)| at.duration_since(made[*i].2 - LEAD).as_secs_f64())
         .collect();
     lateness.sort_by(f64::total_cmp);
     // Posted as fast as Discord's global 50/s allows, the k-th post leaves k/50 s after the first

@@ -566,3 +566,139 @@ async fn sigterm_waits_for_a_create_that_takes_most_of_the_zoom_timeout() {
     );
     assert!(log.contains("in-flight commands finished"), "{log}");
 }
+
+/// Meetings at `zoom` starting in an hour, recorded in `data` with reminders due over the next
+/// `n` × 50 ms: what a bot finds in its data directory after being down through their due
+/// times, or started just before them.
+async fn due_reminders(zoom: &FakeZoom, data: &std::path::Path, n: usize) -> Vec<i64> {
+    use jiff::{SignedDuration, Timestamp};
+    use zoombot::ids::{ChannelId, GuildId, MemberId};
+    use zoombot::store::{MeetingRecord, SledStore, Store};
+
+    let http = reqwest::Client::new();
+    let token = zoom.issue_token();
+    let store = SledStore::open(data).expect("store");
+    let start = Timestamp::now() + SignedDuration::from_hours(1);
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let made: Value = http
+            .post(format!("{}/users/me/meetings", zoom.api_base()))
+            .bearer_auth(&token)
+            .json(
+                &json!({"topic": format!("due {i}"), "type": 2, "duration": 30,
+                "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()}),
+            )
+            .send()
+            .await
+            .expect("create")
+            .json()
+            .await
+            .expect("json");
+        let id = made["id"].as_i64().expect("id");
+        let due = Timestamp::now()
+            + SignedDuration::from_millis(200 + 50 * i64::try_from(i).expect("small"));
+        let record = MeetingRecord {
+            guild: GuildId(FakeDiscord::GUILD_ID),
+            channel: ChannelId(FakeDiscord::CHANNEL_ID),
+            message: None,
+            creator: MemberId(ALICE),
+            zoom_id: id,
+            topic: format!("due {i}"),
+            start: made["start_time"]
+                .as_str()
+                .expect("start")
+                .parse()
+                .expect("a time"),
+            duration_minutes: 30,
+            timezone: "UTC".to_owned(),
+            cancelled: false,
+            uuid: None,
+            created_at: made["created_at"].as_str().and_then(|t| t.parse().ok()),
+            event: None,
+            reminder_due: Some(due),
+            reminded: None,
+        };
+        store.put_meeting(&record).await.expect("put");
+        ids.push(id);
+    }
+    store.flush().await.expect("flush");
+    ids
+}
+
+fn reminders_posted(discord: &FakeDiscord) -> Vec<String> {
+    discord
+        .channel_messages(FakeDiscord::CHANNEL_ID)
+        .into_iter()
+        .map(|m| m.content)
+        .filter(|c| c.starts_with('⏰'))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_due_across_a_sigkill_are_each_posted_exactly_once() {
+    const N: usize = 20;
+    let discord = FakeDiscord::start().await;
+    let zoom = Arc::new(FakeZoom::start().await);
+    let data = Arc::new(tempfile::tempdir().expect("data dir"));
+    let ids = due_reminders(&zoom, data.path(), N).await;
+    let bot = spawn(
+        &[("RUST_LOG", "info")],
+        discord.clone(),
+        zoom,
+        Arc::clone(&data),
+    )
+    .await;
+    assert!(
+        discord
+            .wait_for(|d| !reminders_posted(d).is_empty(), PATIENCE)
+            .await,
+        "no reminder: {}",
+        bot.log.lock().unwrap()
+    );
+
+    // Killed while posting; then, as if every post so far had been lost before it was noted,
+    // the data directory says each is still pending: the restart sends them all again.
+    bot.signal("-KILL");
+    let (discord, zoom, data) = (
+        bot.discord.clone(),
+        Arc::clone(&bot.zoom),
+        Arc::clone(&bot.data),
+    );
+    let (code, _) = bot.exit_code().await;
+    assert_eq!(code, None);
+    {
+        use zoombot::store::{MeetingChange, SledStore, Store};
+        let store = SledStore::open(data.path()).expect("store");
+        let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_millis(100);
+        for id in &ids {
+            let change = MeetingChange::Reminder(Some(soon));
+            store
+                .update_meeting(zoombot::ids::GuildId(FakeDiscord::GUILD_ID), *id, &change)
+                .await
+                .expect("update");
+        }
+        store.flush().await.expect("flush");
+    }
+    let bot = spawn(&[("RUST_LOG", "info")], discord.clone(), zoom, data).await;
+
+    assert!(
+        discord
+            .wait_for(
+                |d| reminders_posted(d).len() >= N && d.nonce_replays().len() >= 1,
+                PATIENCE
+            )
+            .await,
+        "posted: {:?}\n{}",
+        reminders_posted(&discord),
+        bot.log.lock().unwrap()
+    );
+    let mut posted = reminders_posted(&discord);
+    posted.sort();
+    posted.dedup();
+    assert_eq!(posted.len(), N, "one reminder per meeting");
+    assert_eq!(
+        discord.posts_created(FakeDiscord::CHANNEL_ID),
+        N,
+        "none posted twice"
+    );
+}
