@@ -18,6 +18,9 @@ const ALICE: u64 = 1_400_000_000_000_000_001;
 const BOB: u64 = 1_400_000_000_000_000_002;
 const GUILD: u64 = FakeDiscord::GUILD_ID;
 
+/// Who asks, with which options, and what the answer must say.
+type Case<'a> = (u64, &'a [(&'a str, &'a str)], &'a str);
+
 async fn bot() -> (TestBot, Arc<MemoryStore>) {
     let store = Arc::new(MemoryStore::new());
     let bot = TestBot::start_with(|_| {}, Some(Arc::clone(&store) as Arc<dyn Store>)).await;
@@ -321,7 +324,7 @@ async fn a_reschedule_by_another_member_to_the_past_or_into_a_dst_gap_is_refused
     let (bot, store) = bot().await;
     let r = meeting(&bot, &store, "Fixed", "in 3 days 10:00").await;
     let id = r.zoom_id.to_string();
-    let cases: [(u64, &[(&str, &str)], &str); 3] = [
+    let cases: [Case; 3] = [
         (
             BOB,
             &[("when", "in 4 days")],
