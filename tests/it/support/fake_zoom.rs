@@ -2120,30 +2120,7 @@ fn parse_recurrence(
             None
         }
     };
-    let end = match (int("end_times"), get("end_date_time")) {
-        (Some(_), Some(_)) => {
-            fail("end_times", "end_times cannot be used with end_date_time.");
-            RecurrenceEnd::Times(1)
-        }
-        (Some(Ok(0)), None) => RecurrenceEnd::Times(OCCURRENCES_MAX),
-        (Some(Ok(n @ 1..=60)), None) => RecurrenceEnd::Times(usize::try_from(n).unwrap_or(1)),
-        (Some(_), None) => {
-            fail("end_times", "The maximum number of recurring is 60.");
-            RecurrenceEnd::Times(1)
-        }
-        (None, Some(until)) => match until.as_str().and_then(|u| u.parse::<Timestamp>().ok()) {
-            Some(until) => RecurrenceEnd::Until(until.as_second()),
-            None => {
-                fail(
-                    "end_date_time",
-                    "Invalid end_date_time: use yyyy-MM-ddTHH:mm:ssZ.",
-                );
-                RecurrenceEnd::Times(1)
-            }
-        },
-        // The spec's default.
-        (None, None) => RecurrenceEnd::Times(1),
-    };
+    let end = recurrence_end(int("end_times"), get("end_date_time"), &mut fail);
     if errors.len() > before {
         return None;
     }
@@ -2173,6 +2150,39 @@ fn parse_recurrence(
     })
 }
 
+/// `end_times` (0 to 60: 0 is "no end time") or `end_date_time`, not both; neither is one
+/// meeting, the spec's default.
+fn recurrence_end(
+    end_times: Option<Result<i64, ()>>,
+    end_date_time: Option<&Value>,
+    fail: &mut impl FnMut(&str, &str),
+) -> RecurrenceEnd {
+    match (end_times, end_date_time) {
+        (Some(_), Some(_)) => {
+            fail("end_times", "end_times cannot be used with end_date_time.");
+            RecurrenceEnd::Times(1)
+        }
+        (Some(Ok(0)), None) => RecurrenceEnd::Times(OCCURRENCES_MAX),
+        (Some(Ok(n @ 1..=60)), None) => RecurrenceEnd::Times(usize::try_from(n).unwrap_or(1)),
+        (Some(_), None) => {
+            fail("end_times", "The maximum number of recurring is 60.");
+            RecurrenceEnd::Times(1)
+        }
+        (None, Some(until)) => {
+            if let Some(until) = until.as_str().and_then(|u| u.parse::<Timestamp>().ok()) {
+                RecurrenceEnd::Until(until.as_second())
+            } else {
+                fail(
+                    "end_date_time",
+                    "Invalid end_date_time: use yyyy-MM-ddTHH:mm:ssZ.",
+                );
+                RecurrenceEnd::Times(1)
+            }
+        }
+        (None, None) => RecurrenceEnd::Times(1),
+    }
+}
+
 impl Recurrence {
     /// The dates of the series from `first` on, in order (independent of zoombot's own code, so the
     /// fake checks it rather than repeats it).
@@ -2183,7 +2193,7 @@ impl Recurrence {
         };
         let mut dates = Vec::new();
         // Enough periods for 60 meetings, with room for months that have no such day.
-        for period in 0..(limit as i64 * 2 + 12) {
+        for period in 0..(i64::try_from(limit).unwrap_or(60) * 2 + 12) {
             if dates.len() >= limit {
                 break;
             }
@@ -2219,31 +2229,29 @@ impl Recurrence {
                         .first_of_month()
                         .checked_add(jiff::Span::new().months(step))
                         .ok();
-                    month
-                        .and_then(|m| match self.monthly_week {
-                            Some((week, day)) => {
-                                let weekday = jiff::civil::Weekday::from_sunday_one_offset(
-                                    i8::try_from(day).ok()?,
-                                )
-                                .ok()?;
-                                m.nth_weekday_of_month(i8::try_from(week).ok()?, weekday)
-                                    .ok()
-                            }
-                            // A day the month lacks is its last day: a guess, Zoom does not say.
-                            None => {
-                                let day =
-                                    i8::try_from(self.monthly_day).ok()?.min(m.days_in_month());
-                                m.with().day(day).build().ok()
-                            }
-                        })
-                        .into_iter()
-                        .collect()
+                    month.and_then(|m| self.day_in(m)).into_iter().collect()
                 }
             };
             dates.extend(candidates.into_iter().filter(|d| *d >= first));
         }
         dates.truncate(limit);
         dates
+    }
+
+    /// A monthly series' date in the month of `month`: the nth weekday, or the day of the month
+    /// (a day the month lacks is its last day: a guess, Zoom does not say).
+    fn day_in(&self, month: civil::Date) -> Option<civil::Date> {
+        if let Some((week, day)) = self.monthly_week {
+            let weekday =
+                jiff::civil::Weekday::from_sunday_one_offset(i8::try_from(day).ok()?).ok()?;
+            return month
+                .nth_weekday_of_month(i8::try_from(week).ok()?, weekday)
+                .ok();
+        }
+        let day = i8::try_from(self.monthly_day)
+            .ok()?
+            .min(month.days_in_month());
+        month.with().day(day).build().ok()
     }
 }
 
