@@ -13,11 +13,13 @@
 
 use std::fmt::Write as _;
 
-use jiff::tz::{Offset, TimeZone};
-use jiff::{SignedDuration, Timestamp, Zoned};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, Zoned};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::recurrence::Series;
+
+mod vtimezone;
 
 /// Discord's limit on a link button's URL.
 pub const BUTTON_URL_MAX: usize = 512;
@@ -167,6 +169,7 @@ pub struct CalendarSeries {
     rrule: String,
     zone: TimeZone,
     last_start: Timestamp,
+    cancelled: Vec<Timestamp>,
 }
 
 impl CalendarSeries {
@@ -181,7 +184,18 @@ impl CalendarSeries {
             rrule: series.rrule(first),
             zone: first.time_zone().clone(),
             last_start,
+            cancelled: Vec::new(),
         }
+    }
+
+    /// The series without the meetings that start at `cancelled` (occurrences deleted in Zoom):
+    /// calendars leave them out (EXDATE) instead of showing meetings that will not happen.
+    #[must_use]
+    pub fn without(mut self, cancelled: impl IntoIterator<Item = Timestamp>) -> Self {
+        self.cancelled.extend(cancelled);
+        self.cancelled.sort_unstable();
+        self.cancelled.dedup();
+        self
     }
 
     /// The RRULE value.
@@ -215,22 +229,28 @@ pub fn ics(event: &CalendarEvent) -> String {
         .as_ref()
         .and_then(|s| Some((s, s.named_zone()?)));
     if let Some((series, name)) = zone {
-        vtimezone(&mut out, series, name, event.start, event.end);
+        vtimezone::vtimezone(&mut out, series, name, event.start, event.end);
     }
     out.line("BEGIN:VEVENT");
     out.line(&format!("UID:{}", escape(&event.uid)));
     out.line(&format!("DTSTAMP:{}", utc_basic(event.stamp)));
-    for (key, at) in [("DTSTART", event.start), ("DTEND", event.end)] {
-        match zone {
-            Some((series, name)) => {
-                let local = at.to_zoned(series.zone.clone()).strftime("%Y%m%dT%H%M%S");
-                out.line(&format!("{key};TZID={}:{local}", param(name)));
-            }
-            None => out.line(&format!("{key}:{}", utc_basic(at))),
-        }
-    }
+    // A series' times are local to its zone (RRULE repeats there); anything else is UTC.
+    let written = |at: Timestamp| match zone {
+        Some((series, _)) => at
+            .to_zoned(series.zone.clone())
+            .strftime("%Y%m%dT%H%M%S")
+            .to_string(),
+        None => utc_basic(at),
+    };
+    let tzid = zone.map_or_else(String::new, |(_, name)| format!(";TZID={}", param(name)));
+    out.line(&format!("DTSTART{tzid}:{}", written(event.start)));
+    out.line(&format!("DTEND{tzid}:{}", written(event.end)));
     if let Some(series) = &event.series {
         out.line(&format!("RRULE:{}", series.rrule));
+        if !series.cancelled.is_empty() {
+            let dates: Vec<String> = series.cancelled.iter().map(|t| written(*t)).collect();
+            out.line(&format!("EXDATE{tzid}:{}", dates.join(",")));
+        }
     }
     out.line(&format!("SUMMARY:{}", escape(&event.summary)));
     if !event.description.is_empty() {
@@ -243,97 +263,6 @@ pub fn ics(event: &CalendarEvent) -> String {
     out.line("END:VEVENT");
     out.line("END:VCALENDAR");
     out.0
-}
-
-/// The zone's observances from the one in force at the first start to the last meeting's end:
-/// each change as its own STANDARD or DAYLIGHT with the exact instant, no rules to get wrong.
-fn vtimezone(
-    out: &mut Lines,
-    series: &CalendarSeries,
-    name: &str,
-    start: Timestamp,
-    end: Timestamp,
-) {
-    let zone = &series.zone;
-    let until = series
-        .last_start
-        .checked_add(end.duration_since(start))
-        .unwrap_or(series.last_start);
-    out.line("BEGIN:VTIMEZONE");
-    out.line(&format!("TZID:{name}"));
-    // The change in force at `start` is the last one at or before it.
-    let just_after = start
-        .checked_add(SignedDuration::from_nanos(1))
-        .unwrap_or(start);
-    let in_force = zone.preceding(just_after).next();
-    let changes = in_force
-        .into_iter()
-        .chain(zone.following(start).take_while(|t| t.timestamp() <= until));
-    let mut any = false;
-    for change in changes {
-        any = true;
-        let at = change.timestamp();
-        let just_before = at.checked_sub(SignedDuration::from_secs(1)).unwrap_or(at);
-        let before = zone.to_offset(just_before);
-        let observed = Observance {
-            dst: change.dst().is_dst(),
-            since: before.to_datetime(at),
-            from: before,
-            to: change.offset(),
-            abbreviation: change.abbreviation(),
-        };
-        observed.write(out);
-    }
-    if !any {
-        // A zone that never changed: one observance from the epoch on.
-        let offset = zone.to_offset(start);
-        let observed = Observance {
-            dst: false,
-            since: Offset::UTC.to_datetime(Timestamp::UNIX_EPOCH),
-            from: offset,
-            to: offset,
-            abbreviation: "",
-        };
-        observed.write(out);
-    }
-    out.line("END:VTIMEZONE");
-}
-
-/// One STANDARD or DAYLIGHT part of a VTIMEZONE.
-struct Observance<'a> {
-    dst: bool,
-    /// When it begins, in the local time of the offset before.
-    since: jiff::civil::DateTime,
-    from: Offset,
-    to: Offset,
-    abbreviation: &'a str,
-}
-
-impl Observance<'_> {
-    fn write(&self, out: &mut Lines) {
-        let kind = if self.dst { "DAYLIGHT" } else { "STANDARD" };
-        out.line(&format!("BEGIN:{kind}"));
-        out.line(&format!("DTSTART:{}", self.since.strftime("%Y%m%dT%H%M%S")));
-        out.line(&format!("TZOFFSETFROM:{}", utc_offset(self.from)));
-        out.line(&format!("TZOFFSETTO:{}", utc_offset(self.to)));
-        if !self.abbreviation.is_empty() {
-            out.line(&format!("TZNAME:{}", escape(self.abbreviation)));
-        }
-        out.line(&format!("END:{kind}"));
-    }
-}
-
-/// RFC 5545's UTC-OFFSET: `+hhmm`, or `+hhmmss` when there are seconds.
-fn utc_offset(offset: Offset) -> String {
-    let seconds = offset.seconds();
-    let sign = if seconds < 0 { '-' } else { '+' };
-    let s = seconds.unsigned_abs();
-    let (h, m, sec) = (s / 3600, s % 3600 / 60, s % 60);
-    if sec == 0 {
-        format!("{sign}{h:02}{m:02}")
-    } else {
-        format!("{sign}{h:02}{m:02}{sec:02}")
-    }
 }
 
 /// A parameter value, quoted when it holds what would end it (IANA names never do).

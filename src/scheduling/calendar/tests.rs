@@ -2,8 +2,11 @@
 //! that keeps its wall-clock time, and the files read back by a parser and an RRULE expander.
 
 use icalendar::{Component as _, EventLike as _};
+use jiff::SignedDuration;
+use jiff::tz::Offset;
 use percent_encoding::percent_decode_str;
 
+use super::vtimezone::utc_offset;
 use super::*;
 use crate::scheduling::recurrence::Repeat;
 
@@ -318,4 +321,32 @@ fn offsets_are_written_as_rfc_5545_utc_offsets() {
     assert_eq!(utc_offset(offset(5 * 3600 + 45 * 60)), "+0545");
     assert_eq!(utc_offset(offset(-(17 * 60 + 30))), "-001730");
     assert_eq!(utc_offset(Offset::UTC), "+0000");
+}
+
+#[test]
+fn cancelled_meetings_of_a_series_are_left_out_of_calendars() {
+    let (series, first, e) = berlin_series(4);
+    let starts = series.occurrences(&first);
+    let mut e = e;
+    e.series = e
+        .series
+        .map(|s| s.without([starts[2], starts[1], starts[2]]));
+    let lines = unfolded(&ics(&e));
+    let exdate = lines.iter().find(|l| l.starts_with("EXDATE")).unwrap();
+    // The 26th is after the end of summer time: still 15:00 local.
+    assert_eq!(
+        exdate,
+        "EXDATE;TZID=Europe/Berlin:20261019T150000,20261026T150000"
+    );
+    let mut vevent = lines.iter().skip_while(|l| *l != "BEGIN:VEVENT");
+    let dtstart = vevent.find(|l| l.starts_with("DTSTART")).unwrap();
+    let rrule = lines.iter().find(|l| l.starts_with("RRULE:")).unwrap();
+    let set: rrule::RRuleSet = format!("{dtstart}\n{rrule}\n{exdate}").parse().unwrap();
+    let expanded: Vec<Timestamp> = set
+        .all(100)
+        .dates
+        .iter()
+        .map(|d| d.to_rfc3339().parse().unwrap())
+        .collect();
+    assert_eq!(expanded, [starts[0], starts[3]]);
 }
