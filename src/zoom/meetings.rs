@@ -1,4 +1,5 @@
-//! The Meetings API: create, get, list, update, delete, and the user lookup `doctor` needs.
+//! The Meetings API: create, get, list, update, delete (of a meeting, a series or one of its
+//! occurrences), and the user lookup `doctor` needs.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};

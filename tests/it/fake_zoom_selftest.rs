@@ -1271,6 +1271,19 @@ async fn a_patch_moves_the_whole_series_or_one_occurrence() {
         .collect();
     assert_eq!(starts, ["2035-10-16T08:00:00Z", "2035-10-23T08:00:00Z"]);
 
+    // A start in the past is ignored for a series; the rest of the update still applies.
+    let past = json!({"start_time":"2020-01-01T10:00:00Z","duration":20,
+                      "recurrence":{"type":2,"weekly_days":"3","end_times":2}});
+    assert_eq!(
+        send(&zoom, &token, reqwest::Method::PATCH, &whole, Some(&past))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, got) = get_meeting(&zoom, &token, id).await;
+    assert_eq!(got["start_time"], "2035-10-16T08:00:00Z");
+    assert_eq!(got["occurrences"][1]["duration"], 20);
+
     let unknown = format!("/meetings/{id}?occurrence_id=1");
     let (status, answer) = send(&zoom, &token, reqwest::Method::PATCH, &unknown, Some(&body)).await;
     assert_eq!(

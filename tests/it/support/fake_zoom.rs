@@ -25,6 +25,15 @@
 //! - Passcodes: create accepts any printable ASCII without spaces ("special characters such as
 //!   !, @, #"), update only `[A-Za-z0-9@-_*]` — each as its own operation documents.
 //! - `page_size` above the spec's maximum of 300 is a validation error, not clamped.
+//! - Recurring meetings with a fixed time (type 8): `recurrence` is required (else 300) and checked
+//!   by its schema and descriptions; `occurrences` are laid out from the start's wall-clock time in
+//!   the meeting's `timezone`, each `occurrence_id` its start in epoch milliseconds (kept when
+//!   one occurrence is moved). `GET` lists those not over yet unless `show_previous_occurrences`;
+//!   `DELETE ?occurrence_id` marks one `deleted` (a second time, or an unknown id, is 300
+//!   "Invalid parameter: occurrence_id."). A PATCH that moves the series needs its
+//!   `recurrence` (the spec: "required ... when updating the entire series"), and a start in the
+//!   past is ignored for a series, as the spec says. Where Zoom is silent the fake guesses, and
+//!   says so: a `monthly_day` a month lacks is its last day; `end_times` 0 lists 60.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
