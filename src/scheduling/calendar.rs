@@ -102,6 +102,7 @@ pub fn google_calendar_link(
         let budget = BUTTON_URL_MAX.saturating_sub(link.len() + key.len() + 2);
         let value = encode_within(text.trim(), budget);
         if !value.is_empty() {
+            // Writing to a String cannot fail.
             let _ = write!(link, "&{key}={value}");
         }
     }

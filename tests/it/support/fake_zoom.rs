@@ -30,7 +30,7 @@
 //!   the meeting's `timezone`, each `occurrence_id` its start in epoch milliseconds (kept when
 //!   one occurrence is moved). `GET` lists those not over yet unless `show_previous_occurrences`;
 //!   `DELETE ?occurrence_id` marks one `deleted` (a second time, or an unknown id, is 300
-//!   "Invalid parameter: occurrence_id."). A PATCH that moves the series needs its
+//!   `"Invalid parameter: occurrence_id."`). A PATCH that moves the series needs its
 //!   `recurrence` (the spec: "required ... when updating the entire series"), and a start in the
 //!   past is ignored for a series, as the spec says. Where Zoom is silent the fake guesses, and
 //!   says so: a `monthly_day` a month lacks is its last day; `end_times` 0 lists 60.
