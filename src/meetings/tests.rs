@@ -71,6 +71,8 @@ impl Zoom for MemoryZoom {
             password: None,
             host_id: None,
             settings: None,
+            recurrence: meeting.recurrence.clone(),
+            occurrences: Vec::new(),
         };
         self.meetings.lock().unwrap().insert(id, created.clone());
         Ok(created)

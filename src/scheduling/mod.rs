@@ -1,15 +1,20 @@
-//! The pure domain: reading what members type (start, length, time zone) into checked values. No I/O.
+//! The pure domain: reading what members type (start, length, time zone, repeat) into checked
+//! values, and what a meeting becomes in calendars. No I/O.
 
+pub mod calendar;
 pub mod cooldown;
 pub mod duration;
 pub mod plan;
+pub mod recurrence;
 pub mod reminder;
 pub mod settings;
 pub mod timezone;
 pub mod when;
 
+pub use calendar::{CalendarEvent, CalendarSeries, JoinLink, LinkError, google_calendar_link, ics};
 pub use cooldown::{Cooldown, CooldownError, parse_cooldown};
 pub use duration::{DurationError, MeetingLength, parse_duration};
+pub use recurrence::{RecurrenceError, Repeat, Rule, RuleKind, Series};
 pub use timezone::{TimeZoneError, parse_timezone, timezone_suggestions};
 pub use when::{
     Choice, When, WhenContext, WhenError, canonical, describe_when, parse_when, read_when,

@@ -7,6 +7,12 @@ use serde::{Deserialize, Serialize};
 use super::error::{FieldError, ZoomError};
 use crate::secret::Secret;
 
+mod recurrence;
+
+pub use recurrence::{
+    END_TIMES_MAX, Occurrence, OccurrenceStatus, RECURRING_FIXED_TIME, Recurrence, SCHEDULED,
+};
+
 pub use crate::scheduling::plan::{AGENDA_MAX, PASSCODE_MAX, TOPIC_MAX, valid_passcode};
 
 /// A Zoom meeting id (Zoom's spec: int64).
@@ -61,12 +67,13 @@ pub struct MeetingSettings {
     pub auto_recording: Option<AutoRecording>,
 }
 
-/// The body of `POST /users/{userId}/meetings`: a scheduled meeting (type 2).
+/// The body of `POST /users/{userId}/meetings`: a scheduled meeting (type 2) or a series with a
+/// fixed time (type 8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewMeeting {
     /// The meeting's topic, at most [`TOPIC_MAX`] characters.
     pub topic: String,
-    /// Always 2, a scheduled meeting.
+    /// [`SCHEDULED`] (2) or [`RECURRING_FIXED_TIME`] (8).
     #[serde(rename = "type")]
     pub kind: u8,
     /// The start, sent as UTC (`…Z`).
@@ -88,6 +95,9 @@ pub struct NewMeeting {
     pub default_password: Option<bool>,
     /// Settings.
     pub settings: MeetingSettings,
+    /// How a type 8 series repeats; absent for a single meeting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<Recurrence>,
 }
 
 impl NewMeeting {
@@ -95,7 +105,7 @@ impl NewMeeting {
     pub fn new(topic: impl Into<String>, start_time: Timestamp, duration: u32) -> Self {
         Self {
             topic: topic.into(),
-            kind: 2,
+            kind: SCHEDULED,
             start_time,
             duration,
             timezone: None,
@@ -103,6 +113,26 @@ impl NewMeeting {
             password: None,
             default_password: None,
             settings: MeetingSettings::default(),
+            recurrence: None,
+        }
+    }
+
+    /// A series with a fixed time (type 8) whose first meeting starts at `start_time`. Zoom
+    /// repeats it at the same wall-clock time in `timezone`, so that must be the zone the start
+    /// was read in: left out, Zoom would use the host account's zone, and a change of summer time
+    /// there would move the meetings.
+    pub fn recurring(
+        topic: impl Into<String>,
+        start_time: Timestamp,
+        duration: u32,
+        timezone: impl Into<String>,
+        recurrence: Recurrence,
+    ) -> Self {
+        Self {
+            kind: RECURRING_FIXED_TIME,
+            timezone: Some(timezone.into()),
+            recurrence: Some(recurrence),
+            ..Self::new(topic, start_time, duration)
         }
     }
 
@@ -150,6 +180,11 @@ impl NewMeeting {
             "duration",
             "must be at least one minute".to_owned(),
         );
+        errors.extend(recurrence::kind_problems(
+            self.kind,
+            self.recurrence.as_ref(),
+            self.timezone.as_deref(),
+        ));
         if errors.is_empty() {
             Ok(())
         } else {
@@ -186,6 +221,44 @@ pub struct MeetingUpdate {
     /// New settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<MeetingSettings>,
+    /// A series' new recurrence. Zoom's spec requires it to update a whole type 8 series, and a
+    /// series moved to another weekday or day of the month needs the new one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<Recurrence>,
+}
+
+impl MeetingUpdate {
+    /// Moves a meeting (or one occurrence) to `start_time`, lasting `duration` minutes.
+    pub fn reschedule(start_time: Timestamp, duration: u32) -> Self {
+        Self {
+            start_time: Some(start_time),
+            duration: Some(duration),
+            ..Self::default()
+        }
+    }
+
+    /// Checks what the client can before sending, like [`NewMeeting::validate`].
+    pub fn validate(&self) -> Result<(), ZoomError> {
+        let mut errors = self
+            .recurrence
+            .as_ref()
+            .map(Recurrence::problems)
+            .unwrap_or_default();
+        if self.duration == Some(0) {
+            errors.push(FieldError {
+                field: "duration".to_owned(),
+                message: "must be at least one minute".to_owned(),
+            });
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ZoomError::Invalid {
+                message: "the update was not sent to Zoom".to_owned(),
+                errors,
+            })
+        }
+    }
 }
 
 #[allow(clippy::ref_option)] // serde's serialize_with hands over `&Option<T>`
@@ -237,6 +310,12 @@ pub struct Meeting {
     /// The settings Zoom applied.
     #[serde(default)]
     pub settings: Option<MeetingSettings>,
+    /// A series' recurrence.
+    #[serde(default)]
+    pub recurrence: Option<Recurrence>,
+    /// A series' meetings (`GET` lists only those not yet over unless asked for previous ones).
+    #[serde(default)]
+    pub occurrences: Vec<Occurrence>,
 }
 
 /// A meeting as listed by `GET /users/{userId}/meetings` (no start link, no passcode).
@@ -292,68 +371,4 @@ pub struct User {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn a_new_meeting_serialises_as_zoom_expects() {
-        let mut m = NewMeeting::new(
-            "Weekly sync",
-            "2026-12-01T14:00:00.123Z".parse().unwrap(),
-            45,
-        );
-        m.timezone = Some("Europe/Berlin".to_owned());
-        m.password = Some(Secret::new("abc123"));
-        m.settings.waiting_room = Some(true);
-        m.settings.auto_recording = Some(AutoRecording::Cloud);
-        assert_eq!(
-            serde_json::to_value(&m).unwrap(),
-            json!({
-                "topic": "Weekly sync", "type": 2, "start_time": "2026-12-01T14:00:00Z", "duration": 45,
-                "timezone": "Europe/Berlin", "password": "abc123",
-                "settings": {"waiting_room": true, "auto_recording": "cloud"}
-            })
-        );
-    }
-
-    #[test]
-    fn limits_are_checked_before_sending() {
-        let start = "2026-12-01T14:00:00Z".parse().unwrap();
-        assert!(NewMeeting::new("ok", start, 30).validate().is_ok());
-        let mut m = NewMeeting::new("é".repeat(201), start, 30);
-        m.agenda = Some("a".repeat(2001));
-        m.password = Some(Secret::new("12345678901"));
-        let Err(ZoomError::Invalid { errors, .. }) = m.validate() else {
-            panic!("expected Invalid")
-        };
-        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["topic", "agenda", "password"]);
-        assert!(
-            NewMeeting::new("é".repeat(200), start, 30)
-                .validate()
-                .is_ok(),
-            "limits count characters, not bytes"
-        );
-    }
-
-    #[test]
-    fn passcodes_follow_zooms_character_rules() {
-        assert!(valid_passcode("aB3@-_*"));
-        assert!(!valid_passcode(""));
-        assert!(!valid_passcode("has space"));
-        assert!(!valid_passcode("ümlaut"));
-    }
-
-    #[test]
-    fn responses_tolerate_unknown_fields_and_keep_secrets_wrapped() {
-        let m: Meeting = serde_json::from_value(json!({
-            "id": 85_746_065_432_i64, "topic": "t", "join_url": "https://zoom.us/j/1", "start_url": "https://zoom.us/s/1?zak=x",
-            "password": "p", "something_new": {"a": 1}, "start_time": "2026-12-01T14:00:00Z"
-        }))
-        .unwrap();
-        assert_eq!(m.id, 85_746_065_432);
-        assert!(!format!("{m:?}").contains("zak=x"));
-    }
-}
+mod tests;

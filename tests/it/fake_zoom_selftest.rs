@@ -968,3 +968,413 @@ async fn a_create_500_rate_fails_only_creates_and_makes_nothing_when_it_does() {
     zoom.set_create_500_rate(0);
     assert_eq!(create(&zoom, &token, &body).await.0, StatusCode::CREATED);
 }
+
+// ---- recurring meetings (type 8) --------------------------------------------------------------
+
+/// Mondays 15:00 in Berlin from 15 October 2035, across the end of summer time on the 28th.
+fn weekly_berlin(times: u32) -> Value {
+    json!({"topic":"Series","type":8,"start_time":"2035-10-15T13:00:00Z","duration":45,
+           "timezone":"Europe/Berlin",
+           "recurrence":{"type":2,"repeat_interval":1,"weekly_days":"2","end_times":times}})
+}
+
+async fn send(
+    zoom: &FakeZoom,
+    token: &str,
+    method: reqwest::Method,
+    path_and_query: &str,
+    body: Option<&Value>,
+) -> (StatusCode, Value) {
+    let mut request = client()
+        .request(method, format!("{}{path_and_query}", zoom.api_base()))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    json_of(request.send().await.expect("request")).await
+}
+
+fn starts_and_ids(meeting: &Value) -> Vec<(String, String, String)> {
+    meeting["occurrences"]
+        .as_array()
+        .expect("occurrences")
+        .iter()
+        .map(|o| {
+            (
+                o["start_time"].as_str().unwrap().to_owned(),
+                o["occurrence_id"].as_str().unwrap().to_owned(),
+                o["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_weekly_series_lists_its_occurrences_at_the_same_berlin_time_with_epoch_ms_ids() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    let (status, created) = create(&zoom, &token, &weekly_berlin(3)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let expected = |start: &str| {
+        let ms = start.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+        (start.to_owned(), ms.to_string(), "available".to_owned())
+    };
+    let want = vec![
+        expected("2035-10-15T13:00:00Z"),
+        expected("2035-10-22T13:00:00Z"),
+        expected("2035-10-29T14:00:00Z"),
+    ];
+    assert_eq!(starts_and_ids(&created), want);
+    assert_eq!(want[0].1, "2076066000000");
+    assert_eq!(created["recurrence"]["weekly_days"], "2");
+    let (_, got) = get_meeting(&zoom, &token, &created["id"]).await;
+    assert_eq!(starts_and_ids(&got), want);
+    assert_eq!(got["occurrences"][0]["duration"], 45);
+}
+
+#[tokio::test]
+async fn series_lay_out_daily_monthly_and_several_weekdays_as_zoom_does() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    let starts = |rec: Value, start: &str, tz: &str| {
+        let body = json!({"topic":"s","type":8,"start_time":start,"duration":30,"timezone":tz,"recurrence":rec});
+        let zoom = &zoom;
+        let token = &token;
+        async move {
+            let (status, created) = create(zoom, token, &body).await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+            starts_and_ids(&created)
+                .into_iter()
+                .map(|(s, _, _)| s)
+                .collect::<Vec<_>>()
+        }
+    };
+    // Every other day at 09:30 in New York, across the start of summer time (11 March 2035).
+    assert_eq!(
+        starts(
+            json!({"type":1,"repeat_interval":2,"end_times":3}),
+            "2035-03-09T14:30:00Z",
+            "America/New_York"
+        )
+        .await,
+        [
+            "2035-03-09T14:30:00Z",
+            "2035-03-11T13:30:00Z",
+            "2035-03-13T13:30:00Z"
+        ]
+    );
+    // Monthly on the 31st: the fake gives shorter months their last day (Zoom does not say).
+    assert_eq!(
+        starts(
+            json!({"type":3,"monthly_day":31,"end_times":3}),
+            "2035-01-31T10:00:00Z",
+            "UTC"
+        )
+        .await,
+        [
+            "2035-01-31T10:00:00Z",
+            "2035-02-28T10:00:00Z",
+            "2035-03-31T10:00:00Z"
+        ]
+    );
+    // Sundays and Wednesdays, from a Wednesday: the first is the start itself.
+    assert_eq!(
+        starts(
+            json!({"type":2,"weekly_days":"1,4","end_times":3}),
+            "2035-01-31T10:00:00Z",
+            "UTC"
+        )
+        .await,
+        [
+            "2035-01-31T10:00:00Z",
+            "2035-02-04T10:00:00Z",
+            "2035-02-07T10:00:00Z"
+        ]
+    );
+    // Until a date instead of a count.
+    assert_eq!(
+        starts(
+            json!({"type":1,"end_date_time":"2035-02-02T10:00:00Z"}),
+            "2035-01-31T10:00:00Z",
+            "UTC"
+        )
+        .await,
+        [
+            "2035-01-31T10:00:00Z",
+            "2035-02-01T10:00:00Z",
+            "2035-02-02T10:00:00Z"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_series_without_a_valid_recurrence_is_refused_with_code_300() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    let mut no_recurrence = weekly_berlin(3);
+    no_recurrence.as_object_mut().unwrap().remove("recurrence");
+    let cases = [
+        (no_recurrence, "recurrence"),
+        (
+            json!({"type":8,"recurrence":{"type":2,"weekly_days":"2","end_times":61}}),
+            "recurrence.end_times",
+        ),
+        (
+            json!({"type":8,"recurrence":{"type":2,"weekly_days":"2","end_times":-1}}),
+            "recurrence.end_times",
+        ),
+        (
+            json!({"type":8,"recurrence":{"type":1,"end_times":3,"end_date_time":"2035-01-01T00:00:00Z"}}),
+            "recurrence.end_times",
+        ),
+        (
+            json!({"type":8,"recurrence":{"type":2,"end_times":3}}),
+            "recurrence.weekly_days",
+        ),
+        (
+            json!({"type":8,"recurrence":{"type":2,"weekly_days":"8","end_times":3}}),
+            "recurrence.weekly_days",
+        ),
+        (
+            json!({"type":8,"recurrence":{"type":3,"monthly_day":32,"end_times":3}}),
+            "recurrence.monthly_day",
+        ),
+        (
+            json!({"type":8,"recurrence":{"type":1,"repeat_interval":100,"end_times":3}}),
+            "recurrence.repeat_interval",
+        ),
+        (
+            json!({"type":8,"recurrence":{"type":4,"end_times":3}}),
+            "recurrence.type",
+        ),
+        (
+            json!({"type":8,"recurrence":{"end_times":3}}),
+            "recurrence.type",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, answer) = create(&zoom, &token, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(answer["code"], 300, "{answer}");
+        assert_eq!(answer["errors"][0]["field"], field, "{body}: {answer}");
+    }
+    assert_eq!(zoom.meeting_count(), 0);
+}
+
+#[tokio::test]
+async fn deleting_an_occurrence_marks_it_deleted_and_keeps_the_series() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    let (_, created) = create(&zoom, &token, &weekly_berlin(3)).await;
+    let id = &created["id"];
+    let second = created["occurrences"][1]["occurrence_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/meetings/{id}?occurrence_id={second}");
+
+    assert_eq!(
+        send(&zoom, &token, reqwest::Method::DELETE, &path, None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, got) = get_meeting(&zoom, &token, id).await;
+    let statuses: Vec<String> = starts_and_ids(&got)
+        .into_iter()
+        .map(|(_, _, s)| s)
+        .collect();
+    assert_eq!(statuses, ["available", "deleted", "available"]);
+    assert_eq!(zoom.meeting_count(), 1);
+
+    let invalid = (
+        StatusCode::BAD_REQUEST,
+        json!({"code":300,"message":"Invalid parameter: occurrence_id."}),
+    );
+    assert_eq!(
+        send(&zoom, &token, reqwest::Method::DELETE, &path, None).await,
+        invalid,
+        "deleted already"
+    );
+    let unknown = format!("/meetings/{id}?occurrence_id=123");
+    assert_eq!(
+        send(&zoom, &token, reqwest::Method::DELETE, &unknown, None).await,
+        invalid
+    );
+
+    let whole = format!("/meetings/{id}");
+    assert_eq!(
+        send(&zoom, &token, reqwest::Method::DELETE, &whole, None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        zoom.meeting_count(),
+        0,
+        "without occurrence_id the series goes"
+    );
+}
+
+#[tokio::test]
+async fn a_patch_moves_the_whole_series_or_one_occurrence() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    let (_, created) = create(&zoom, &token, &weekly_berlin(3)).await;
+    let id = &created["id"];
+    let third = created["occurrences"][2]["occurrence_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // One occurrence: a new start and length, its id kept, the others untouched.
+    let path = format!("/meetings/{id}?occurrence_id={third}");
+    let body = json!({"start_time":"2035-10-30T16:00:00Z","duration":60});
+    assert_eq!(
+        send(&zoom, &token, reqwest::Method::PATCH, &path, Some(&body))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, got) = get_meeting(&zoom, &token, id).await;
+    assert_eq!(
+        got["occurrences"][2],
+        json!({"occurrence_id":third,"start_time":"2035-10-30T16:00:00Z","duration":60,"status":"available"})
+    );
+    assert_eq!(got["occurrences"][0]["start_time"], "2035-10-15T13:00:00Z");
+    let (_, one) = send(&zoom, &token, reqwest::Method::GET, &path, None).await;
+    assert_eq!(
+        (&one["start_time"], &one["duration"]),
+        (&json!("2035-10-30T16:00:00Z"), &json!(60))
+    );
+
+    // The series: a start without its recurrence is refused (the spec requires it)...
+    let whole = format!("/meetings/{id}");
+    let moved = json!({"start_time":"2035-10-16T08:00:00Z"});
+    let (status, answer) = send(&zoom, &token, reqwest::Method::PATCH, &whole, Some(&moved)).await;
+    assert_eq!(
+        (status, &answer["errors"][0]["field"]),
+        (StatusCode::BAD_REQUEST, &json!("recurrence"))
+    );
+    // ...and with it, every occurrence is laid out again: Tuesdays 10:00 Berlin.
+    let moved = json!({"start_time":"2035-10-16T08:00:00Z","recurrence":{"type":2,"weekly_days":"3","end_times":2}});
+    assert_eq!(
+        send(&zoom, &token, reqwest::Method::PATCH, &whole, Some(&moved))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, got) = get_meeting(&zoom, &token, id).await;
+    let starts: Vec<String> = starts_and_ids(&got)
+        .into_iter()
+        .map(|(s, _, _)| s)
+        .collect();
+    assert_eq!(starts, ["2035-10-16T08:00:00Z", "2035-10-23T08:00:00Z"]);
+
+    // A start in the past is ignored for a series; the rest of the update still applies.
+    let past = json!({"start_time":"2020-01-01T10:00:00Z","duration":20,
+                      "recurrence":{"type":2,"weekly_days":"3","end_times":2}});
+    assert_eq!(
+        send(&zoom, &token, reqwest::Method::PATCH, &whole, Some(&past))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, got) = get_meeting(&zoom, &token, id).await;
+    assert_eq!(got["start_time"], "2035-10-16T08:00:00Z");
+    assert_eq!(got["occurrences"][1]["duration"], 20);
+
+    let unknown = format!("/meetings/{id}?occurrence_id=1");
+    let (status, answer) = send(&zoom, &token, reqwest::Method::PATCH, &unknown, Some(&body)).await;
+    assert_eq!(
+        (status, &answer["code"]),
+        (StatusCode::BAD_REQUEST, &json!(300))
+    );
+}
+
+#[tokio::test]
+async fn past_occurrences_are_listed_only_when_asked_for() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    // Daily, the first three over by now, the last two to come.
+    let first = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(3 * 24 + 1);
+    let body = json!({"topic":"s","type":8,"start_time":first.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                      "duration":30,"timezone":"UTC","recurrence":{"type":1,"end_times":5}});
+    let (_, created) = create(&zoom, &token, &body).await;
+    let (_, got) = get_meeting(&zoom, &token, &created["id"]).await;
+    assert_eq!(got["occurrences"].as_array().unwrap().len(), 1, "{got}");
+    let path = format!("/meetings/{}?show_previous_occurrences=true", created["id"]);
+    let (_, all) = send(&zoom, &token, reqwest::Method::GET, &path, None).await;
+    assert_eq!(all["occurrences"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn series_updates_count_against_the_daily_limit_and_deletes_do_not() {
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    zoom.set_daily_create_limit(Some(2));
+    let (_, created) = create(&zoom, &token, &weekly_berlin(3)).await;
+    let id = &created["id"];
+    let first = created["occurrences"][0]["occurrence_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let one = format!("/meetings/{id}?occurrence_id={first}");
+    let body = json!({"duration":50});
+    assert_eq!(
+        send(&zoom, &token, reqwest::Method::PATCH, &one, Some(&body))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    let (status, answer) = send(&zoom, &token, reqwest::Method::PATCH, &one, Some(&body)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("daily rate limit (2)")
+    );
+    let whole = format!("/meetings/{id}");
+    assert_eq!(
+        send(
+            &zoom,
+            &token,
+            reqwest::Method::PATCH,
+            &whole,
+            Some(&json!({"topic":"t"}))
+        )
+        .await
+        .0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        send(&zoom, &token, reqwest::Method::DELETE, &one, None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+}
+
+#[tokio::test]
+async fn series_responses_have_the_types_of_the_spec() {
+    let Some(spec) = specs::zoom() else {
+        return;
+    };
+    let zoom = FakeZoom::start().await;
+    let token = token(&zoom).await;
+    let mut body = weekly_berlin(3);
+    body["agenda"] = json!("a");
+    let (status, created) = create(&zoom, &token, &body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let create_schema = response_schema(&spec, "/users/{userId}/meetings", "post", "201");
+    assert_same_keys(&properties(&spec, create_schema), &created, "POST type 8");
+    assert_valid(&spec, create_schema, &created);
+    let (_, got) = get_meeting(&zoom, &token, &created["id"]).await;
+    let get_schema = response_schema(&spec, "/meetings/{meetingId}", "get", "200");
+    assert_valid(&spec, get_schema, &got);
+    // The check can fail: a numeric occurrence id is caught.
+    let mut wrong = got.clone();
+    wrong["occurrences"][0]["occurrence_id"] = json!(2_076_066_000_000_i64);
+    assert!(!schema_errors(&spec, get_schema, &wrong).is_empty());
+}

@@ -589,3 +589,197 @@ async fn settings_reach_zoom_and_come_back() {
         "each GET issues a fresh start link"
     );
 }
+
+// ---- series (type 8) --------------------------------------------------------------------------
+
+use zoombot::scheduling::recurrence::{Repeat, Series};
+use zoombot::zoom::model::{OccurrenceStatus, Recurrence};
+
+/// The first start of the series tests: a Monday in Berlin, weeks before summer time ends.
+fn first_start(zone: &str) -> jiff::Zoned {
+    format!("2035-10-08T15:00[{zone}]").parse().unwrap()
+}
+
+fn series_meeting(series: Series, first: &jiff::Zoned) -> NewMeeting {
+    let zone = first.time_zone().iana_name().unwrap();
+    let recurrence = Recurrence::from(&series.rule(first));
+    NewMeeting::recurring("Series", first.timestamp(), 45, zone, recurrence)
+}
+
+#[tokio::test]
+async fn zoom_lays_out_every_series_at_the_starts_the_domain_computes() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    for zone in ["Europe/Berlin", "America/New_York", "Australia/Sydney"] {
+        for repeat in Repeat::ALL {
+            let first = first_start(zone);
+            let series = Series::new(repeat, 8).unwrap();
+            let created = client
+                .create_meeting("me", &series_meeting(series, &first))
+                .await
+                .unwrap();
+            let zoom_starts: Vec<Timestamp> =
+                created.occurrences.iter().map(|o| o.start_time).collect();
+            assert_eq!(
+                zoom_starts,
+                series.occurrences(&first),
+                "{repeat} in {zone}"
+            );
+            let ids: Vec<String> = zoom_starts
+                .iter()
+                .map(|t| t.as_millisecond().to_string())
+                .collect();
+            let zoom_ids: Vec<&str> = created
+                .occurrences
+                .iter()
+                .map(|o| o.occurrence_id.as_str())
+                .collect();
+            assert_eq!(zoom_ids, ids, "occurrence ids are epoch milliseconds");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_recurring_create_validates_against_zooms_spec() {
+    let Some(spec) = support::specs::zoom() else {
+        return;
+    };
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    let first = first_start("Europe/Berlin");
+    let series = Series::new(Repeat::Biweekly, 6).unwrap();
+    client
+        .create_meeting("me", &series_meeting(series, &first))
+        .await
+        .unwrap();
+    let body = zoom
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/meetings"));
+    let body = body.and_then(|r| r.body).expect("the create's body");
+    assert_eq!(
+        body["recurrence"],
+        serde_json::json!({"type":2,"repeat_interval":2,"weekly_days":"2","end_times":6})
+    );
+    let schema = support::specs::request_schema(&spec, "/users/{userId}/meetings", "post");
+    let validator = support::specs::validator(&spec, schema);
+    assert!(
+        support::specs::violations(&validator, &body).is_empty(),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn one_occurrence_is_deleted_and_the_rest_of_the_series_stays() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    let first = first_start("Europe/Berlin");
+    let series = Series::new(Repeat::Weekly, 3).unwrap();
+    let created = client
+        .create_meeting("me", &series_meeting(series, &first))
+        .await
+        .unwrap();
+    let second = created.occurrences[1].occurrence_id.clone();
+    zoom.clear_requests();
+
+    client.delete_occurrence(created.id, &second).await.unwrap();
+
+    let sent = zoom.requests();
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].query.as_deref()),
+        ("DELETE", Some(format!("occurrence_id={second}").as_str()))
+    );
+    let got = client.get_meeting(created.id).await.unwrap();
+    let statuses: Vec<OccurrenceStatus> = got.occurrences.iter().map(|o| o.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            OccurrenceStatus::Available,
+            OccurrenceStatus::Deleted,
+            OccurrenceStatus::Available
+        ]
+    );
+    // Twice, or one that never was: Zoom's "Invalid parameter: occurrence_id."
+    for wrong in [second.as_str(), "123"] {
+        let err = client
+            .delete_occurrence(created.id, wrong)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, ZoomError::Invalid { message, .. } if message.contains("occurrence_id")),
+            "{err:?}"
+        );
+    }
+    client.delete_meeting(created.id).await.unwrap();
+    assert_eq!(zoom.meeting_count(), 0);
+}
+
+#[tokio::test]
+async fn a_series_moves_with_its_recurrence_and_one_occurrence_moves_alone() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    let first = first_start("Europe/Berlin");
+    let series = Series::new(Repeat::Weekly, 4).unwrap();
+    let created = client
+        .create_meeting("me", &series_meeting(series, &first))
+        .await
+        .unwrap();
+
+    // A Tuesday now: the weekday is in the recurrence, so it goes along.
+    let tuesday: jiff::Zoned = "2035-10-09T10:00[Europe/Berlin]".parse().unwrap();
+    let update = MeetingUpdate {
+        recurrence: Some(Recurrence::from(&series.rule(&tuesday))),
+        ..MeetingUpdate::reschedule(tuesday.timestamp(), 30)
+    };
+    client.update_meeting(created.id, &update).await.unwrap();
+    let got = client.get_meeting(created.id).await.unwrap();
+    let starts: Vec<Timestamp> = got.occurrences.iter().map(|o| o.start_time).collect();
+    assert_eq!(starts, series.occurrences(&tuesday));
+    assert!(got.occurrences.iter().all(|o| o.duration == Some(30)));
+
+    let third = got.occurrences[2].clone();
+    let later = third.start_time + jiff::SignedDuration::from_hours(2);
+    client
+        .update_occurrence(
+            created.id,
+            &third.occurrence_id,
+            &MeetingUpdate::reschedule(later, 60),
+        )
+        .await
+        .unwrap();
+    let got = client.get_meeting(created.id).await.unwrap();
+    assert_eq!(
+        (got.occurrences[2].start_time, got.occurrences[2].duration),
+        (later, Some(60))
+    );
+    assert_eq!(
+        got.occurrences[2].occurrence_id, third.occurrence_id,
+        "an occurrence keeps its id"
+    );
+    assert_eq!(got.occurrences[3].start_time, starts[3]);
+}
+
+#[tokio::test]
+async fn what_zoom_would_refuse_of_a_series_is_refused_before_sending() {
+    let zoom = FakeZoom::start().await;
+    let client = zoom_client(&zoom);
+    let first = first_start("Europe/Berlin");
+    let mut m = series_meeting(Series::new(Repeat::Weekly, 3).unwrap(), &first);
+    m.recurrence.as_mut().unwrap().end_times = Some(61);
+    let err = client.create_meeting("me", &m).await.unwrap_err();
+    assert!(
+        matches!(&err, ZoomError::Invalid { errors, .. } if errors[0].field == "recurrence.end_times"),
+        "{err:?}"
+    );
+
+    let renamed = MeetingUpdate {
+        topic: Some("t".to_owned()),
+        ..MeetingUpdate::default()
+    };
+    let err = client
+        .update_occurrence(1, "2076066000000", &renamed)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ZoomError::Invalid { .. }), "{err:?}");
+    assert!(zoom.requests().is_empty());
+}

@@ -50,6 +50,7 @@ async fn every_request_body_the_client_sends_validates_against_zooms_spec() {
             waiting_room: Some(false),
             ..MeetingSettings::default()
         }),
+        recurrence: None,
     };
     client.update_meeting(created.id, &update).await.unwrap();
 

@@ -25,6 +25,15 @@
 //! - Passcodes: create accepts any printable ASCII without spaces ("special characters such as
 //!   !, @, #"), update only `[A-Za-z0-9@-_*]` — each as its own operation documents.
 //! - `page_size` above the spec's maximum of 300 is a validation error, not clamped.
+//! - Recurring meetings with a fixed time (type 8): `recurrence` is required (else 300) and checked
+//!   by its schema and descriptions; `occurrences` are laid out from the start's wall-clock time in
+//!   the meeting's `timezone`, each `occurrence_id` its start in epoch milliseconds (kept when
+//!   one occurrence is moved). `GET` lists those not over yet unless `show_previous_occurrences`;
+//!   `DELETE ?occurrence_id` marks one `deleted` (a second time, or an unknown id, is 300
+//!   `"Invalid parameter: occurrence_id."`). A PATCH that moves the series needs its
+//!   `recurrence` (the spec: "required ... when updating the entire series"), and a start in the
+//!   past is ignored for a series, as the spec says. Where Zoom is silent the fake guesses, and
+//!   says so: a `monthly_day` a month lacks is its last day; `end_times` 0 lists 60.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -123,6 +132,8 @@ impl FaultCounts {
 pub struct Recorded {
     pub method: String,
     pub path: String,
+    /// The query string, if any (`occurrence_id=…`).
+    pub query: Option<String>,
     pub authorization: Option<String>,
     /// JSON bodies as parsed; form bodies as an object of their fields; anything else that is
     /// not empty as a JSON string of its (lossy UTF-8) text.
@@ -496,7 +507,10 @@ struct Meeting {
     /// Only the settings the client set; the defaults are filled in on output.
     settings: Map<String, Value>,
     tracking_fields: Option<Value>,
-    recurrence: Option<Value>,
+    /// Type 8 only.
+    recurrence: Option<Recurrence>,
+    /// Type 8 only: every occurrence, deleted ones included, in order.
+    occurrences: Vec<Occurrence>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -697,6 +711,7 @@ impl Inner {
         let recorded = Recorded {
             method: parts.method.to_string(),
             path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
             authorization: text(header::AUTHORIZATION),
             body,
         };
@@ -1155,9 +1170,9 @@ async fn api(inner: &Inner, parts: &Parts, api_path: &str, body: &Bytes) -> Resp
             }
         },
         Endpoint::List => list(inner, &param, query),
-        Endpoint::Get => get(inner, &param),
-        Endpoint::Update => update(inner, &param, body),
-        Endpoint::Delete => delete(inner, &param),
+        Endpoint::Get => get(inner, &param, query),
+        Endpoint::Update => update(inner, &param, body, query),
+        Endpoint::Delete => delete(inner, &param, query),
         Endpoint::GetUser => match inner.find_user(&param) {
             Some(user) => respond(StatusCode::OK, &user.view()),
             None => user_not_found(&param),
@@ -1201,7 +1216,7 @@ struct MeetingInput {
     schedule_for: Option<String>,
     settings: Map<String, Value>,
     tracking_fields: Option<Value>,
-    recurrence: Option<Value>,
+    recurrence: Option<Recurrence>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1304,10 +1319,9 @@ fn parse_input(body: &[u8], default_tz: &str, op: Op) -> Result<MeetingInput, In
         }
     }
     if let Some(v) = get("recurrence") {
-        if v.is_object() {
-            input.recurrence = Some(v.clone());
-        } else {
-            field_error(&mut errors, "recurrence", "Invalid field.");
+        match v.as_object() {
+            Some(object) => input.recurrence = parse_recurrence(object, &mut errors),
+            None => field_error(&mut errors, "recurrence", "Invalid field."),
         }
     }
     if errors.is_empty() {
@@ -1629,13 +1643,18 @@ impl Meeting {
             put("tracking_fields", tf.clone());
         }
         if let Some(rec) = &self.recurrence {
-            put("recurrence", rec.clone());
+            put("occurrences", self.occurrences_view(false));
+            put("recurrence", rec.echo.clone());
         }
         Value::Object(m)
     }
 
     /// Applies an update; the caller keeps the host index in step with `start`.
     fn apply(&mut self, input: MeetingInput, inner: &Inner) {
+        let moved = input.start.is_some()
+            || input.duration.is_some()
+            || input.timezone.is_some()
+            || input.recurrence.is_some();
         if let Some(topic) = input.topic {
             self.topic = topic;
         }
@@ -1666,6 +1685,9 @@ impl Meeting {
         }
         if input.recurrence.is_some() {
             self.recurrence = input.recurrence;
+        }
+        if moved && self.kind == 8 {
+            self.schedule_occurrences();
         }
     }
 
@@ -1710,6 +1732,9 @@ fn create(inner: &Inner, user_key: &str, body: &[u8], random: Option<CreateFailu
         Ok(input) => input,
         Err(invalid) => return Created::Now(invalid.response()),
     };
+    if input.kind == Some(8) && input.recurrence.is_none() {
+        return Created::Now(recurrence_required());
+    }
     let host = match &input.schedule_for {
         None => user,
         Some(other) => match inner.find_user(other) {
@@ -1761,7 +1786,8 @@ fn new_meeting(inner: &Inner, host: &User, input: MeetingInput) -> Meeting {
             kind = 1;
             Some(now)
         }
-        2 | 8 => input.start,
+        2 => input.start,
+        8 => input.start.or(Some(now)),
         3 => None,
         _ => Some(now),
     };
@@ -1791,9 +1817,12 @@ fn new_meeting(inner: &Inner, host: &User, input: MeetingInput) -> Meeting {
         pre_schedule: input.pre_schedule.unwrap_or(false),
         settings: input.settings,
         tracking_fields: input.tracking_fields,
-        recurrence: input.recurrence,
+        // The spec: "Use this object only for a meeting with type 8"; Zoom ignores it otherwise.
+        recurrence: input.recurrence.filter(|_| kind == 8),
+        occurrences: Vec::new(),
     };
     meeting.set_password(password, inner);
+    meeting.schedule_occurrences();
     meeting
 }
 
@@ -1832,37 +1861,76 @@ impl Store {
     }
 }
 
-fn get(inner: &Inner, id: &str) -> Response {
-    let zak = inner.zak();
-    let body = {
-        let store = lock(&inner.store);
-        id.parse::<i64>()
-            .ok()
-            .and_then(|n| store.meetings.get(&n))
-            .map(|m| m.view(View::Full, &inner.settings_defaults, &zak))
+fn get(inner: &Inner, id: &str, query: &str) -> Response {
+    let params = parse_pairs(query.as_bytes());
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     };
-    match body {
-        Some(body) => respond(StatusCode::OK, &body),
+    let all = param("show_previous_occurrences") == Some("true");
+    let zak = inner.zak();
+    let store = lock(&inner.store);
+    let Some(meeting) = id.parse::<i64>().ok().and_then(|n| store.meetings.get(&n)) else {
         // The spec types meetingId as int64 and documents only 3001 for unknown meetings.
-        None => meeting_not_found(id),
+        return meeting_not_found(id);
+    };
+    let mut body = meeting.view(View::Full, &inner.settings_defaults, &zak);
+    if meeting.recurrence.is_some() {
+        body["occurrences"] = meeting.occurrences_view(all);
     }
+    if let Some(wanted) = param("occurrence_id") {
+        // One occurrence's details: its own start and duration.
+        let Some(occurrence) = meeting.occurrence(wanted) else {
+            return invalid_occurrence();
+        };
+        body["start_time"] = json!(iso(occurrence.start));
+        body["duration"] = json!(occurrence.duration);
+    }
+    drop(store);
+    respond(StatusCode::OK, &body)
 }
 
-fn delete(inner: &Inner, id: &str) -> Response {
-    let removed = id
-        .parse::<i64>()
-        .ok()
-        .and_then(|n| lock(&inner.store).remove(n));
-    match removed {
-        Some(_) => empty(StatusCode::NO_CONTENT),
-        None => meeting_not_found(id),
-    }
-}
-
-fn update(inner: &Inner, id: &str, body: &[u8]) -> Response {
+fn delete(inner: &Inner, id: &str, query: &str) -> Response {
+    let params = parse_pairs(query.as_bytes());
+    let occurrence_id = params
+        .iter()
+        .find(|(k, _)| k == "occurrence_id")
+        .map(|(_, v)| v.as_str());
     let Ok(n) = id.parse::<i64>() else {
         return meeting_not_found(id);
     };
+    let mut store = lock(&inner.store);
+    let Some(occurrence_id) = occurrence_id else {
+        // Without occurrence_id a series goes whole (spec: "the entire recurring series").
+        return match store.remove(n) {
+            Some(_) => empty(StatusCode::NO_CONTENT),
+            None => meeting_not_found(id),
+        };
+    };
+    let Some(meeting) = store.meetings.get_mut(&n) else {
+        return meeting_not_found(id);
+    };
+    // Deleting one twice is refused too: nothing says Zoom takes it again.
+    match meeting.occurrence_mut(occurrence_id) {
+        Some(occurrence) if !occurrence.deleted => {
+            occurrence.deleted = true;
+            empty(StatusCode::NO_CONTENT)
+        }
+        _ => invalid_occurrence(),
+    }
+}
+
+fn update(inner: &Inner, id: &str, body: &[u8], query: &str) -> Response {
+    let Ok(n) = id.parse::<i64>() else {
+        return meeting_not_found(id);
+    };
+    let params = parse_pairs(query.as_bytes());
+    let occurrence_id = params
+        .iter()
+        .find(|(k, _)| k == "occurrence_id")
+        .map(|(_, v)| v.clone());
     let timezone = lock(&inner.store)
         .meetings
         .get(&n)
@@ -1870,7 +1938,7 @@ fn update(inner: &Inner, id: &str, body: &[u8]) -> Response {
     let Some(timezone) = timezone else {
         return meeting_not_found(id);
     };
-    let input = match parse_input(body, &timezone, Op::Update) {
+    let mut input = match parse_input(body, &timezone, Op::Update) {
         Ok(input) => input,
         Err(invalid) => return invalid.response(),
     };
@@ -1887,13 +1955,381 @@ fn update(inner: &Inner, id: &str, body: &[u8]) -> Response {
     let Some(mut meeting) = store.remove(n) else {
         return meeting_not_found(id);
     };
-    if let Err(limit) = store.charge_daily(&meeting.host_id) {
+    let refused = |store: &mut Store, meeting: Meeting, response: Response| {
         store.insert(meeting);
-        return too_many(RateLimit::Daily, Endpoint::Update.category(), limit);
+        response
+    };
+    let series = meeting.kind == 8 || input.kind == Some(8);
+    if series && input.start.is_some_and(|s| s <= now_secs()) {
+        // Spec: a start in the past "is ignored and does not update any recurring meetings".
+        input.start = None;
     }
-    meeting.apply(input, inner);
+    if occurrence_id.is_none() && series {
+        let will_have = input.recurrence.is_some() || meeting.recurrence.is_some();
+        // Spec: the recurrence object "is required ... when updating the entire series".
+        if !will_have || (input.start.is_some() && input.recurrence.is_none()) {
+            return refused(&mut store, meeting, recurrence_required());
+        }
+    }
+    if occurrence_id.is_some()
+        && meeting
+            .occurrence(occurrence_id.as_deref().unwrap_or_default())
+            .is_none()
+    {
+        return refused(&mut store, meeting, invalid_occurrence());
+    }
+    if let Err(limit) = store.charge_daily(&meeting.host_id) {
+        let answer = too_many(RateLimit::Daily, Endpoint::Update.category(), limit);
+        return refused(&mut store, meeting, answer);
+    }
+    match occurrence_id {
+        // An occurrence takes a new start and duration (and agenda and some settings, which the
+        // fake does not keep per occurrence); other fields are ignored.
+        Some(wanted) => {
+            if let Some(occurrence) = meeting.occurrence_mut(&wanted) {
+                occurrence.start = input.start.unwrap_or(occurrence.start);
+                occurrence.duration = input.duration.unwrap_or(occurrence.duration);
+            }
+        }
+        None => meeting.apply(input, inner),
+    }
     store.insert(meeting);
     empty(StatusCode::NO_CONTENT)
+}
+
+// ---- recurring meetings (type 8) ----------------------------------------------------------------
+
+/// The most occurrences the fake lists: the spec's `end_times` maximum. (With `end_times` 0, "no
+/// end time", Zoom does not say how many it lists.)
+const OCCURRENCES_MAX: usize = 60;
+
+/// A validated `recurrence` object.
+#[derive(Clone)]
+struct Recurrence {
+    /// What the answers show: the known keys as sent.
+    echo: Value,
+    kind: i64,
+    interval: i64,
+    /// Weekly: 1 (Sunday) to 7, sorted.
+    weekly_days: Vec<i64>,
+    monthly_day: i64,
+    /// Monthly by weekday: (week 1..4 or -1, weekday 1..7).
+    monthly_week: Option<(i64, i64)>,
+    end: RecurrenceEnd,
+}
+
+#[derive(Clone, Copy)]
+enum RecurrenceEnd {
+    Times(usize),
+    Until(i64),
+}
+
+#[derive(Clone)]
+struct Occurrence {
+    /// Its original start in epoch milliseconds: the `occurrence_id`, kept when it is moved.
+    id: i64,
+    start: i64,
+    duration: i64,
+    deleted: bool,
+}
+
+fn recurrence_required() -> Response {
+    validation_failed(&[(
+        "recurrence".to_owned(),
+        "The recurrence object is required for a recurring meeting with a fixed time (type 8)."
+            .to_owned(),
+    )])
+}
+
+fn invalid_occurrence() -> Response {
+    zoom_error(
+        StatusCode::BAD_REQUEST,
+        300,
+        "Invalid parameter: occurrence_id.",
+    )
+}
+
+/// Reads `recurrence` by the spec's schema and descriptions: `type` required (1..3), the
+/// `repeat_interval` maxima (daily 99, weekly 50, monthly 10), `weekly_days` required for weekly,
+/// `monthly_day` 1..31 or `monthly_week` with `monthly_week_day`, `end_times` at most 60 and not
+/// with `end_date_time`.
+fn parse_recurrence(
+    object: &Map<String, Value>,
+    errors: &mut Vec<(String, String)>,
+) -> Option<Recurrence> {
+    let before = errors.len();
+    let get = |k: &str| object.get(k).filter(|v| !v.is_null());
+    let mut fail = |field: &str, message: &str| {
+        field_error(errors, &format!("recurrence.{field}"), message);
+    };
+    let int = |k: &str| get(k).map(|v| v.as_i64().ok_or(()));
+    let kind = match int("type") {
+        Some(Ok(kind @ 1..=3)) => kind,
+        None => {
+            fail("type", "The recurrence type is required.");
+            return None;
+        }
+        Some(_) => {
+            fail(
+                "type",
+                "Invalid recurrence type: 1 (daily), 2 (weekly) or 3 (monthly).",
+            );
+            return None;
+        }
+    };
+    let max_interval = [99, 50, 10][usize::try_from(kind - 1).unwrap_or_default()];
+    let interval = match int("repeat_interval") {
+        None => 1,
+        Some(Ok(n)) if (1..=max_interval).contains(&n) => n,
+        Some(_) => {
+            fail(
+                "repeat_interval",
+                &format!("repeat_interval must be from 1 to {max_interval} for this type."),
+            );
+            1
+        }
+    };
+    let mut weekly_days: Vec<i64> = Vec::new();
+    match get("weekly_days").map(Value::as_str) {
+        Some(Some(days)) => {
+            for day in days.split(',') {
+                match day.trim().parse::<i64>() {
+                    Ok(d @ 1..=7) if !weekly_days.contains(&d) => weekly_days.push(d),
+                    _ => fail(
+                        "weekly_days",
+                        "weekly_days takes days 1 (Sunday) to 7, comma separated.",
+                    ),
+                }
+            }
+        }
+        Some(None) => fail("weekly_days", "Invalid field."),
+        None if kind == 2 => fail(
+            "weekly_days",
+            "weekly_days is required for a weekly recurrence.",
+        ),
+        None => {}
+    }
+    weekly_days.sort_unstable();
+    let monthly_day = match int("monthly_day") {
+        None => None,
+        Some(Ok(d @ 1..=31)) => Some(d),
+        Some(_) => {
+            fail("monthly_day", "monthly_day must be from 1 to 31.");
+            None
+        }
+    };
+    let monthly_week = match (int("monthly_week"), int("monthly_week_day")) {
+        (None, None) => None,
+        (Some(Ok(w @ (-1 | 1..=4))), Some(Ok(d @ 1..=7))) => Some((w, d)),
+        _ => {
+            fail(
+                "monthly_week",
+                "monthly_week (-1, 1 to 4) and monthly_week_day (1 to 7) go together.",
+            );
+            None
+        }
+    };
+    let end = recurrence_end(int("end_times"), get("end_date_time"), &mut fail);
+    if errors.len() > before {
+        return None;
+    }
+    let known = [
+        "type",
+        "repeat_interval",
+        "weekly_days",
+        "monthly_day",
+        "monthly_week",
+        "monthly_week_day",
+        "end_times",
+        "end_date_time",
+    ];
+    let echo: Map<String, Value> = object
+        .iter()
+        .filter(|(k, v)| known.contains(&k.as_str()) && !v.is_null())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Some(Recurrence {
+        echo: Value::Object(echo),
+        kind,
+        interval,
+        weekly_days,
+        monthly_day: monthly_day.unwrap_or(1),
+        monthly_week,
+        end,
+    })
+}
+
+/// `end_times` (0 to 60: 0 is "no end time") or `end_date_time`, not both; neither is one
+/// meeting, the spec's default.
+fn recurrence_end(
+    end_times: Option<Result<i64, ()>>,
+    end_date_time: Option<&Value>,
+    fail: &mut impl FnMut(&str, &str),
+) -> RecurrenceEnd {
+    match (end_times, end_date_time) {
+        (Some(_), Some(_)) => {
+            fail("end_times", "end_times cannot be used with end_date_time.");
+            RecurrenceEnd::Times(1)
+        }
+        (Some(Ok(0)), None) => RecurrenceEnd::Times(OCCURRENCES_MAX),
+        (Some(Ok(n @ 1..=60)), None) => RecurrenceEnd::Times(usize::try_from(n).unwrap_or(1)),
+        (Some(_), None) => {
+            fail("end_times", "The maximum number of recurring is 60.");
+            RecurrenceEnd::Times(1)
+        }
+        (None, Some(until)) => {
+            if let Some(until) = until.as_str().and_then(|u| u.parse::<Timestamp>().ok()) {
+                RecurrenceEnd::Until(until.as_second())
+            } else {
+                fail(
+                    "end_date_time",
+                    "Invalid end_date_time: use yyyy-MM-ddTHH:mm:ssZ.",
+                );
+                RecurrenceEnd::Times(1)
+            }
+        }
+        (None, None) => RecurrenceEnd::Times(1),
+    }
+}
+
+impl Recurrence {
+    /// The dates of the series from `first` on, in order (independent of zoombot's own code, so the
+    /// fake checks it rather than repeats it).
+    fn dates(&self, first: civil::Date) -> Vec<civil::Date> {
+        let limit = match self.end {
+            RecurrenceEnd::Times(n) => n,
+            RecurrenceEnd::Until(_) => OCCURRENCES_MAX,
+        };
+        let mut dates = Vec::new();
+        // Enough periods for 60 meetings, with room for months that have no such day.
+        for period in 0..(i64::try_from(limit).unwrap_or(60) * 2 + 12) {
+            if dates.len() >= limit {
+                break;
+            }
+            let step = period * self.interval;
+            let candidates: Vec<civil::Date> = match self.kind {
+                1 => first
+                    .checked_add(jiff::Span::new().days(step))
+                    .ok()
+                    .into_iter()
+                    .collect(),
+                2 => {
+                    // Zoom's weeks run Sunday (1) to Saturday (7).
+                    let sunday = first
+                        .checked_sub(
+                            jiff::Span::new()
+                                .days(i64::from(first.weekday().to_sunday_zero_offset())),
+                        )
+                        .ok();
+                    sunday
+                        .and_then(|s| s.checked_add(jiff::Span::new().weeks(step)).ok())
+                        .map(|week| {
+                            self.weekly_days
+                                .iter()
+                                .filter_map(|d| {
+                                    week.checked_add(jiff::Span::new().days(d - 1)).ok()
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                }
+                _ => {
+                    let month = first
+                        .first_of_month()
+                        .checked_add(jiff::Span::new().months(step))
+                        .ok();
+                    month.and_then(|m| self.day_in(m)).into_iter().collect()
+                }
+            };
+            dates.extend(candidates.into_iter().filter(|d| *d >= first));
+        }
+        dates.truncate(limit);
+        dates
+    }
+
+    /// A monthly series' date in the month of `month`: the nth weekday, or the day of the month
+    /// (a day the month lacks is its last day: a guess, Zoom does not say).
+    fn day_in(&self, month: civil::Date) -> Option<civil::Date> {
+        if let Some((week, day)) = self.monthly_week {
+            let weekday =
+                jiff::civil::Weekday::from_sunday_one_offset(i8::try_from(day).ok()?).ok()?;
+            return month
+                .nth_weekday_of_month(i8::try_from(week).ok()?, weekday)
+                .ok();
+        }
+        let day = i8::try_from(self.monthly_day)
+            .ok()?
+            .min(month.days_in_month());
+        month.with().day(day).build().ok()
+    }
+}
+
+impl Meeting {
+    /// Lays out the occurrences afresh from the start, recurrence, zone and duration: each at the
+    /// start's wall-clock time in the meeting's zone. Deleted marks stay on occurrences that keep
+    /// their id (start).
+    fn schedule_occurrences(&mut self) {
+        let (Some(recurrence), Some(start)) = (&self.recurrence, self.start) else {
+            self.occurrences.clear();
+            return;
+        };
+        let zone = TimeZone::get(&self.timezone).unwrap_or(TimeZone::UTC);
+        let Ok(first) = Timestamp::from_second(start).map(|t| t.to_zoned(zone.clone())) else {
+            return;
+        };
+        let deleted: BTreeSet<i64> = self
+            .occurrences
+            .iter()
+            .filter(|o| o.deleted)
+            .map(|o| o.id)
+            .collect();
+        self.occurrences = recurrence
+            .dates(first.date())
+            .into_iter()
+            .filter_map(|date| date.to_datetime(first.time()).to_zoned(zone.clone()).ok())
+            .map(|z| z.timestamp().as_second())
+            .filter(|s| match recurrence.end {
+                RecurrenceEnd::Until(until) => *s <= until,
+                RecurrenceEnd::Times(_) => true,
+            })
+            .map(|s| Occurrence {
+                id: s * 1000,
+                start: s,
+                duration: self.duration,
+                deleted: deleted.contains(&(s * 1000)),
+            })
+            .collect();
+    }
+
+    fn occurrence(&self, id: &str) -> Option<&Occurrence> {
+        let id: i64 = id.parse().ok()?;
+        self.occurrences.iter().find(|o| o.id == id)
+    }
+
+    fn occurrence_mut(&mut self, id: &str) -> Option<&mut Occurrence> {
+        let id: i64 = id.parse().ok()?;
+        self.occurrences.iter_mut().find(|o| o.id == id)
+    }
+
+    /// The `occurrences` array: by default only those not over yet (`show_previous_occurrences`
+    /// shows the rest), deleted ones with status `deleted`.
+    fn occurrences_view(&self, all: bool) -> Value {
+        let now = now_secs();
+        let shown: Vec<Value> = self
+            .occurrences
+            .iter()
+            .filter(|o| all || o.start + o.duration * 60 > now)
+            .map(|o| {
+                json!({
+                    "occurrence_id": o.id.to_string(),
+                    "start_time": iso(o.start),
+                    "duration": o.duration,
+                    "status": if o.deleted { "deleted" } else { "available" },
+                })
+            })
+            .collect();
+        Value::Array(shown)
+    }
 }
 
 const TOKEN_MASK: (u64, u64) = (0x5A17_C3E9_0B4D_2F61, 0x3C6E_F372_FE94_F82B);
