@@ -64,6 +64,10 @@ fn record(zoom_id: i64, channel: u64, topic: String, start: Timestamp) -> Meetin
         event: None,
         reminder_due: Some(start - LEAD),
         reminded: None,
+        reminder_minutes: Some(15),
+        series: None,
+        skipped: Vec::new(),
+        event_at: None,
     }
 }
 

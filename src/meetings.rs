@@ -17,11 +17,10 @@ use jiff::Timestamp;
 
 use crate::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
 use crate::scheduling::plan::{Defaults, MeetInput, MeetingPlan, plan};
-use crate::scheduling::reminder;
 use crate::secret::Secret;
 use crate::store::{GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, Store};
 use crate::zoom::meetings::{KnownFuture, none_known};
-use crate::zoom::model::{Meeting, NewMeeting};
+use crate::zoom::model::{Meeting, NewMeeting, Recurrence};
 
 pub use error::ServiceError;
 pub use lifecycle::{DueReminder, EventProblem, Herald, HeraldError, Pass};
@@ -152,7 +151,7 @@ impl Meetings {
                 return Err(err.into());
             }
         };
-        let record = MeetingRecord {
+        let mut record = MeetingRecord {
             guild: who.guild,
             channel: who.channel,
             message: None,
@@ -171,13 +170,18 @@ impl Meetings {
             uuid: meeting.uuid.clone(),
             created_at: meeting.created_at,
             event: None,
-            reminder_due: reminder::due(
-                plan.start.timestamp(),
-                settings.reminder_lead(),
-                Timestamp::now(),
-            ),
+            reminder_due: None,
             reminded: None,
+            reminder_minutes: Some(settings.reminder_lead()),
+            series: plan.series,
+            skipped: Vec::new(),
+            // A series' event is made for its first occurrence, then moves on.
+            event_at: plan
+                .series
+                .filter(|_| settings.events_on())
+                .map(|_| plan.start.timestamp()),
         };
+        record.reminder_due = record.wake(Timestamp::now());
         if let Err(err) = self.save(&record).await {
             // A meeting nobody can find or cancel helps no one: undo it, then report.
             if let Err(undo) = self.zoom.delete_meeting(meeting.id).await {
@@ -274,7 +278,7 @@ impl Meetings {
             .filter(|m| !m.cancelled)
             .filter(|m| scope.shows(m, who))
             .collect();
-        meetings.sort_by_key(|m| (m.start, m.zoom_id));
+        meetings.sort_by_key(|m| (m.current(now).unwrap_or(m.start), m.zoom_id));
         Ok(meetings)
     }
 
@@ -307,12 +311,24 @@ fn defaults(settings: &GuildSettings, prefs: MemberPrefs) -> Defaults {
 
 /// The Zoom request for a plan: exactly the effective values, nothing else.
 pub fn new_meeting(plan: &MeetingPlan) -> NewMeeting {
-    let mut m = NewMeeting::new(
+    let (topic, start, minutes) = (
         plan.topic.clone(),
         plan.start.timestamp(),
         plan.length.minutes(),
     );
-    m.timezone = plan.start.time_zone().iana_name().map(str::to_owned);
+    let zone = plan.start.time_zone().iana_name().map(str::to_owned);
+    let mut m = match &plan.series {
+        // Zoom repeats it in its zone: 15:00 Berlin stays 15:00 Berlin across DST.
+        Some(series) => NewMeeting::recurring(
+            topic,
+            start,
+            minutes,
+            zone.clone().unwrap_or_else(|| "UTC".to_owned()),
+            Recurrence::from(&series.rule(&plan.start)),
+        ),
+        None => NewMeeting::new(topic, start, minutes),
+    };
+    m.timezone = zone;
     m.agenda.clone_from(&plan.agenda);
     m.password = plan.passcode.clone().map(Secret::new);
     if plan.passcode.is_none() && !plan.auto_passcode {

@@ -46,7 +46,8 @@ pub async fn create_event(rest: &Rest, service: &Meetings, created: &mut Created
         reply::event_name(&record.topic),
         timestamp(record.start),
     )
-    .end_time(timestamp(record.end()))
+    // A series' event is its first occurrence, moved on as each ends.
+    .end_time(timestamp(record.end_of(record.start)))
     .location(reply::event_location(&created.meeting.join_url))
     .description(reply::event_description(
         created.plan.agenda.as_deref(),
@@ -84,23 +85,35 @@ pub async fn create_event(rest: &Rest, service: &Meetings, created: &mut Created
     }
 }
 
-/// Moves a meeting's event to the record's times. A moderator may have deleted it (10070):
-/// then the meeting simply has none any more.
+/// Moves a server's event to `start`–`end`.
+async fn edit_times(
+    rest: &Rest,
+    guild: u64,
+    event: u64,
+    start: jiff::Timestamp,
+    end: jiff::Timestamp,
+) -> serenity::Result<()> {
+    let edit = EditScheduledEvent::new()
+        .start_time(timestamp(start))
+        .end_time(timestamp(end));
+    let guild = GuildId::new(guild);
+    rest.patiently(|| {
+        guild.edit_scheduled_event(&rest.http, ScheduledEventId::new(event), edit.clone())
+    })
+    .await
+    .map(drop)
+}
+
+/// Moves a meeting's event to the times it shows (a series: the occurrence it is at). A
+/// moderator may have deleted it (10070): then the meeting simply has none any more.
 pub async fn move_event(rest: &Rest, service: &Meetings, record: &MeetingRecord) {
     let Some(event) = record.event else {
         return;
     };
-    let edit = EditScheduledEvent::new()
-        .start_time(timestamp(record.start))
-        .end_time(timestamp(record.end()));
-    let guild = GuildId::new(record.guild.0);
-    let moved = rest
-        .patiently(|| {
-            guild.edit_scheduled_event(&rest.http, ScheduledEventId::new(event), edit.clone())
-        })
-        .await;
+    let start = record.event_at.unwrap_or(record.start);
+    let moved = edit_times(rest, record.guild.0, event, start, record.end_of(start)).await;
     match moved {
-        Ok(_) => {}
+        Ok(()) => {}
         Err(err) if error_code(&err) == Some(10070) => {
             tracing::info!(
                 meeting_id = record.zoom_id,
@@ -127,25 +140,35 @@ pub async fn cancelled(rest: &Rest, record: &MeetingRecord, by: Option<u64>) {
     }
 }
 
+/// After one occurrence of a series was cancelled: the public message shows the next one, the
+/// event moves to it.
+pub async fn occurrence_cancelled(rest: &Rest, service: &Meetings, record: &MeetingRecord) {
+    edit_public(rest, record, reply::meeting_now(record)).await;
+    move_event(rest, service, record).await;
+}
+
+async fn edit_public(rest: &Rest, record: &MeetingRecord, edit: serenity::all::EditMessage) {
+    let Some(message) = record.message else {
+        return;
+    };
+    let edited = rest
+        .patiently(|| {
+            serenity::all::ChannelId::new(record.channel.0).edit_message(
+                &rest.http,
+                serenity::all::MessageId::new(message.0),
+                edit.clone(),
+            )
+        })
+        .await;
+    if let Err(err) = edited {
+        tracing::warn!(error = %err, "could not update the public message");
+    }
+}
+
 /// After a reschedule: the public message shows the new times, the event moves.
 pub async fn rescheduled(rest: &Rest, service: &Meetings, moved: &Rescheduled, by: u64) {
-    let record = &moved.after;
-    if let Some(message) = record.message {
-        let edit = reply::rescheduled_meeting(moved, by);
-        let edited = rest
-            .patiently(|| {
-                serenity::all::ChannelId::new(record.channel.0).edit_message(
-                    &rest.http,
-                    serenity::all::MessageId::new(message.0),
-                    edit.clone(),
-                )
-            })
-            .await;
-        if let Err(err) = edited {
-            tracing::warn!(error = %err, "could not show the new time in the public message");
-        }
-    }
-    move_event(rest, service, record).await;
+    edit_public(rest, &moved.after, reply::rescheduled_meeting(moved, by)).await;
+    move_event(rest, service, &moved.after).await;
 }
 
 /// Deletes a server's event; one already gone (10070) is fine.
@@ -190,6 +213,24 @@ impl Herald for DiscordHerald {
             .await
             .map_err(|err| HeraldError::Retry(err.to_string()))?;
         Ok(users.iter().map(|u| MemberId(u.user.id.get())).collect())
+    }
+
+    async fn move_event(
+        &self,
+        guild: crate::ids::GuildId,
+        event: u64,
+        start: jiff::Timestamp,
+        end: jiff::Timestamp,
+    ) -> Result<(), HeraldError> {
+        match edit_times(&self.0, guild.0, event, start, end).await {
+            Ok(()) => Ok(()),
+            // Deleted (10070), or finished and no longer editable (180000): the series has no
+            // event any more.
+            Err(err) if matches!(error_code(&err), Some(10070 | 180_000)) => {
+                Err(HeraldError::Gone(err.to_string()))
+            }
+            Err(err) => Err(HeraldError::Retry(err.to_string())),
+        }
     }
 
     async fn post_reminder(&self, reminder: &DueReminder) -> Result<(), HeraldError> {

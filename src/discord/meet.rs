@@ -53,6 +53,22 @@ const WAITING_ROOM: Opt = Opt::flag(
 );
 const RECORDING: Opt = Opt::text("recording", "Record automatically").choices(&Recording::CHOICES);
 
+const REPEAT: Opt = Opt::text(
+    "repeat",
+    "Make it a series at the same time in its zone (needs when)",
+)
+.choices(&[
+    ("daily", "daily"),
+    ("weekly", "weekly"),
+    ("every other week", "biweekly"),
+    ("monthly (days 1 to 28)", "monthly"),
+]);
+const OCCURRENCES: Opt = Opt::integer(
+    "occurrences",
+    "How many meetings the series has, the first included (2 to 60; default 10)",
+)
+.range(2, 60);
+
 const DECLARATION: Declaration = Declaration::new(
     "meet",
     "Schedule a Zoom meeting: the channel gets the join link, you get the host link",
@@ -66,6 +82,8 @@ const DECLARATION: Declaration = Declaration::new(
     PASSCODE,
     WAITING_ROOM,
     RECORDING,
+    REPEAT,
+    OCCURRENCES,
 ]);
 
 /// `/meet`.
@@ -84,6 +102,8 @@ fn input(args: &Args<'_>, locale: &str) -> MeetInput {
         waiting_room: args.flag(&WAITING_ROOM),
         recording: args.text(&RECORDING).and_then(Recording::from_name),
         locale: (!locale.is_empty()).then(|| locale.to_owned()),
+        repeat: args.text(&REPEAT).and_then(|r| r.parse().ok()),
+        occurrences: args.integer(&OCCURRENCES),
     }
 }
 

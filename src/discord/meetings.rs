@@ -32,10 +32,18 @@ const LIST: Sub = Sub {
     description: "Upcoming meetings, soonest first",
     options: &[SCOPE],
 };
+/// `which:` values, for a series.
+const NEXT: &str = "next";
+const ALL: &str = "all";
+const WHICH: Opt = Opt::text(
+    "which",
+    "For a series: its next meeting (default) or all of it",
+)
+.choices(&[("the next meeting", NEXT), ("the whole series", ALL)]);
 const CANCEL: Sub = Sub {
     name: "cancel",
     description: "Cancel a meeting (its creator or a server manager)",
-    options: &[MEETING],
+    options: &[MEETING, WHICH],
 };
 const WHEN: Opt = Opt::text(
     "when",
@@ -55,6 +63,11 @@ const RESCHEDULE: Sub = Sub {
     description: "Move a meeting to another time (its creator or a server manager)",
     options: &[MEETING, WHEN, DURATION, TIMEZONE],
 };
+const CALENDAR: Sub = Sub {
+    name: "calendar",
+    description: "A meeting as a calendar file (.ics), with its join link",
+    options: &[MEETING],
+};
 const HOST_LINK: Sub = Sub {
     name: "host-link",
     description: "A fresh host link for a meeting you scheduled",
@@ -62,7 +75,7 @@ const HOST_LINK: Sub = Sub {
 };
 
 const DECLARATION: Declaration = Declaration::new("meetings", "This server's Zoom meetings")
-    .subcommands(&[LIST, CANCEL, RESCHEDULE, HOST_LINK]);
+    .subcommands(&[LIST, CANCEL, RESCHEDULE, CALENDAR, HOST_LINK]);
 
 /// `/meetings`.
 pub struct MeetingsCommand;
@@ -104,7 +117,16 @@ impl Command for MeetingsCommand {
             return Ok(Reply::Private(reply::not_a_meeting(typed)));
         };
         if args.is(&CANCEL) {
-            let record = service.cancel(who, id).await?;
+            let (record, skipped) = if args.text(&WHICH) == Some(ALL) {
+                (service.cancel(who, id).await?, None)
+            } else {
+                service.cancel_next(who, id).await?
+            };
+            if let Some(start) = skipped {
+                tracing::info!(meeting_id = id, "a series' occurrence cancelled");
+                super::announce::occurrence_cancelled(call.rest, call.service, &record).await;
+                return Ok(Reply::Private(reply::occurrence_cancelled(&record, start)));
+            }
             super::announce::cancelled(call.rest, &record, Some(who.member.0)).await;
             tracing::info!(meeting_id = id, "meeting cancelled");
             return Ok(Reply::Private(reply::private(format!(
@@ -127,6 +149,17 @@ impl Command for MeetingsCommand {
             }
             super::announce::rescheduled(call.rest, service, &moved, who.member.0).await;
             return Ok(Reply::Private(reply::rescheduled(&moved)));
+        }
+        if args.is(&CALENDAR) {
+            let (record, join_url) = service.join_link(who, id).await?;
+            return Ok(Reply::Private(
+                match reply::calendar_file(&record, &join_url) {
+                    Some(file) => reply::calendar_answer(&record, file),
+                    None => reply::private(
+                        "Zoom gave this meeting a join link calendars can't take.".to_owned(),
+                    ),
+                },
+            ));
         }
         let (record, link) = service.host_link(who, id).await?;
         Ok(Reply::Private(reply::host_link(&record, &link)))

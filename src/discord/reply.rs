@@ -95,20 +95,23 @@ fn zone_note(zone: &str, plan: &MeetingPlan) -> String {
 }
 
 fn meeting_embed(record: &MeetingRecord) -> CreateEmbed {
-    let embed = CreateEmbed::new()
+    // A series shows its next occurrence, and how it repeats.
+    let next = record
+        .current(jiff::Timestamp::now())
+        .unwrap_or(record.start);
+    let mut embed = CreateEmbed::new()
         .title(record.topic.clone())
         .field(
             "Starts",
-            format!(
-                "{} ({})",
-                stamp(record.start, 'F'),
-                stamp(record.start, 'R')
-            ),
+            format!("{} ({})", stamp(next, 'F'), stamp(next, 'R')),
             false,
         )
         .field("Duration", format!("{} min", record.duration_minutes), true)
         .field("Meeting ID", spaced_id(record.zoom_id), true)
         .field("Host", format!("<@{}>", record.creator), true);
+    if let Some(series) = &record.series {
+        embed = embed.field("Repeats", series.describe(&record.zoned_start()), false);
+    }
     match lifecycle::event_field(record) {
         Some(event) => embed.field("Event", event, true),
         None => embed,
@@ -125,12 +128,16 @@ fn public_parts(created: &Created) -> (CreateEmbed, CreateActionRow) {
     if let Some(agenda) = &created.plan.agenda {
         embed = embed.description(markdown(agenda));
     }
-    let buttons = CreateActionRow::Buttons(vec![
+    let mut buttons = vec![
         CreateButton::new_link(created.meeting.join_url.clone()).label("Join"),
         CreateButton::new(format!("{START_BUTTON}{}", record.zoom_id))
             .label("Start as host")
             .style(ButtonStyle::Secondary),
-    ]);
+    ];
+    if let Some(link) = lifecycle::google_calendar(record, &created.meeting.join_url) {
+        buttons.push(CreateButton::new_link(link).label("Add to Google Calendar"));
+    }
+    let buttons = CreateActionRow::Buttons(buttons);
     (embed, buttons)
 }
 
@@ -187,6 +194,19 @@ pub fn private_host_link(created: &Created) -> EditInteractionResponse {
     if let Some(passcode) = created.meeting.password.as_ref().filter(|p| !p.is_empty()) {
         let _ = write!(text, "\nPasscode: `{}`", passcode.expose());
     }
+    if let Some(series) = &created.plan.series {
+        let _ = write!(
+            text,
+            "\nIt repeats {}.",
+            series.describe(&created.plan.start)
+        );
+    }
+    if let Some(link) = lifecycle::google_calendar(&created.record, &created.meeting.join_url) {
+        let _ = write!(
+            text,
+            "\n[Add it to Google Calendar]({link}) · `/meetings calendar` gives a calendar file."
+        );
+    }
     if let Some(problem) = created.event_problem {
         let _ = write!(text, "\n\n{}", lifecycle::event_problem(problem));
     }
@@ -225,16 +245,22 @@ pub fn meeting_list(
     }
     let mut lines = String::new();
     let mut shown = 0;
+    let now = jiff::Timestamp::now();
     for m in meetings {
+        // A series once, at its next occurrence.
+        let next = m.current(now).unwrap_or(m.start);
         let mut line = format!(
             "**{}** — {} ({}) · {} min · ID {} · by <@{}>",
             markdown(&m.topic),
-            stamp(m.start, 'F'),
-            stamp(m.start, 'R'),
+            stamp(next, 'F'),
+            stamp(next, 'R'),
             m.duration_minutes,
             spaced_id(m.zoom_id),
             m.creator
         );
+        if let Some(series) = &m.series {
+            let _ = write!(line, " · {}", series.describe(&m.zoned_start()));
+        }
         if m.channel != here {
             let _ = write!(line, " · in <#{}>", m.channel);
         }

@@ -15,7 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::{Meetings, ServiceError};
 use crate::ids::{GuildId, MemberId};
-use crate::scheduling::reminder::{Pickup, nonce, pickup};
+use crate::scheduling::reminder::{Timeline, nonce};
 use crate::store::{MeetingChange, MeetingRecord};
 
 /// Discord allows at most this many users in a message's `allowed_mentions`.
@@ -81,6 +81,14 @@ pub trait Herald: Send + Sync {
     /// Posts a reminder in its meeting's channel, as a reply to the meeting's message. The same
     /// nonce twice within Discord's window posts once.
     async fn post_reminder(&self, reminder: &DueReminder) -> Result<(), HeraldError>;
+    /// Moves a server's event to another occurrence's times (`Gone`: it was deleted).
+    async fn move_event(
+        &self,
+        guild: GuildId,
+        event: u64,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<(), HeraldError>;
 }
 
 /// What one pass of the scheduler did.
@@ -100,9 +108,13 @@ pub struct Pass {
 }
 
 enum Fate {
-    Posted { late: bool },
+    Posted {
+        late: bool,
+    },
     Dropped,
     Retried,
+    /// Nothing was due but the next wake-up (a series' event moved on, say).
+    Nothing,
 }
 
 impl Meetings {
@@ -134,6 +146,7 @@ impl Meetings {
                 }
                 Fate::Dropped => pass.dropped += 1,
                 Fate::Retried => pass.retried += 1,
+                Fate::Nothing => {}
             }
         }
         Ok(pass)
@@ -145,36 +158,61 @@ impl Meetings {
         record: MeetingRecord,
         now: Timestamp,
     ) -> Result<Fate, ServiceError> {
-        let Some(due) = record.reminder_due else {
-            return Ok(Fate::Dropped);
-        };
-        let occurrence = record.start;
         let (guild, zoom_id) = (record.guild, record.zoom_id);
+        let stepped = |reminded, event_at| MeetingChange::Stepped {
+            reminded,
+            event_at,
+            now,
+        };
+        if record.cancelled {
+            self.store
+                .update_meeting(guild, zoom_id, &MeetingChange::Reminder(None))
+                .await?;
+            return Ok(Fate::Dropped);
+        }
+        let occurrences = record.occurrences();
+        let lead = record.reminder_minutes.unwrap_or(0);
+        let step = Timeline {
+            occurrences: &occurrences,
+            minutes: record.duration_minutes,
+            reminded: record.reminded,
+            event_at: record.event_at,
+            lead,
+        }
+        .step(now);
+        if let (Some(start), Some(event)) = (step.roll_event, record.event) {
+            self.roll_event(herald, &record, event, start).await;
+        }
+        let Some(occurrence) = step.post else {
+            self.store
+                .update_meeting(guild, zoom_id, &stepped(step.missed, step.roll_event))
+                .await?;
+            return Ok(if step.missed.is_some() {
+                Fate::Dropped
+            } else {
+                Fate::Nothing
+            });
+        };
         let done = |fate| async move {
             self.store
-                .update_meeting(guild, zoom_id, &MeetingChange::Reminded(occurrence))
+                .update_meeting(guild, zoom_id, &stepped(Some(occurrence), step.roll_event))
                 .await
                 .map(|_| fate)
                 .map_err(ServiceError::from)
         };
-        if record.cancelled
-            || record.reminded == Some(occurrence)
-            || pickup(occurrence, now) == Pickup::TooLate
-        {
-            return done(Fate::Dropped).await;
-        }
         let join_url = match self.in_zoom(&record).await {
             Ok(meeting) => Some(meeting.join_url),
             // Deleted or replaced in Zoom: nobody can join it.
             Err(ServiceError::GoneFromZoom(_)) => return done(Fate::Dropped).await,
             Err(err) => {
-                tracing::warn!(meeting_id = record.zoom_id, error = %err, "Zoom could not be asked for a reminder's join link; pointing at the meeting's message");
+                tracing::warn!(meeting_id = zoom_id, error = %err, "Zoom could not be asked for a reminder's join link; pointing at the meeting's message");
                 None
             }
         };
         let mentions = self.audience(herald, &record).await;
+        let due = occurrence - SignedDuration::from_mins(i64::from(lead));
         let reminder = DueReminder {
-            nonce: nonce(record.zoom_id, occurrence),
+            nonce: nonce(zoom_id, occurrence),
             occurrence,
             join_url,
             mentions,
@@ -188,16 +226,49 @@ impl Meetings {
                 .await
             }
             Err(HeraldError::Gone(why)) => {
-                tracing::warn!(meeting_id = reminder.record.zoom_id, reason = %why, "dropped a reminder");
+                tracing::warn!(meeting_id = zoom_id, reason = %why, "dropped a reminder");
                 done(Fate::Dropped).await
             }
             Err(HeraldError::Retry(why)) => {
-                tracing::info!(meeting_id = reminder.record.zoom_id, reason = %why, "a reminder will be tried again");
+                tracing::info!(meeting_id = zoom_id, reason = %why, "a reminder will be tried again");
+                if step.roll_event.is_some() {
+                    self.store
+                        .update_meeting(guild, zoom_id, &stepped(None, step.roll_event))
+                        .await?;
+                }
                 let again = MeetingChange::Reminder(Some(now + RETRY_AFTER));
-                self.store
-                    .update_meeting(reminder.record.guild, reminder.record.zoom_id, &again)
-                    .await?;
+                self.store.update_meeting(guild, zoom_id, &again).await?;
                 Ok(Fate::Retried)
+            }
+        }
+    }
+
+    /// Moves a series' event on to the occurrence starting at `start`; one a moderator deleted
+    /// is forgotten.
+    async fn roll_event(
+        &self,
+        herald: &dyn Herald,
+        record: &MeetingRecord,
+        event: u64,
+        start: Timestamp,
+    ) {
+        match herald
+            .move_event(record.guild, event, start, record.end_of(start))
+            .await
+        {
+            Ok(()) => {}
+            Err(HeraldError::Gone(why)) => {
+                tracing::info!(meeting_id = record.zoom_id, reason = %why, "the series' event is gone");
+                let forgotten = self
+                    .store
+                    .update_meeting(record.guild, record.zoom_id, &MeetingChange::Event(None))
+                    .await;
+                if let Err(err) = forgotten {
+                    tracing::warn!(error = %err, "could not note that the series has no event");
+                }
+            }
+            Err(HeraldError::Retry(why)) => {
+                tracing::warn!(meeting_id = record.zoom_id, reason = %why, "could not move the series' event on");
             }
         }
     }

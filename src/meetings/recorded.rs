@@ -44,6 +44,71 @@ impl Meetings {
         Ok(record)
     }
 
+    /// Cancels the next occurrence of a series (the whole series when it is the last one left):
+    /// deletes it in Zoom by its occurrence id and notes it skipped. The same rules as
+    /// [`Meetings::cancel`]. Returns the record and the occurrence's start.
+    pub async fn cancel_next(
+        &self,
+        who: &Requester,
+        zoom_id: i64,
+    ) -> Result<(MeetingRecord, Option<Timestamp>), ServiceError> {
+        let record = self.recorded(who, zoom_id).await?;
+        let now = Timestamp::now();
+        let upcoming: Vec<Timestamp> = record
+            .occurrences()
+            .into_iter()
+            .filter(|s| *s > now)
+            .collect();
+        if record.series.is_none() || upcoming.len() < 2 {
+            return Ok((self.cancel(who, zoom_id).await?, None));
+        }
+        if record.creator != who.member && !who.manage_guild {
+            return Err(ServiceError::NotAllowedToCancel);
+        }
+        let next = upcoming[0];
+        let meeting = self.in_zoom(&record).await?;
+        let occurrence = meeting
+            .occurrences
+            .iter()
+            .find(|o| o.start_time == next)
+            .ok_or(ServiceError::GoneFromZoom(zoom_id))?;
+        match self
+            .zoom
+            .delete_occurrence(zoom_id, &occurrence.occurrence_id)
+            .await
+        {
+            Ok(()) | Err(ZoomError::NotFound(Missing::Meeting(_))) => {}
+            Err(err) => return Err(err.into()),
+        }
+        let record = self
+            .store
+            .update_meeting(
+                who.guild,
+                zoom_id,
+                &MeetingChange::Skip { start: next, now },
+            )
+            .await?
+            .ok_or(ServiceError::UnknownMeeting(zoom_id))?;
+        self.store.flush().await?;
+        self.reminders_changed.notify_one();
+        Ok((record, Some(next)))
+    }
+
+    /// A meeting's join link, fresh from Zoom, for anyone the lists show it to (its channel, its
+    /// creator, or a member with Manage Server).
+    pub async fn join_link(
+        &self,
+        who: &Requester,
+        zoom_id: i64,
+    ) -> Result<(MeetingRecord, String), ServiceError> {
+        let record = self.recorded(who, zoom_id).await?;
+        if !who.manage_guild && !super::Scope::Channel.shows(&record, who) {
+            return Err(ServiceError::UnknownMeeting(zoom_id));
+        }
+        let meeting = self.in_zoom(&record).await?;
+        Ok((record, meeting.join_url))
+    }
+
     /// A freshly issued start link (they expire after about two hours), for the creator only,
     /// until an hour after the meeting's planned end, and only from the recorded meeting.
     pub async fn host_link(

@@ -4,10 +4,9 @@
 use jiff::Timestamp;
 
 use super::{Meetings, Requester, ServiceError, defaults};
-use crate::scheduling::plan::{MeetInput, MeetingPlan, plan};
-use crate::scheduling::reminder;
+use crate::scheduling::plan::{MeetInput, MeetingPlan, PlanError, plan};
 use crate::store::{MeetingChange, MeetingRecord};
-use crate::zoom::model::MeetingUpdate;
+use crate::zoom::model::{MeetingUpdate, Recurrence};
 
 /// What `/meetings reschedule` asks for.
 #[derive(Debug, Clone, Default)]
@@ -78,11 +77,14 @@ impl Meetings {
             .as_deref()
             .unwrap_or(self.zoom.host_user());
         let day = self.take_host_day(host).await?;
-        let update = MeetingUpdate {
-            start_time: Some(start),
-            duration: Some(plan.length.minutes()),
-            ..MeetingUpdate::default()
-        };
+        let mut update = MeetingUpdate::reschedule(start, plan.length.minutes());
+        if let Some(series) = &record.series {
+            // The whole series moves, repeating in the zone it was made in (Zoom's), with a
+            // rule that follows the new first start (another weekday, another day of the month).
+            let first = start.to_zoned(record.zoned_start().time_zone().clone());
+            series.check_start(&first).map_err(PlanError::from)?;
+            update.recurrence = Some(Recurrence::from(&series.rule(&first)));
+        }
         if let Err(err) = self.zoom.update_meeting(zoom_id, &update).await {
             if !err.is_ambiguous() {
                 self.give_back_host_day(host, day).await;
@@ -92,7 +94,7 @@ impl Meetings {
         let change = MeetingChange::Reschedule {
             start,
             duration_minutes: plan.length.minutes(),
-            reminder_due: reminder::due(start, settings.reminder_lead(), now),
+            now,
         };
         let after = self
             .store

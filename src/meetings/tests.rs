@@ -117,6 +117,18 @@ impl Zoom for MemoryZoom {
             .ok_or_else(|| ZoomError::NotFound(Missing::Meeting(id.to_string())))
     }
 
+    async fn delete_occurrence(&self, id: MeetingId, occurrence_id: &str) -> Result<(), ZoomError> {
+        let start: i64 = occurrence_id.parse().expect("epoch milliseconds");
+        let mut meetings = self.meetings.lock().unwrap();
+        let meeting = meetings
+            .get_mut(&id)
+            .ok_or_else(|| ZoomError::NotFound(Missing::Meeting(id.to_string())))?;
+        meeting
+            .occurrences
+            .retain(|o| o.start_time.as_millisecond() != start);
+        Ok(())
+    }
+
     async fn get_user(&self, user: &str) -> Result<User, ZoomError> {
         Err(ZoomError::NotFound(Missing::User(user.to_owned())))
     }

@@ -28,6 +28,8 @@ pub trait Zoom: Send + Sync {
     async fn update_meeting(&self, id: MeetingId, update: &MeetingUpdate) -> Result<(), ZoomError>;
     /// Deletes a meeting.
     async fn delete_meeting(&self, id: MeetingId) -> Result<(), ZoomError>;
+    /// Deletes one occurrence of a series.
+    async fn delete_occurrence(&self, id: MeetingId, occurrence_id: &str) -> Result<(), ZoomError>;
     /// A user of the account.
     async fn get_user(&self, user: &str) -> Result<User, ZoomError>;
 }
@@ -61,6 +63,10 @@ impl Zoom for ZoomClient {
 
     async fn delete_meeting(&self, id: MeetingId) -> Result<(), ZoomError> {
         ZoomClient::delete_meeting(self, id).await
+    }
+
+    async fn delete_occurrence(&self, id: MeetingId, occurrence_id: &str) -> Result<(), ZoomError> {
+        ZoomClient::delete_occurrence(self, id, occurrence_id).await
     }
 
     async fn get_user(&self, user: &str) -> Result<User, ZoomError> {

@@ -5,6 +5,7 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 use serde::{Deserialize, Serialize};
 
+use super::recurrence::{RecurrenceError, Repeat, Series};
 use super::settings::GuildSettings;
 use super::{
     DurationError, MeetingLength, TimeZoneError, WhenContext, WhenError, is_invisible,
@@ -77,7 +78,14 @@ pub struct MeetInput {
     pub recording: Option<Recording>,
     /// The member's Discord locale ("en-US", "de"), which settles numeric dates like "12/11".
     pub locale: Option<String>,
+    /// Make it a series repeating so.
+    pub repeat: Option<Repeat>,
+    /// How many meetings a series has (default [`DEFAULT_OCCURRENCES`]).
+    pub occurrences: Option<i64>,
 }
+
+/// How many meetings a series has when `occurrences` is not given.
+pub const DEFAULT_OCCURRENCES: i64 = 10;
 
 /// Everything below the member's own input: their time zone, then the server's settings.
 #[derive(Debug, Clone, Default)]
@@ -132,6 +140,8 @@ pub struct MeetingPlan {
     pub mute_upon_entry: Option<bool>,
     /// Recording, when someone decided.
     pub recording: Option<Recording>,
+    /// How it repeats, for a series (starting at `start`, in its zone).
+    pub series: Option<Series>,
 }
 
 /// Why a meeting cannot be planned. Each Display says what to do.
@@ -162,6 +172,19 @@ pub enum PlanError {
     /// A bad time zone.
     #[error("{0}")]
     TimeZone(#[from] TimeZoneError),
+    /// A bad series.
+    #[error("{0}")]
+    Series(#[from] RecurrenceError),
+    /// A series asked for without saying when it starts.
+    #[error(
+        "A series needs its first start: add when, like when:\"monday 15:00\", and it repeats at that time."
+    )]
+    SeriesWithoutStart,
+    /// A number of occurrences without a repeat.
+    #[error(
+        "occurrences is for a series: add repeat, like repeat:weekly, or leave occurrences out."
+    )]
+    OccurrencesWithoutRepeat,
 }
 
 /// Whether Zoom accepts `passcode`: 1 to 10 characters of letters, digits, `@ - _ *`.
@@ -219,6 +242,13 @@ pub fn plan(
             .and_then(MeetingLength::from_minutes)
             .unwrap_or(MeetingLength::DEFAULT),
     };
+    let when_given = input.when.as_deref().is_some_and(|w| !w.trim().is_empty());
+    let series = match (input.repeat, input.occurrences) {
+        (None, None) => None,
+        (None, Some(_)) => return Err(PlanError::OccurrencesWithoutRepeat),
+        (Some(_), _) if !when_given => return Err(PlanError::SeriesWithoutStart),
+        (Some(repeat), count) => Some(Series::new(repeat, count.unwrap_or(DEFAULT_OCCURRENCES))?),
+    };
     let (zone, source) = resolve_zone(input, defaults)?;
     let context = WhenContext {
         now,
@@ -226,6 +256,9 @@ pub fn plan(
         locale: input.locale.as_deref(),
     };
     let when = read_when(input.when.as_deref().unwrap_or("now"), &context)?;
+    if let Some(series) = &series {
+        series.check_start(&when.start)?;
+    }
     let (zone_source, overridden) = match when.typed_zone {
         Some(_) => (ZoneSource::Typed, Some(source)),
         None => (source, None),
@@ -244,6 +277,7 @@ pub fn plan(
         join_before_host: defaults.server.join_before_host,
         mute_upon_entry: defaults.server.mute_upon_entry,
         recording: input.recording.or(defaults.server.auto_recording),
+        series,
     })
 }
 

@@ -53,33 +53,89 @@ pub fn shown_lead(minutes: u32) -> String {
     parts.join(" ")
 }
 
-/// When the reminder of an occurrence starting at `start` is due, with a lead of `minutes`:
-/// `None` when reminders are off or the due time is already past at `now` (a meeting scheduled
-/// to start sooner than its lead needs no reminder: its announcement is fresh).
-pub fn due(start: Timestamp, minutes: u32, now: Timestamp) -> Option<Timestamp> {
-    if minutes == 0 {
-        return None;
+/// What the scheduler knows of one meeting (a single one has one occurrence).
+#[derive(Debug, Clone, Copy)]
+pub struct Timeline<'a> {
+    /// Every occurrence's start, soonest first (cancelled ones left out).
+    pub occurrences: &'a [Timestamp],
+    /// Each occurrence's length, minutes.
+    pub minutes: u32,
+    /// The start of the last occurrence reminded (or passed over).
+    pub reminded: Option<Timestamp>,
+    /// The start of the occurrence the meeting's Discord event shows, when it has one.
+    pub event_at: Option<Timestamp>,
+    /// The reminder lead, minutes (0: no reminders).
+    pub lead: u32,
+}
+
+/// What is to be done for a meeting at a given moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Step {
+    /// Post the reminder of the occurrence starting then.
+    pub post: Option<Timestamp>,
+    /// Occurrences up to this one started before their reminder could be posted: passed over.
+    pub missed: Option<Timestamp>,
+    /// Move the event on to the occurrence starting then (the one it showed has ended).
+    pub roll_event: Option<Timestamp>,
+    /// When to look at the meeting again, once this step is done.
+    pub next_wake: Option<Timestamp>,
+}
+
+impl Timeline<'_> {
+    fn end(&self, start: Timestamp) -> Timestamp {
+        start + SignedDuration::from_mins(i64::from(self.minutes))
     }
-    let due = start - SignedDuration::from_mins(i64::from(minutes));
-    (due > now).then_some(due)
-}
 
-/// What to do with a reminder picked up at `now` for an occurrence starting at `start`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pickup {
-    /// Post it.
-    Post,
-    /// The occurrence has started: a reminder now would only be noise (a bot that was down
-    /// through the due time, or a clock that jumped past the start).
-    TooLate,
-}
-
-/// Whether a reminder picked up at `now` is still worth posting.
-pub fn pickup(start: Timestamp, now: Timestamp) -> Pickup {
-    if now < start {
-        Pickup::Post
-    } else {
-        Pickup::TooLate
+    /// What to do at `now`: the one function the scheduler, the create and every change of a
+    /// meeting's times compute the next wake-up with.
+    pub fn step(&self, now: Timestamp) -> Step {
+        let lead = SignedDuration::from_mins(i64::from(self.lead));
+        let unreminded = || {
+            self.occurrences
+                .iter()
+                .copied()
+                .filter(|s| self.reminded.is_none_or(|r| *s > r))
+        };
+        let post = if self.lead == 0 {
+            None
+        } else {
+            unreminded().rfind(|s| *s - lead <= now && now < *s)
+        };
+        let missed = unreminded().rfind(|s| *s <= now);
+        let done = [self.reminded, post, missed].into_iter().flatten().max();
+        let next_reminder = if self.lead == 0 {
+            None
+        } else {
+            self.occurrences
+                .iter()
+                .copied()
+                .find(|s| done.is_none_or(|d| *s > d))
+                .map(|s| (s - lead).max(now))
+        };
+        let current = self
+            .occurrences
+            .iter()
+            .copied()
+            .find(|s| self.end(*s) > now);
+        let roll_event = self
+            .event_at
+            .zip(current)
+            .and_then(|(at, current)| (at < current).then_some(current));
+        // The event moves on once the occurrence it shows has ended, if another follows.
+        let shown = roll_event.or(self.event_at);
+        let next_roll = shown.and_then(|at| {
+            self.occurrences
+                .iter()
+                .any(|s| *s > at)
+                .then(|| self.end(at))
+        });
+        let next_wake = [next_reminder, next_roll].into_iter().flatten().min();
+        Step {
+            post,
+            missed,
+            roll_event,
+            next_wake,
+        }
     }
 }
 
@@ -148,21 +204,100 @@ mod tests {
         assert_eq!(shown_lead(1440 + 120 + 5), "1 d 2 h 5 min");
     }
 
-    #[test]
-    fn a_reminder_is_due_its_lead_before_the_start_unless_that_is_past() {
-        let start = at("2026-12-03T15:00:00Z");
-        let now = at("2026-12-02T10:00:00Z");
-        assert_eq!(due(start, 15, now), Some(at("2026-12-03T14:45:00Z")));
-        assert_eq!(due(start, 0, now), None);
-        assert_eq!(due(start, 15, at("2026-12-03T14:50:00Z")), None);
-        assert_eq!(due(start, 15, at("2026-12-03T14:45:00Z")), None);
+    fn weekly(first: &str, n: i64) -> Vec<Timestamp> {
+        let first = at(first);
+        (0..n)
+            .map(|k| first + SignedDuration::from_hours(24 * 7 * k))
+            .collect()
     }
 
     #[test]
-    fn a_reminder_picked_up_after_the_start_is_dropped() {
-        let start = at("2026-12-03T15:00:00Z");
-        assert_eq!(pickup(start, at("2026-12-03T14:59:59Z")), Pickup::Post);
-        assert_eq!(pickup(start, start), Pickup::TooLate);
+    fn a_single_meeting_is_reminded_once_then_left_alone() {
+        let starts = [at("2026-12-03T15:00:00Z")];
+        let line = Timeline {
+            occurrences: &starts,
+            minutes: 30,
+            reminded: None,
+            event_at: Some(starts[0]),
+            lead: 15,
+        };
+        let before = line.step(at("2026-12-03T10:00:00Z"));
+        assert_eq!(before.post, None);
+        assert_eq!(before.next_wake, Some(at("2026-12-03T14:45:00Z")));
+        let due = line.step(at("2026-12-03T14:45:00Z"));
+        assert_eq!(due.post, Some(starts[0]));
+        assert_eq!(due.next_wake, None, "nothing follows: no event to move on");
+        let reminded = Timeline {
+            reminded: Some(starts[0]),
+            ..line
+        };
+        assert_eq!(reminded.step(at("2026-12-03T14:50:00Z")), Step::default());
+    }
+
+    #[test]
+    fn a_series_wakes_for_each_reminder_and_moves_its_event_on_after_each_occurrence() {
+        let starts = weekly("2026-12-07T14:00:00Z", 3);
+        let line = Timeline {
+            occurrences: &starts,
+            minutes: 60,
+            reminded: Some(starts[0]),
+            event_at: Some(starts[0]),
+            lead: 15,
+        };
+        // After the first reminder: next, the first occurrence's end (the event moves on).
+        let during = line.step(at("2026-12-07T14:30:00Z"));
+        assert_eq!(during.next_wake, Some(at("2026-12-07T15:00:00Z")));
+        let ended = line.step(at("2026-12-07T15:00:00Z"));
+        assert_eq!(ended.roll_event, Some(starts[1]));
+        assert_eq!(ended.post, None);
+        let moved = Timeline {
+            event_at: ended.roll_event,
+            ..line
+        };
+        assert_eq!(
+            moved.step(at("2026-12-07T15:00:00Z")).next_wake,
+            Some(starts[1] - SignedDuration::from_mins(15))
+        );
+        // The last occurrence's event stays where it is.
+        let last = Timeline {
+            reminded: Some(starts[2]),
+            event_at: Some(starts[2]),
+            ..line
+        };
+        assert_eq!(last.step(starts[2]).next_wake, None);
+    }
+
+    #[test]
+    fn occurrences_that_started_while_nobody_looked_are_passed_over_not_posted() {
+        let starts = weekly("2026-12-07T14:00:00Z", 3);
+        let line = Timeline {
+            occurrences: &starts,
+            minutes: 60,
+            reminded: None,
+            event_at: None,
+            lead: 15,
+        };
+        // Down for two weeks and back just before the third's reminder window ends.
+        let back = line.step(starts[2] - SignedDuration::from_mins(5));
+        assert_eq!(back.missed, Some(starts[1]));
+        assert_eq!(back.post, Some(starts[2]));
+        assert_eq!(back.next_wake, None);
+    }
+
+    #[test]
+    fn with_reminders_off_only_the_event_wakes_the_scheduler() {
+        let starts = weekly("2026-12-07T14:00:00Z", 2);
+        let line = Timeline {
+            occurrences: &starts,
+            minutes: 60,
+            reminded: None,
+            event_at: Some(starts[0]),
+            lead: 0,
+        };
+        let now = at("2026-12-01T00:00:00Z");
+        let step = line.step(now);
+        assert_eq!(step.post, None);
+        assert_eq!(step.next_wake, Some(at("2026-12-07T15:00:00Z")));
     }
 
     #[test]

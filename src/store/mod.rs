@@ -71,18 +71,33 @@ pub enum MeetingChange {
     },
     /// Its Discord scheduled event (`None`: it has none any more).
     Event(Option<u64>),
-    /// When its reminder is due (`None`: no reminder pending).
+    /// When the scheduler looks at it next (`None`: never), set outright: a retry.
     Reminder(Option<Timestamp>),
-    /// The reminder of the occurrence starting at this time was posted (or given up on).
-    Reminded(Timestamp),
-    /// Moved to another start and length, with the reminder that goes with it.
+    /// The scheduler did what was due at `now`: reminded (or passed over) the occurrence
+    /// starting at `reminded`, moved the event on to the one at `event_at`.
+    Stepped {
+        /// The occurrence reminded or passed over.
+        reminded: Option<Timestamp>,
+        /// Where the event now is.
+        event_at: Option<Timestamp>,
+        /// When this was done: the next wake-up follows from it.
+        now: Timestamp,
+    },
+    /// Moved to another start and length (a series: all of it); the reminders start over.
     Reschedule {
-        /// The new start.
+        /// The new (first) start.
         start: Timestamp,
         /// The new length, minutes.
         duration_minutes: u32,
-        /// When the new start's reminder is due.
-        reminder_due: Option<Timestamp>,
+        /// When this was done.
+        now: Timestamp,
+    },
+    /// One occurrence of a series cancelled; its event moves to the next one.
+    Skip {
+        /// The occurrence's start.
+        start: Timestamp,
+        /// When this was done.
+        now: Timestamp,
     },
 }
 
@@ -101,18 +116,39 @@ impl MeetingChange {
             }
             Self::Event(event) => record.event = *event,
             Self::Reminder(due) => record.reminder_due = *due,
-            Self::Reminded(start) => {
-                record.reminded = Some(*start);
-                record.reminder_due = None;
+            Self::Stepped {
+                reminded,
+                event_at,
+                now,
+            } => {
+                record.reminded = record.reminded.max(*reminded);
+                if event_at.is_some() {
+                    record.event_at = *event_at;
+                }
+                record.reminder_due = record.wake(*now);
             }
             Self::Reschedule {
                 start,
                 duration_minutes,
-                reminder_due,
+                now,
             } => {
                 record.start = *start;
                 record.duration_minutes = *duration_minutes;
-                record.reminder_due = *reminder_due;
+                record.reminded = None;
+                record.skipped.clear();
+                if record.series.is_some() {
+                    record.event_at = Some(*start);
+                }
+                record.reminder_due = record.wake(*now);
+            }
+            Self::Skip { start, now } => {
+                if !record.skipped.contains(start) {
+                    record.skipped.push(*start);
+                }
+                if record.event_at == Some(*start) {
+                    record.event_at = record.current(*now);
+                }
+                record.reminder_due = record.wake(*now);
             }
         }
     }

@@ -4,6 +4,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ChannelId, GuildId, MemberId, MessageId};
+use crate::scheduling::recurrence::Series;
+use crate::scheduling::reminder::Timeline;
 
 /// A meeting the bot created.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,19 +40,79 @@ pub struct MeetingRecord {
     /// The server's Discord scheduled event for it, once created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<u64>,
-    /// When its reminder is due, while one is pending: the store's index of due reminders
-    /// mirrors it.
+    /// When the scheduler looks at it next (a reminder due, or a series' event to move on):
+    /// the store's index of due times mirrors it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminder_due: Option<Timestamp>,
-    /// The start of the occurrence last reminded: a reminder is posted once per occurrence.
+    /// The start of the occurrence last reminded (or passed over): once per occurrence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminded: Option<Timestamp>,
+    /// The reminder lead it was scheduled with, minutes (0: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder_minutes: Option<u32>,
+    /// How it repeats, when it is a series (its first occurrence is `start`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<Series>,
+    /// The starts of a series' cancelled occurrences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Timestamp>,
+    /// The start of the occurrence a series' Discord event shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_at: Option<Timestamp>,
 }
 
 impl MeetingRecord {
-    /// When the meeting is planned to end.
+    /// The first start, in the zone it was read in.
+    pub fn zoned_start(&self) -> jiff::Zoned {
+        let zone = jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        self.start.to_zoned(zone)
+    }
+
+    /// Every start that is still on, soonest first: one for a single meeting.
+    pub fn occurrences(&self) -> Vec<Timestamp> {
+        match &self.series {
+            Some(series) => series
+                .occurrences(&self.zoned_start())
+                .into_iter()
+                .filter(|s| !self.skipped.contains(s))
+                .collect(),
+            None => vec![self.start],
+        }
+    }
+
+    /// The occurrence under way or next at `now`, if any is left.
+    pub fn current(&self, now: Timestamp) -> Option<Timestamp> {
+        self.occurrences()
+            .into_iter()
+            .find(|s| self.end_of(*s) > now)
+    }
+
+    /// When an occurrence starting at `start` ends.
+    pub fn end_of(&self, start: Timestamp) -> Timestamp {
+        start + jiff::SignedDuration::from_mins(i64::from(self.duration_minutes))
+    }
+
+    /// When the meeting (a series: its last occurrence) is planned to end.
     pub fn end(&self) -> Timestamp {
-        self.start + jiff::SignedDuration::from_mins(i64::from(self.duration_minutes))
+        let last = self.occurrences().last().copied().unwrap_or(self.start);
+        self.end_of(last)
+    }
+
+    /// When the scheduler must look at it next, from `now`.
+    pub fn wake(&self, now: Timestamp) -> Option<Timestamp> {
+        if self.cancelled {
+            return None;
+        }
+        let occurrences = self.occurrences();
+        Timeline {
+            occurrences: &occurrences,
+            minutes: self.duration_minutes,
+            reminded: self.reminded,
+            event_at: self.event_at,
+            lead: self.reminder_minutes.unwrap_or(0),
+        }
+        .step(now)
+        .next_wake
     }
 }
 

@@ -567,9 +567,9 @@ async fn sigterm_waits_for_a_create_that_takes_most_of_the_zoom_timeout() {
     assert!(log.contains("in-flight commands finished"), "{log}");
 }
 
-/// Meetings at `zoom` starting in an hour, recorded in `data` with reminders due over the next
-/// `n` × 50 ms: what a bot finds in its data directory after being down through their due
-/// times, or started just before them.
+/// Meetings at `zoom` starting in twenty minutes (five more each second), recorded in `data`
+/// with reminders twenty minutes ahead: due now and over the next seconds, as a bot finds them
+/// after being down through their due times, or started just before them.
 async fn due_reminders(zoom: &FakeZoom, data: &std::path::Path, n: usize) -> Vec<i64> {
     use jiff::{SignedDuration, Timestamp};
     use zoombot::ids::{ChannelId, GuildId, MemberId};
@@ -578,9 +578,12 @@ async fn due_reminders(zoom: &FakeZoom, data: &std::path::Path, n: usize) -> Vec
     let http = reqwest::Client::new();
     let token = zoom.issue_token();
     let store = SledStore::open(data).expect("store");
-    let start = Timestamp::now() + SignedDuration::from_hours(1);
+    let now = Timestamp::now();
     let mut ids = Vec::new();
     for i in 0..n {
+        let start = now
+            + SignedDuration::from_mins(20)
+            + SignedDuration::from_secs(i64::try_from(i / 5).expect("small"));
         let made: Value = http
             .post(format!("{}/users/me/meetings", zoom.api_base()))
             .bearer_auth(&token)
@@ -595,8 +598,11 @@ async fn due_reminders(zoom: &FakeZoom, data: &std::path::Path, n: usize) -> Vec
             .await
             .expect("json");
         let id = made["id"].as_i64().expect("id");
-        let due = Timestamp::now()
-            + SignedDuration::from_millis(200 + 50 * i64::try_from(i).expect("small"));
+        let start: Timestamp = made["start_time"]
+            .as_str()
+            .expect("start")
+            .parse()
+            .expect("a time");
         let record = MeetingRecord {
             guild: GuildId(FakeDiscord::GUILD_ID),
             channel: ChannelId(FakeDiscord::CHANNEL_ID),
@@ -604,19 +610,19 @@ async fn due_reminders(zoom: &FakeZoom, data: &std::path::Path, n: usize) -> Vec
             creator: MemberId(ALICE),
             zoom_id: id,
             topic: format!("due {i}"),
-            start: made["start_time"]
-                .as_str()
-                .expect("start")
-                .parse()
-                .expect("a time"),
+            start,
             duration_minutes: 30,
             timezone: "UTC".to_owned(),
             cancelled: false,
             uuid: None,
             created_at: made["created_at"].as_str().and_then(|t| t.parse().ok()),
             event: None,
-            reminder_due: Some(due),
+            reminder_due: Some(start - SignedDuration::from_mins(20)),
             reminded: None,
+            reminder_minutes: Some(20),
+            series: None,
+            skipped: Vec::new(),
+            event_at: None,
         };
         store.put_meeting(&record).await.expect("put");
         ids.push(id);
@@ -667,15 +673,18 @@ async fn reminders_due_across_a_sigkill_are_each_posted_exactly_once() {
     let (code, _) = bot.exit_code().await;
     assert_eq!(code, None);
     {
-        use zoombot::store::{MeetingChange, SledStore, Store};
+        use zoombot::store::{SledStore, Store};
         let store = SledStore::open(data.path()).expect("store");
-        let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_millis(100);
         for id in &ids {
-            let change = MeetingChange::Reminder(Some(soon));
-            store
-                .update_meeting(zoombot::ids::GuildId(FakeDiscord::GUILD_ID), *id, &change)
+            let guild = zoombot::ids::GuildId(FakeDiscord::GUILD_ID);
+            let mut pending = store
+                .meeting(guild, *id)
                 .await
-                .expect("update");
+                .expect("read")
+                .expect("there");
+            pending.reminded = None;
+            pending.reminder_due = Some(jiff::Timestamp::now());
+            store.put_meeting(&pending).await.expect("put");
         }
         store.flush().await.expect("flush");
     }

@@ -75,7 +75,9 @@ async fn the_bot_identifies_with_guilds_only_and_registers_its_commands() {
                 "agenda",
                 "passcode",
                 "waiting_room",
-                "recording"
+                "recording",
+                "repeat",
+                "occurrences"
             ]
         );
         assert_eq!(meet["options"][0]["required"], true);
@@ -87,7 +89,10 @@ async fn the_bot_identifies_with_guilds_only_and_registers_its_commands() {
             .iter()
             .map(|o| o["name"].as_str().unwrap())
             .collect();
-        assert_eq!(subs, ["list", "cancel", "reschedule", "host-link"]);
+        assert_eq!(
+            subs,
+            ["list", "cancel", "reschedule", "calendar", "host-link"]
+        );
     }
 }
 

@@ -225,6 +225,10 @@ async fn a_host_link_is_refused_once_the_meeting_is_over() {
             event: None,
             reminder_due: None,
             reminded: None,
+            reminder_minutes: None,
+            series: None,
+            skipped: Vec::new(),
+            event_at: None,
         })
         .await
         .unwrap();

@@ -12,7 +12,7 @@ use serde_json::Value;
 use support::bot::{PATIENCE, TestBot, strings};
 use support::fake_discord::{FakeDiscord, Member};
 use zoombot::ids::GuildId;
-use zoombot::store::{MeetingChange, MeetingRecord, MemoryStore, Store};
+use zoombot::store::{MeetingRecord, MemoryStore, Store};
 
 const ALICE: u64 = 1_400_000_000_000_000_001;
 const BOB: u64 = 1_400_000_000_000_000_002;
@@ -79,14 +79,17 @@ async fn meeting(bot: &TestBot, store: &MemoryStore, topic: &str, when: &str) ->
     }
 }
 
-/// Makes the meeting's reminder due in a moment. The scheduler sleeps until the soonest due
-/// time it knows, so it is woken as any new reminder wakes it: by another meeting.
+/// Makes the meeting's reminder due in a moment: as if it had been scheduled with a lead that
+/// ends now. The scheduler sleeps until the soonest due time it knows, so it is woken as any
+/// new reminder wakes it: by another meeting.
 async fn due_now(bot: &TestBot, store: &MemoryStore, id: i64) {
+    let mut r = record(store, id).await;
     let soon = Timestamp::now() + SignedDuration::from_millis(300);
-    store
-        .update_meeting(GuildId(GUILD), id, &MeetingChange::Reminder(Some(soon)))
-        .await
-        .unwrap();
+    // Whole minutes, rounded up: due at most a minute before `soon`, so at once.
+    let minutes = (r.start.duration_since(soon).as_secs() + 59) / 60;
+    r.reminder_minutes = Some(u32::try_from(minutes).unwrap());
+    r.reminder_due = Some(soon);
+    store.put_meeting(&r).await.unwrap();
     let (answer, _) = bot
         .meet(
             &Member::regular(BOB),

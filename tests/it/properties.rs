@@ -446,6 +446,10 @@ fn meeting_record() -> impl Strategy<Value = MeetingRecord> {
                 event,
                 reminder_due,
                 reminded,
+                reminder_minutes: None,
+                series: None,
+                skipped: Vec::new(),
+                event_at: reminder_due,
             },
         )
 }

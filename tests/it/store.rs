@@ -90,6 +90,10 @@ fn record(zoom_id: i64) -> MeetingRecord {
         event: None,
         reminder_due: None,
         reminded: None,
+        reminder_minutes: None,
+        series: None,
+        skipped: Vec::new(),
+        event_at: None,
     }
 }
 

@@ -1,12 +1,15 @@
 //! The words of a meeting's life after its creation: its Discord event, its reminder, its move.
 
 use serenity::all::{
-    CreateActionRow, CreateAllowedMentions, CreateButton, CreateMessage, EditInteractionResponse,
-    EditMessage, MessageReference, MessageReferenceKind, Nonce, UserId,
+    CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton, CreateMessage,
+    EditInteractionResponse, EditMessage, MessageReference, MessageReferenceKind, Nonce, UserId,
 };
 
 use super::{markdown, meeting_embed, private, spaced_id, stamp};
 use crate::meetings::{DueReminder, EventProblem, Rescheduled};
+use crate::scheduling::calendar::{
+    CalendarEvent, CalendarSeries, JoinLink, google_calendar_link, ics,
+};
 use crate::store::MeetingRecord;
 
 /// Discord's longest event name, description and location, in characters.
@@ -134,6 +137,34 @@ pub fn rescheduled_meeting(moved: &Rescheduled, by: u64) -> EditMessage {
         .allowed_mentions(super::no_mentions())
 }
 
+/// The meeting's public message as it is now (a series: at its next occurrence); its buttons
+/// stay as they are.
+pub fn meeting_now(record: &MeetingRecord) -> EditMessage {
+    EditMessage::new()
+        .embed(meeting_embed(record).colour(RESCHEDULED))
+        .allowed_mentions(super::no_mentions())
+}
+
+/// The member's private answer after one occurrence of a series was cancelled.
+pub fn occurrence_cancelled(
+    record: &MeetingRecord,
+    start: jiff::Timestamp,
+) -> EditInteractionResponse {
+    let next = record
+        .occurrences()
+        .into_iter()
+        .find(|s| *s > start)
+        .map_or_else(String::new, |next| {
+            format!(" The next is {}.", stamp(next, 'F'))
+        });
+    private(format!(
+        "Cancelled the {} meeting of **{}**; it is gone from Zoom too, and the rest of the series goes on.{next} \
+         To cancel every meeting of the series, use `/meetings cancel which:the whole series`.",
+        stamp(start, 'F'),
+        markdown(&record.topic),
+    ))
+}
+
 /// The member's private answer after a move.
 pub fn rescheduled(moved: &Rescheduled) -> EditInteractionResponse {
     private(format!(
@@ -148,6 +179,66 @@ pub fn rescheduled(moved: &Rescheduled) -> EditInteractionResponse {
             ""
         },
     ))
+}
+
+/// A Google Calendar link for `record`'s next occurrence with its join link; `None` for a link
+/// calendars cannot take.
+pub fn google_calendar(record: &MeetingRecord, join_url: &str) -> Option<String> {
+    let join = JoinLink::new(join_url).ok()?;
+    let start = record
+        .current(jiff::Timestamp::now())
+        .unwrap_or(record.start);
+    let details = format!(
+        "Join the Zoom meeting: {}\nMeeting ID: {}",
+        join.as_str(),
+        spaced_id(record.zoom_id)
+    );
+    Some(google_calendar_link(
+        &record.topic,
+        start,
+        record.end_of(start),
+        &details,
+        &join,
+    ))
+}
+
+/// `record` as an `.ics` file, with its join link and never its host link; a series repeats
+/// in its zone, without its cancelled meetings.
+pub fn calendar_file(record: &MeetingRecord, join_url: &str) -> Option<CreateAttachment> {
+    let join = JoinLink::new(join_url).ok()?;
+    let first = record.zoned_start();
+    let event = CalendarEvent {
+        uid: format!("zoom-{}@zoombot", record.zoom_id),
+        stamp: jiff::Timestamp::now(),
+        start: record.start,
+        end: record.end_of(record.start),
+        summary: record.topic.clone(),
+        description: format!(
+            "Join the Zoom meeting: {}\nMeeting ID: {}",
+            join.as_str(),
+            spaced_id(record.zoom_id)
+        ),
+        url: Some(join.clone()),
+        location: join,
+        series: record.series.as_ref().map(|series| {
+            CalendarSeries::new(series, &first).without(record.skipped.iter().copied())
+        }),
+    };
+    Some(CreateAttachment::bytes(
+        ics(&event).into_bytes(),
+        format!("zoom-meeting-{}.ics", record.zoom_id),
+    ))
+}
+
+/// The private answer carrying a meeting's `.ics`.
+pub fn calendar_answer(record: &MeetingRecord, file: CreateAttachment) -> EditInteractionResponse {
+    private(format!(
+        "**{}** as a calendar file: open it to add {} to your calendar (Google Calendar, Outlook, Apple \
+         Calendar). It has the join link, not the host link.",
+        markdown(&record.topic),
+        if record.series.is_some() { "every meeting of the series" } else { "the meeting" }
+    ))
+    .new_attachment(file)
 }
 
 /// The record's link to its event, for the meeting's message.
