@@ -442,3 +442,204 @@ async fn a_reminder_met_by_a_5xx_is_posted_once_and_one_for_a_deleted_channel_is
         Some(gone.start)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weekly_series_is_one_recurring_zoom_meeting_shown_with_its_rule_and_cancelled_one_meeting_at_a_time()
+ {
+    let (bot, store) = bot().await;
+    let (answer, public) = bot
+        .meet(
+            &Member::regular(ALICE),
+            strings(&[
+                ("topic", "Weekly sync"),
+                ("when", "monday 15:00"),
+                ("timezone", "Europe/Berlin"),
+                ("repeat", "weekly"),
+            ])
+            .as_array()
+            .unwrap()
+            .iter()
+            .cloned()
+            .chain([serde_json::json!({"name": "occurrences", "type": 4, "value": 6})])
+            .collect(),
+        )
+        .await;
+    assert!(
+        answer
+            .content
+            .contains("It repeats every Monday at 15:00 Europe/Berlin, 6 times"),
+        "{}",
+        answer.content
+    );
+    let public = public.expect("posted");
+    assert!(
+        public
+            .text()
+            .contains("every Monday at 15:00 Europe/Berlin, 6 times"),
+        "{}",
+        public.text()
+    );
+    assert!(
+        public.text().contains("calendar.google.com"),
+        "{}",
+        public.text()
+    );
+    let id = meeting_id(&public);
+    let at_zoom = bot.zoom.meeting(id).unwrap();
+    assert_eq!(at_zoom["type"], 8);
+    assert_eq!(at_zoom["recurrence"]["type"], 2);
+    assert_eq!(at_zoom["occurrences"].as_array().unwrap().len(), 6);
+    let r = record(&store, id).await;
+    let starts = r.occurrences();
+    // 15:00 in Berlin every week, winter and summer alike.
+    for start in &starts {
+        let berlin = start.to_zoned(jiff::tz::TimeZone::get("Europe/Berlin").unwrap());
+        assert_eq!((berlin.hour(), berlin.minute()), (15, 0), "{berlin}");
+    }
+
+    let cancelled = bot
+        .run_sub(
+            &Member::regular(ALICE),
+            "meetings",
+            "cancel",
+            strings(&[("meeting", &id.to_string())]),
+        )
+        .await;
+    assert!(
+        cancelled.content.contains("the rest of the series goes on"),
+        "{}",
+        cancelled.content
+    );
+    let at_zoom = bot.zoom.meeting(id).unwrap();
+    let deleted = at_zoom["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["status"] == "deleted")
+        .count();
+    let left = at_zoom["occurrences"].as_array().unwrap().len();
+    assert!(
+        deleted == 1 || left == 5,
+        "one occurrence deleted: {at_zoom}"
+    );
+    let after = record(&store, id).await;
+    assert_eq!(after.occurrences(), starts[1..]);
+    let event = bot
+        .discord
+        .scheduled_event(GUILD, after.event.unwrap())
+        .unwrap();
+    let event_start: Timestamp = event["scheduled_start_time"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        event_start, starts[1],
+        "the event moved to the next meeting"
+    );
+
+    let listed = bot
+        .run_sub(&Member::regular(ALICE), "meetings", "list", strings(&[]))
+        .await;
+    let text = listed.text();
+    assert_eq!(
+        text.matches("Weekly sync").count(),
+        1,
+        "a series is listed once: {text}"
+    );
+    assert!(
+        text.contains(&format!("<t:{}:F>", starts[1].as_second())),
+        "{text}"
+    );
+
+    let all = bot
+        .run_sub(
+            &Member::regular(ALICE),
+            "meetings",
+            "cancel",
+            strings(&[("meeting", &id.to_string()), ("which", "all")]),
+        )
+        .await;
+    assert!(
+        all.content.starts_with("Cancelled **Weekly sync**"),
+        "{}",
+        all.content
+    );
+    assert!(bot.zoom.meeting(id).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_series_of_the_wrong_size_or_without_a_start_is_refused_and_nothing_is_made() {
+    let (bot, _) = bot().await;
+    let count = |n: i64| {
+        serde_json::json!([
+            {"name": "topic", "type": 3, "value": "Series"},
+            {"name": "when", "type": 3, "value": "monday 10:00"},
+            {"name": "repeat", "type": 3, "value": "daily"},
+            {"name": "occurrences", "type": 4, "value": n},
+        ])
+    };
+    for (options, says) in [
+        (count(0), "occurrences"),
+        (count(61), "occurrences"),
+        (
+            strings(&[("topic", "Series"), ("repeat", "weekly")]),
+            "needs its first start",
+        ),
+    ] {
+        let (answer, public) = bot.meet(&Member::regular(ALICE), options.clone()).await;
+        assert!(public.is_none(), "{options}");
+        assert!(
+            answer.content.contains(says),
+            "{options}: {}",
+            answer.content
+        );
+    }
+    assert_eq!(bot.zoom.meeting_count(), 0);
+    bot.assert_still_serving().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_comes_as_a_calendar_file_with_its_join_link_and_never_its_host_link() {
+    let (bot, store) = bot().await;
+    let r = meeting(&bot, &store, "Planning", "in 3 days 09:00").await;
+
+    let (_, token) = bot
+        .slash(
+            &Member::regular(ALICE),
+            "meetings",
+            support::bot::subcommand("calendar", strings(&[("meeting", &r.zoom_id.to_string())])),
+        )
+        .await;
+    let answer = bot.answer(&token).await;
+
+    assert!(
+        answer.content.contains("calendar file"),
+        "{}",
+        answer.content
+    );
+    let sent = bot
+        .discord
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|q| q.path.contains(&token) && !q.files.is_empty())
+        .expect("the answer carried a file");
+    let (name, ics) = &sent.files[0];
+    assert!(name.ends_with(".ics"), "{name}");
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+    assert!(ics.contains("SUMMARY:Planning"), "{ics}");
+    assert!(
+        ics.contains(&format!("DTSTART:{}", r.start.strftime("%Y%m%dT%H%M%SZ"))),
+        "{ics}"
+    );
+    let join = bot.zoom.meeting(r.zoom_id).unwrap()["join_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(ics.replace("\r\n ", "").contains(&join), "{ics}");
+    assert!(
+        !ics.contains("zak=") && !ics.contains("/s/"),
+        "no host link: {ics}"
+    );
+}

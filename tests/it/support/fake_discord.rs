@@ -78,6 +78,8 @@ pub struct Recorded {
     pub status: u16,
     /// The JSON the fake answered, if any.
     pub response: Option<Value>,
+    /// The files of a multipart body: each part's file name and text.
+    pub files: Vec<(String, String)>,
 }
 
 /// One send that `enforce_nonce` answered with an earlier message, creating nothing.
@@ -1549,6 +1551,7 @@ async fn rest_handler(
             authorization,
             status: reply.status,
             response: reply.body.clone(),
+            files: files(&body, &content_type),
         });
         reply
     };
@@ -1596,6 +1599,26 @@ fn parse_body(body: &[u8], content_type: &str) -> Result<Option<Value>, ()> {
         return Ok(None);
     }
     serde_json::from_slice(body).map(Some).map_err(|_| ())
+}
+
+/// The file parts of a multipart body (`files[n]`): file name and content.
+fn files(body: &[u8], content_type: &str) -> Vec<(String, String)> {
+    let Some(boundary) = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))
+    else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(body);
+    let delimiter = format!("--{}", boundary.trim_matches('"'));
+    text.split(delimiter.as_str())
+        .filter_map(|part| {
+            let (head, content) = part.split_once("\r\n\r\n")?;
+            let name = head.split("filename=\"").nth(1)?.split('"').next()?;
+            let content = content.strip_suffix("\r\n").unwrap_or(content);
+            Some((name.to_owned(), content.to_owned()))
+        })
+        .collect()
 }
 
 fn needs_no_auth(segments: &[&str]) -> bool {
