@@ -3,8 +3,10 @@
 
 mod errors;
 mod lifecycle;
+mod list;
 
 pub use lifecycle::*;
+pub use list::meeting_list;
 
 use std::fmt::Write;
 
@@ -15,8 +17,7 @@ use serenity::all::{
 };
 
 use super::commands::START_BUTTON;
-use crate::ids::ChannelId;
-use crate::meetings::{Created, EffectiveSettings, Scope};
+use crate::meetings::{Created, EffectiveSettings};
 use crate::scheduling::plan::{MeetingPlan, ZoneSource};
 use crate::scheduling::{clean, shown};
 use crate::store::{MeetingRecord, SettingField};
@@ -222,64 +223,8 @@ pub fn host_link(record: &MeetingRecord, link: &crate::secret::Secret) -> EditIn
     ))
 }
 
-/// Upcoming meetings in `scope`, asked for in channel `here`: each meeting of another channel
-/// says which.
-pub fn meeting_list(
-    meetings: &[MeetingRecord],
-    scope: Scope,
-    here: ChannelId,
-) -> EditInteractionResponse {
-    let (title, none) = match scope {
-        Scope::Channel => (
-            "Upcoming meetings of this channel, and yours",
-            "No upcoming meetings were scheduled in this channel, and none of yours in this server. Schedule one \
-             with /meet.",
-        ),
-        Scope::Server => (
-            "Upcoming meetings of this server",
-            "No upcoming meetings were scheduled from this server. Schedule one with /meet.",
-        ),
-    };
-    if meetings.is_empty() {
-        return private(none.to_owned());
-    }
-    let mut lines = String::new();
-    let mut shown = 0;
-    let now = jiff::Timestamp::now();
-    for m in meetings {
-        // A series once, at its next occurrence.
-        let next = m.current(now).unwrap_or(m.start);
-        let mut line = format!(
-            "**{}** — {} ({}) · {} min · ID {} · by <@{}>",
-            markdown(&m.topic),
-            stamp(next, 'F'),
-            stamp(next, 'R'),
-            m.duration_minutes,
-            spaced_id(m.zoom_id),
-            m.creator
-        );
-        if let Some(series) = &m.series {
-            let _ = write!(line, " · {}", series.describe(&m.zoned_start()));
-        }
-        if m.channel != here {
-            let _ = write!(line, " · in <#{}>", m.channel);
-        }
-        line.push('\n');
-        // Embed descriptions hold 4096 characters; keep room for the "and N more" line.
-        if lines.chars().count() + line.chars().count() > 3900 {
-            break;
-        }
-        lines.push_str(&line);
-        shown += 1;
-    }
-    if shown < meetings.len() {
-        let _ = write!(lines, "…and {} more.", meetings.len() - shown);
-    }
-    private_embed(title, lines)
-}
-
 /// A private answer that is one embed.
-fn private_embed(title: &str, description: String) -> EditInteractionResponse {
+pub(super) fn private_embed(title: &str, description: String) -> EditInteractionResponse {
     let embed = CreateEmbed::new()
         .title(title)
         .description(description)

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use jiff::Timestamp;
 
 mod lifecycle;
+mod series;
 
 use super::*;
 use crate::ids::ChannelId;

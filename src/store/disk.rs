@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 mod flush;
 mod keys;
+mod reminders;
 
 use flush::Flusher;
-use keys::{end_key, meeting_key, ordered, read_reminder_key, reminder_key};
+use keys::{end_key, meeting_key, ordered, reminder_key};
 
 use super::codec::{decode, encode};
 use jiff::Timestamp;
@@ -272,38 +273,11 @@ impl Store for SledStore {
         until: Timestamp,
         limit: usize,
     ) -> Result<Vec<MeetingRecord>, StoreError> {
-        let end = ordered(until.as_second().saturating_add(1));
-        let mut due = Vec::new();
-        for entry in self.reminders.range(..end).keys() {
-            if due.len() >= limit {
-                break;
-            }
-            let key = entry.map_err(self.err())?;
-            let Some((_, guild, zoom_id)) = read_reminder_key(&key) else {
-                continue;
-            };
-            match self.read_meeting(guild, zoom_id)? {
-                Some(record) if reminder_key(&record).is_some_and(|k| k[..] == key[..]) => {
-                    due.push(record);
-                }
-                // Left behind by a crash between an update and its cleanup: the record says
-                // no reminder is pending at this time.
-                _ => {
-                    self.reminders.remove(&key).map_err(self.err())?;
-                }
-            }
-        }
-        Ok(due)
+        self.due(until, limit)
     }
 
     async fn next_reminder(&self) -> Result<Option<Timestamp>, StoreError> {
-        let Some(key) = self.reminders.first().map_err(self.err())?.map(|(k, _)| k) else {
-            return Ok(None);
-        };
-        Ok(
-            read_reminder_key(&key)
-                .and_then(|(seconds, _, _)| Timestamp::from_second(seconds).ok()),
-        )
+        self.next_due()
     }
 
     async fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
