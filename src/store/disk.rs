@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod flush;
+mod index;
 mod keys;
-mod reminders;
 
 use flush::Flusher;
 use keys::{end_key, meeting_key, ordered, reminder_key};
@@ -97,51 +97,6 @@ impl SledStore {
         };
         store.index()?;
         Ok(store)
-    }
-
-    /// Indexes records written before the indexes existed.
-    fn index(&self) -> Result<(), StoreError> {
-        let len = self.meetings.len();
-        if self.zoom_ids.len() >= len && self.ends.len() >= len {
-            return Ok(());
-        }
-        for entry in &self.meetings {
-            let (_, bytes) = entry.map_err(self.err())?;
-            // Unreadable and newer records are left as they are, like everywhere else.
-            if let Ok(record) = decode::<MeetingRecord>(MEETING, &bytes) {
-                self.index_record(&record)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn index_record(&self, record: &MeetingRecord) -> Result<(), StoreError> {
-        self.zoom_ids
-            .insert(record.zoom_id.to_be_bytes(), &record.guild.0.to_be_bytes())
-            .map_err(self.err())?;
-        self.ends.insert(end_key(record), &[]).map_err(self.err())?;
-        if let Some(key) = reminder_key(record) {
-            self.reminders.insert(key, &[]).map_err(self.err())?;
-        }
-        Ok(())
-    }
-
-    /// After `old` became `new`: its end entry moves (the new one is already in).
-    fn reindexed(
-        &self,
-        old: Option<&MeetingRecord>,
-        new: &MeetingRecord,
-    ) -> Result<(), StoreError> {
-        if let Some(old) = old.filter(|old| end_key(old) != end_key(new)) {
-            self.ends.remove(end_key(old)).map_err(self.err())?;
-        }
-        if let Some(key) = old
-            .and_then(reminder_key)
-            .filter(|k| Some(*k) != reminder_key(new))
-        {
-            self.reminders.remove(key).map_err(self.err())?;
-        }
-        Ok(())
     }
 
     /// How many servers have settings.

@@ -1,0 +1,98 @@
+//! The indexes beside the meeting records: Zoom id → server, each server's meetings by end, and
+//! every server's meetings by when the reminders' scheduler must look at them next. An index may
+//! hold an entry a crash left behind (readers check the record), never lack one.
+
+use jiff::Timestamp;
+
+use super::SledStore;
+use super::keys::{end_key, ordered, read_reminder_key, reminder_key};
+use super::{MEETING, decode};
+use crate::store::{MeetingRecord, StoreError};
+
+impl SledStore {
+    /// Indexes records written before the indexes existed.
+    pub(super) fn index(&self) -> Result<(), StoreError> {
+        let len = self.meetings.len();
+        if self.zoom_ids.len() >= len && self.ends.len() >= len {
+            return Ok(());
+        }
+        for entry in &self.meetings {
+            let (_, bytes) = entry.map_err(self.err())?;
+            // Unreadable and newer records are left as they are, like everywhere else.
+            if let Ok(record) = decode::<MeetingRecord>(MEETING, &bytes) {
+                self.index_record(&record)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn index_record(&self, record: &MeetingRecord) -> Result<(), StoreError> {
+        self.zoom_ids
+            .insert(record.zoom_id.to_be_bytes(), &record.guild.0.to_be_bytes())
+            .map_err(self.err())?;
+        self.ends.insert(end_key(record), &[]).map_err(self.err())?;
+        if let Some(key) = reminder_key(record) {
+            self.reminders.insert(key, &[]).map_err(self.err())?;
+        }
+        Ok(())
+    }
+
+    /// After `old` became `new`: its end entry moves (the new one is already in).
+    pub(super) fn reindexed(
+        &self,
+        old: Option<&MeetingRecord>,
+        new: &MeetingRecord,
+    ) -> Result<(), StoreError> {
+        if let Some(old) = old.filter(|old| end_key(old) != end_key(new)) {
+            self.ends.remove(end_key(old)).map_err(self.err())?;
+        }
+        if let Some(key) = old
+            .and_then(reminder_key)
+            .filter(|k| Some(*k) != reminder_key(new))
+        {
+            self.reminders.remove(key).map_err(self.err())?;
+        }
+        Ok(())
+    }
+
+    /// [`crate::store::Store::due_reminders`].
+    pub(super) fn due(
+        &self,
+        until: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<MeetingRecord>, StoreError> {
+        let end = ordered(until.as_second().saturating_add(1));
+        let mut due = Vec::new();
+        for entry in self.reminders.range(..end).keys() {
+            if due.len() >= limit {
+                break;
+            }
+            let key = entry.map_err(self.err())?;
+            let Some((_, guild, zoom_id)) = read_reminder_key(&key) else {
+                continue;
+            };
+            match self.read_meeting(guild, zoom_id)? {
+                Some(record) if reminder_key(&record).is_some_and(|k| k[..] == key[..]) => {
+                    due.push(record);
+                }
+                // Left behind by a crash between an update and its cleanup: the record says
+                // no reminder is pending at this time.
+                _ => {
+                    self.reminders.remove(&key).map_err(self.err())?;
+                }
+            }
+        }
+        Ok(due)
+    }
+
+    /// [`crate::store::Store::next_reminder`].
+    pub(super) fn next_due(&self) -> Result<Option<Timestamp>, StoreError> {
+        let Some(key) = self.reminders.first().map_err(self.err())?.map(|(k, _)| k) else {
+            return Ok(None);
+        };
+        Ok(
+            read_reminder_key(&key)
+                .and_then(|(seconds, _, _)| Timestamp::from_second(seconds).ok()),
+        )
+    }
+}
