@@ -227,10 +227,9 @@ async fn connect(
         gateway,
     )
     .await?;
-    let herald = Arc::new(discord::announce::DiscordHerald(discord::rest::Rest::new(
-        Arc::clone(&client.http),
-        Arc::clone(&metrics),
-    )));
+    let herald = Arc::new(discord::announce::DiscordHerald::new(
+        discord::rest::Rest::new(Arc::clone(&client.http), Arc::clone(&metrics)),
+    ));
     let reminders = AbortOnDrop(tokio::spawn(remind_forever(service, herald, metrics)));
     Ok((client, [reports, reminders]))
 }

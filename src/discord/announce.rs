@@ -74,7 +74,9 @@ pub async fn create_event(rest: &Rest, service: &Meetings, created: &mut Created
         .await
     {
         // Cancelled while its event was being made: the cancel found no event to delete.
-        Ok(noted) if noted.cancelled => delete_event(rest, record.guild.0, id).await,
+        Ok(noted) if noted.cancelled => {
+            delete_event(rest, record.guild.0, id).await;
+        }
         Ok(noted) => created.record.event = noted.event,
         Err(err) => {
             // Unnoted, it could never follow the meeting: take it back.
@@ -105,15 +107,18 @@ async fn edit_times(
 }
 
 /// Moves a meeting's event to the times it shows (a series: the occurrence it is at). A
-/// moderator may have deleted it (10070): then the meeting simply has none any more.
-pub async fn move_event(rest: &Rest, service: &Meetings, record: &MeetingRecord) {
-    let Some(event) = record.event else {
-        return;
-    };
+/// moderator may have deleted it (10070): then the meeting simply has none any more. What kept
+/// it from moving, when something did.
+pub async fn move_event(
+    rest: &Rest,
+    service: &Meetings,
+    record: &MeetingRecord,
+) -> Option<EventProblem> {
+    let event = record.event?;
     let start = record.event_at.unwrap_or(record.start);
     let moved = edit_times(rest, record.guild.0, event, start, record.end_of(start)).await;
     match moved {
-        Ok(()) => {}
+        Ok(()) => None,
         Err(err) if error_code(&err) == Some(10070) => {
             tracing::info!(
                 meeting_id = record.zoom_id,
@@ -125,26 +130,35 @@ pub async fn move_event(rest: &Rest, service: &Meetings, record: &MeetingRecord)
             {
                 tracing::warn!(error = %err, "could not note that the meeting has no Discord event");
             }
+            None
         }
         Err(err) => {
             tracing::warn!(error = %err, meeting_id = record.zoom_id, "could not move the meeting's Discord event");
+            Some(problem(&err))
         }
     }
 }
 
-/// After a cancel: the public message marked cancelled, the event deleted.
-pub async fn cancelled(rest: &Rest, record: &MeetingRecord, by: Option<u64>) {
+/// After a cancel: the public message marked cancelled, the event deleted; what kept the event
+/// from going, when something did.
+pub async fn cancelled(
+    rest: &Rest,
+    record: &MeetingRecord,
+    by: Option<u64>,
+) -> Option<EventProblem> {
     rest.mark_cancelled(record, by).await;
-    if let Some(event) = record.event {
-        delete_event(rest, record.guild.0, event).await;
-    }
+    delete_event(rest, record.guild.0, record.event?).await
 }
 
 /// After one occurrence of a series was cancelled: the public message shows the next one, the
 /// event moves to it.
-pub async fn occurrence_cancelled(rest: &Rest, service: &Meetings, record: &MeetingRecord) {
+pub async fn occurrence_cancelled(
+    rest: &Rest,
+    service: &Meetings,
+    record: &MeetingRecord,
+) -> Option<EventProblem> {
     edit_public(rest, record, reply::meeting_now(record)).await;
-    move_event(rest, service, record).await;
+    move_event(rest, service, record).await
 }
 
 async fn edit_public(rest: &Rest, record: &MeetingRecord, edit: serenity::all::EditMessage) {
@@ -166,27 +180,63 @@ async fn edit_public(rest: &Rest, record: &MeetingRecord, edit: serenity::all::E
 }
 
 /// After a reschedule: the public message shows the new times, the event moves.
-pub async fn rescheduled(rest: &Rest, service: &Meetings, moved: &Rescheduled, by: u64) {
+pub async fn rescheduled(
+    rest: &Rest,
+    service: &Meetings,
+    moved: &Rescheduled,
+    by: u64,
+) -> Option<EventProblem> {
     edit_public(rest, &moved.after, reply::rescheduled_meeting(moved, by)).await;
-    move_event(rest, service, &moved.after).await;
+    move_event(rest, service, &moved.after).await
 }
 
-/// Deletes a server's event; one already gone (10070) is fine.
-pub async fn delete_event(rest: &Rest, guild: u64, event: u64) {
+/// Deletes a server's event; one already gone (10070) is fine. What kept it, when something did.
+pub async fn delete_event(rest: &Rest, guild: u64, event: u64) -> Option<EventProblem> {
     let deleted = rest
         .patiently(|| {
             GuildId::new(guild).delete_scheduled_event(&rest.http, ScheduledEventId::new(event))
         })
         .await;
     match deleted {
-        Ok(()) => {}
-        Err(err) if error_code(&err) == Some(10070) => {}
-        Err(err) => tracing::warn!(error = %err, "could not delete a meeting's Discord event"),
+        Ok(()) => None,
+        Err(err) if error_code(&err) == Some(10070) => None,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not delete a meeting's Discord event");
+            Some(problem(&err))
+        }
     }
 }
 
-/// Posts reminders and reads events' interested members through Discord's REST API.
-pub struct DiscordHerald(pub Rest);
+/// Posts reminders, reads events' interested members and moves series' events through
+/// Discord's REST API, one call every [`PACE`].
+pub struct DiscordHerald {
+    rest: Rest,
+    pace: tokio::sync::Mutex<tokio::time::Interval>,
+}
+
+/// The scheduler's calls to Discord are spaced so: 40 a second, under Discord's global limit of
+/// 50 per bot, with room for the commands answered meanwhile. A minute with thousands of
+/// reminders due is spread over the seconds after it rather than met with 429s (and, repeated,
+/// Cloudflare's ban of the bot's address).
+pub const PACE: std::time::Duration = std::time::Duration::from_millis(25);
+
+impl DiscordHerald {
+    /// Through `rest`.
+    pub fn new(rest: Rest) -> Self {
+        let mut pace = tokio::time::interval(PACE);
+        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Self {
+            rest,
+            pace: tokio::sync::Mutex::new(pace),
+        }
+    }
+
+    /// Waits for the next slot.
+    async fn paced(&self) -> &Rest {
+        self.pace.lock().await.tick().await;
+        &self.rest
+    }
+}
 
 /// Codes after which a reminder can never be posted in its channel: unknown channel, missing
 /// access, missing permissions, cannot send in this channel.
@@ -199,7 +249,7 @@ impl Herald for DiscordHerald {
         guild: crate::ids::GuildId,
         event: u64,
     ) -> Result<Vec<MemberId>, HeraldError> {
-        let rest = &self.0;
+        let rest = self.paced().await;
         let users = rest
             .patiently(|| {
                 rest.http.get_scheduled_event_users(
@@ -222,7 +272,7 @@ impl Herald for DiscordHerald {
         start: jiff::Timestamp,
         end: jiff::Timestamp,
     ) -> Result<(), HeraldError> {
-        match edit_times(&self.0, guild.0, event, start, end).await {
+        match edit_times(self.paced().await, guild.0, event, start, end).await {
             Ok(()) => Ok(()),
             // Deleted (10070), or finished and no longer editable (180000): the series has no
             // event any more.
@@ -234,7 +284,7 @@ impl Herald for DiscordHerald {
     }
 
     async fn post_reminder(&self, reminder: &DueReminder) -> Result<(), HeraldError> {
-        let rest = &self.0;
+        let rest = self.paced().await;
         let message = reply::reminder(reminder);
         let channel = serenity::all::ChannelId::new(reminder.record.channel.0);
         match rest

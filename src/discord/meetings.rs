@@ -124,15 +124,15 @@ impl Command for MeetingsCommand {
             };
             if let Some(start) = skipped {
                 tracing::info!(meeting_id = id, "a series' occurrence cancelled");
-                super::announce::occurrence_cancelled(call.rest, call.service, &record).await;
-                return Ok(Reply::Private(reply::occurrence_cancelled(&record, start)));
+                let problem =
+                    super::announce::occurrence_cancelled(call.rest, call.service, &record).await;
+                return Ok(Reply::Private(reply::occurrence_cancelled(
+                    &record, start, problem,
+                )));
             }
-            super::announce::cancelled(call.rest, &record, Some(who.member.0)).await;
+            let problem = super::announce::cancelled(call.rest, &record, Some(who.member.0)).await;
             tracing::info!(meeting_id = id, "meeting cancelled");
-            return Ok(Reply::Private(reply::private(format!(
-                "Cancelled **{}**; it is gone from Zoom too.",
-                reply::markdown(&record.topic)
-            ))));
+            return Ok(Reply::Private(reply::cancelled(&record, problem)));
         }
         if args.is(&RESCHEDULE) {
             let text = |option| args.text(option).map(str::to_owned);
@@ -147,8 +147,9 @@ impl Command for MeetingsCommand {
             if moved.after.reminder_due.is_some() {
                 call.rest.metrics().reminders.inc(&["scheduled"]);
             }
-            super::announce::rescheduled(call.rest, service, &moved, who.member.0).await;
-            return Ok(Reply::Private(reply::rescheduled(&moved)));
+            let problem =
+                super::announce::rescheduled(call.rest, service, &moved, who.member.0).await;
+            return Ok(Reply::Private(reply::rescheduled(&moved, problem)));
         }
         if args.is(&CALENDAR) {
             let (record, join_url) = service.join_link(who, id).await?;

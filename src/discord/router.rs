@@ -256,7 +256,9 @@ impl Router {
             .await
         {
             // Cancelled before its message was noted: the cancel could not mark it.
-            Ok(record) if record.cancelled => super::announce::cancelled(rest, &record, None).await,
+            Ok(record) if record.cancelled => {
+                super::announce::cancelled(rest, &record, None).await;
+            }
             Ok(_) => {}
             Err(err) => {
                 tracing::warn!(error = %err, "could not note where the meeting's message is");

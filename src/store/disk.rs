@@ -10,7 +10,7 @@ mod index;
 mod keys;
 
 use flush::Flusher;
-use keys::{end_key, meeting_key, ordered, reminder_key};
+use keys::{end_key, meeting_key, ordered};
 
 use super::codec::{decode, encode};
 use jiff::Timestamp;
@@ -45,6 +45,10 @@ pub struct SledStore {
     /// (due, server, Zoom id) → nothing: every pending reminder by when it is due. Like `ends`,
     /// may hold an entry a crash left behind, never lacks one.
     reminders: sled::Tree,
+    /// (end, server, Zoom id) → nothing: every meeting by end, for pruning. The same rules.
+    by_end: sled::Tree,
+    /// Facts about the store itself (which indexes are built).
+    meta: sled::Tree,
     /// Daily quotas: counter name → its [`DailyCount`].
     daily: sled::Tree,
     flusher: Arc<Flusher>,
@@ -90,6 +94,8 @@ impl SledStore {
             zoom_ids: tree("zoom_ids")?,
             ends: tree("meeting_ends")?,
             reminders: tree("reminders")?,
+            by_end: tree("meetings_by_end")?,
+            meta: tree("meta")?,
             daily: tree("daily")?,
             dir: dir.to_owned(),
             db,
@@ -236,33 +242,7 @@ impl Store for SledStore {
     }
 
     async fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
-        let mut pruned = 0;
-        for entry in &self.meetings {
-            let (key, bytes) = entry.map_err(self.err())?;
-            // Unreadable and newer records are left as they are, like everywhere else.
-            let Ok(record) = decode::<MeetingRecord>(MEETING, &bytes) else {
-                continue;
-            };
-            if record.end() >= ended_before {
-                continue;
-            }
-            // Only if unchanged since it was read: a concurrent update wins.
-            let removed = self
-                .meetings
-                .compare_and_swap(&key, Some(bytes), None::<&[u8]>)
-                .map_err(self.err())?;
-            if removed.is_ok() {
-                self.zoom_ids
-                    .remove(record.zoom_id.to_be_bytes())
-                    .map_err(self.err())?;
-                self.ends.remove(end_key(&record)).map_err(self.err())?;
-                if let Some(key) = reminder_key(&record) {
-                    self.reminders.remove(key).map_err(self.err())?;
-                }
-                pruned += 1;
-            }
-        }
-        Ok(pruned)
+        self.prune(ended_before)
     }
 
     async fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError> {

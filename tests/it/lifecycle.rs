@@ -241,6 +241,54 @@ async fn without_create_events_the_meeting_is_made_and_the_answer_says_what_is_m
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_create_events_a_reschedule_and_a_cancel_still_happen_and_say_the_event_could_not_follow()
+ {
+    let (bot, store) = bot().await;
+    let r = meeting(&bot, &store, "Kept", "in 3 days 10:00").await;
+    let event = r.event.expect("an event");
+    bot.discord.deny_create_events(GUILD, true);
+
+    let moved = bot
+        .run_sub(
+            &Member::regular(ALICE),
+            "meetings",
+            "reschedule",
+            strings(&[
+                ("meeting", &r.zoom_id.to_string()),
+                ("when", "in 4 days 10:00"),
+            ]),
+        )
+        .await;
+    assert!(moved.content.starts_with("Moved"), "{}", moved.content);
+    assert!(moved.content.contains("Create Events"), "{}", moved.content);
+    let cancelled = bot
+        .run_sub(
+            &Member::regular(ALICE),
+            "meetings",
+            "cancel",
+            strings(&[("meeting", &r.zoom_id.to_string())]),
+        )
+        .await;
+    assert!(
+        cancelled.content.starts_with("Cancelled"),
+        "{}",
+        cancelled.content
+    );
+    assert!(
+        cancelled.content.contains("Create Events"),
+        "{}",
+        cancelled.content
+    );
+    assert!(
+        bot.zoom.meeting(r.zoom_id).is_none(),
+        "gone from Zoom all the same"
+    );
+    assert!(bot.discord.scheduled_event(GUILD, event).is_some());
+    bot.discord.deny_create_events(GUILD, false);
+    bot.assert_still_serving().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_discords_cap_of_active_events_the_answer_says_so() {
     let (bot, _) = bot().await;
     let http = reqwest::Client::new();
@@ -418,6 +466,7 @@ async fn a_reminder_replies_to_the_meeting_with_a_join_button_mentioning_the_cre
 async fn a_reminder_met_by_a_5xx_is_posted_once_and_one_for_a_deleted_channel_is_dropped() {
     let (bot, store) = bot().await;
     let r = meeting(&bot, &store, "Flaky", "in 2h").await;
+    bot.discord.rate_limit_next_on("/channels/", 1, 0.05);
     bot.discord
         .fail_next_with("/channels/", 500, 0, "500: Internal Server Error");
 
@@ -441,6 +490,24 @@ async fn a_reminder_met_by_a_5xx_is_posted_once_and_one_for_a_deleted_channel_is
         record(&store, gone.zoom_id).await.reminded,
         Some(gone.start)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_for_a_channel_the_bot_was_removed_from_is_dropped_and_the_bot_goes_on() {
+    let (bot, store) = bot().await;
+    let r = meeting(&bot, &store, "Hidden", "in 2h").await;
+    bot.discord.deny_channel(FakeDiscord::CHANNEL_ID, true);
+
+    due_now(&bot, &store, r.zoom_id).await;
+
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while record(&store, r.zoom_id).await.reminder_due.is_some() {
+        assert!(tokio::time::Instant::now() < deadline, "never given up on");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(reminders(&bot).is_empty());
+    bot.discord.deny_channel(FakeDiscord::CHANNEL_ID, false);
+    bot.assert_still_serving().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -62,6 +62,30 @@ pub fn event_link(guild: u64, event: u64) -> String {
     format!("https://discord.com/events/{guild}/{event}")
 }
 
+/// What the member is told when the meeting's event could not follow a change (`done`: "moved",
+/// "deleted").
+fn event_left_behind(problem: Option<EventProblem>, done: &str) -> String {
+    match problem {
+        None => String::new(),
+        Some(EventProblem::MissingPermission) => format!(
+            "\n\nIts event in the server's Events was not {done}: the bot lacks the Create Events permission. A server \
+             admin can grant it (Server Settings → Roles) and fix the event by hand."
+        ),
+        Some(_) => format!(
+            "\n\nIts event in the server's Events was not {done}: Discord refused just now (the log says why)."
+        ),
+    }
+}
+
+/// The member's private answer after a cancel.
+pub fn cancelled(record: &MeetingRecord, problem: Option<EventProblem>) -> EditInteractionResponse {
+    private(format!(
+        "Cancelled **{}**; it is gone from Zoom too.{}",
+        markdown(&record.topic),
+        event_left_behind(problem, "deleted")
+    ))
+}
+
 /// What the member is told when their meeting got no Discord event.
 pub fn event_problem(problem: EventProblem) -> &'static str {
     match problem {
@@ -149,6 +173,7 @@ pub fn meeting_now(record: &MeetingRecord) -> EditMessage {
 pub fn occurrence_cancelled(
     record: &MeetingRecord,
     start: jiff::Timestamp,
+    problem: Option<EventProblem>,
 ) -> EditInteractionResponse {
     let next = record
         .occurrences()
@@ -159,25 +184,27 @@ pub fn occurrence_cancelled(
         });
     private(format!(
         "Cancelled the {} meeting of **{}**; it is gone from Zoom too, and the rest of the series goes on.{next} \
-         To cancel every meeting of the series, use `/meetings cancel which:the whole series`.",
+         To cancel every meeting of the series, use `/meetings cancel which:the whole series`.{}",
         stamp(start, 'F'),
         markdown(&record.topic),
+        event_left_behind(problem, "moved"),
     ))
 }
 
 /// The member's private answer after a move.
-pub fn rescheduled(moved: &Rescheduled) -> EditInteractionResponse {
+pub fn rescheduled(moved: &Rescheduled, problem: Option<EventProblem>) -> EditInteractionResponse {
+    let event = if moved.after.event.is_some() && problem.is_none() {
+        ", the server's event"
+    } else {
+        ""
+    };
     private(format!(
-        "Moved **{}** to {} ({}), {} min. The channel's message{} and the reminder follow.",
+        "Moved **{}** to {} ({}), {} min. The channel's message{event} and the reminder follow.{}",
         markdown(&moved.after.topic),
         stamp(moved.after.start, 'F'),
         stamp(moved.after.start, 'R'),
         moved.after.duration_minutes,
-        if moved.after.event.is_some() {
-            ", the server's event"
-        } else {
-            ""
-        },
+        event_left_behind(problem, "moved"),
     ))
 }
 

@@ -5,15 +5,21 @@
 use jiff::Timestamp;
 
 use super::SledStore;
-use super::keys::{end_key, ordered, read_reminder_key, reminder_key};
+use super::keys::{by_end_key, end_key, meeting_key, ordered, read_timed_key, reminder_key};
 use super::{MEETING, decode};
 use crate::store::{MeetingRecord, StoreError};
 
+/// The `meta` key that says which indexes every record is in.
+const INDEXED: &[u8] = b"indexed";
+/// Zoom ids, ends per server, due times, ends across servers.
+const INDEXES: [u8; 1] = [2];
+
 impl SledStore {
-    /// Indexes records written before the indexes existed.
+    /// Indexes records written before the indexes existed, once: a marker says it was done, so
+    /// opening a store reads no record (with 100,000 meetings, a scan at every start would
+    /// cost a second and fill sled's page cache).
     pub(super) fn index(&self) -> Result<(), StoreError> {
-        let len = self.meetings.len();
-        if self.zoom_ids.len() >= len && self.ends.len() >= len {
+        if self.meta.get(INDEXED).map_err(self.err())?.as_deref() == Some(&INDEXES[..]) {
             return Ok(());
         }
         for entry in &self.meetings {
@@ -23,6 +29,7 @@ impl SledStore {
                 self.index_record(&record)?;
             }
         }
+        self.meta.insert(INDEXED, &INDEXES).map_err(self.err())?;
         Ok(())
     }
 
@@ -31,6 +38,9 @@ impl SledStore {
             .insert(record.zoom_id.to_be_bytes(), &record.guild.0.to_be_bytes())
             .map_err(self.err())?;
         self.ends.insert(end_key(record), &[]).map_err(self.err())?;
+        self.by_end
+            .insert(by_end_key(record), &[])
+            .map_err(self.err())?;
         if let Some(key) = reminder_key(record) {
             self.reminders.insert(key, &[]).map_err(self.err())?;
         }
@@ -45,6 +55,7 @@ impl SledStore {
     ) -> Result<(), StoreError> {
         if let Some(old) = old.filter(|old| end_key(old) != end_key(new)) {
             self.ends.remove(end_key(old)).map_err(self.err())?;
+            self.by_end.remove(by_end_key(old)).map_err(self.err())?;
         }
         if let Some(key) = old
             .and_then(reminder_key)
@@ -53,6 +64,50 @@ impl SledStore {
             self.reminders.remove(key).map_err(self.err())?;
         }
         Ok(())
+    }
+
+    /// [`crate::store::Store::prune_meetings`], through the index by end: only the meetings that
+    /// ended are read.
+    pub(super) fn prune(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
+        let mut pruned = 0;
+        let end = ordered(ended_before.as_second());
+        for entry in self.by_end.range(..end).keys() {
+            let key = entry.map_err(self.err())?;
+            let Some((_, guild, zoom_id)) = read_timed_key(&key) else {
+                continue;
+            };
+            let meeting = meeting_key(guild, zoom_id);
+            let Some(bytes) = self.meetings.get(meeting).map_err(self.err())? else {
+                self.by_end.remove(&key).map_err(self.err())?;
+                continue;
+            };
+            // Unreadable and newer records are left as they are, like everywhere else.
+            let Ok(record) = decode::<MeetingRecord>(MEETING, &bytes) else {
+                continue;
+            };
+            if by_end_key(&record)[..] != key[..] {
+                // Left behind by an end that moved: the record is indexed under its new end.
+                self.by_end.remove(&key).map_err(self.err())?;
+                continue;
+            }
+            // Only if unchanged since it was read: a concurrent update wins.
+            let removed = self
+                .meetings
+                .compare_and_swap(meeting, Some(bytes), None::<&[u8]>)
+                .map_err(self.err())?;
+            if removed.is_ok() {
+                self.zoom_ids
+                    .remove(record.zoom_id.to_be_bytes())
+                    .map_err(self.err())?;
+                self.ends.remove(end_key(&record)).map_err(self.err())?;
+                self.by_end.remove(&key).map_err(self.err())?;
+                if let Some(key) = reminder_key(&record) {
+                    self.reminders.remove(key).map_err(self.err())?;
+                }
+                pruned += 1;
+            }
+        }
+        Ok(pruned)
     }
 
     /// [`crate::store::Store::due_reminders`].
@@ -68,7 +123,7 @@ impl SledStore {
                 break;
             }
             let key = entry.map_err(self.err())?;
-            let Some((_, guild, zoom_id)) = read_reminder_key(&key) else {
+            let Some((_, guild, zoom_id)) = read_timed_key(&key) else {
                 continue;
             };
             match self.read_meeting(guild, zoom_id)? {
@@ -90,9 +145,6 @@ impl SledStore {
         let Some(key) = self.reminders.first().map_err(self.err())?.map(|(k, _)| k) else {
             return Ok(None);
         };
-        Ok(
-            read_reminder_key(&key)
-                .and_then(|(seconds, _, _)| Timestamp::from_second(seconds).ok()),
-        )
+        Ok(read_timed_key(&key).and_then(|(seconds, _, _)| Timestamp::from_second(seconds).ok()))
     }
 }

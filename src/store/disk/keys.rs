@@ -16,15 +16,24 @@ pub(super) fn end_key(record: &MeetingRecord) -> [u8; 24] {
 /// server, the Zoom id, big-endian. `None` when the record has no reminder pending.
 pub(super) fn reminder_key(record: &MeetingRecord) -> Option<[u8; 24]> {
     let due = record.reminder_due?;
-    let mut key = [0; 24];
-    key[..8].copy_from_slice(&ordered(due.as_second()));
-    key[8..16].copy_from_slice(&record.guild.0.to_be_bytes());
-    key[16..].copy_from_slice(&record.zoom_id.to_be_bytes());
-    Some(key)
+    Some(timed_key(due.as_second(), record))
 }
 
-/// The due time, server and Zoom id of a reminder key.
-pub(super) fn read_reminder_key(key: &[u8]) -> Option<(i64, GuildId, i64)> {
+/// Sorts every server's meetings by end (for pruning), laid out as [`reminder_key`].
+pub(super) fn by_end_key(record: &MeetingRecord) -> [u8; 24] {
+    timed_key(record.end().as_second(), record)
+}
+
+fn timed_key(seconds: i64, record: &MeetingRecord) -> [u8; 24] {
+    let mut key = [0; 24];
+    key[..8].copy_from_slice(&ordered(seconds));
+    key[8..16].copy_from_slice(&record.guild.0.to_be_bytes());
+    key[16..].copy_from_slice(&record.zoom_id.to_be_bytes());
+    key
+}
+
+/// The time, server and Zoom id of a [`reminder_key`] or [`by_end_key`].
+pub(super) fn read_timed_key(key: &[u8]) -> Option<(i64, GuildId, i64)> {
     let part =
         |range: std::ops::Range<usize>| -> Option<[u8; 8]> { key.get(range)?.try_into().ok() };
     let seconds = u64::from_be_bytes(part(0..8)?) ^ (1 << 63);
