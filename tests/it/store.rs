@@ -627,3 +627,78 @@ async fn the_named_operations_do_the_same_on_sled_and_in_memory() {
     );
     assert_eq!(prefs.timezone.as_deref(), Some("Asia/Tokyo"));
 }
+
+/// The index of due times the reminders' scheduler reads follows every change of a meeting's
+/// times the same way on sled (before and after a restart) and in memory, and pruning finds a
+/// meeting by the end it has now.
+#[tokio::test]
+async fn the_due_time_index_follows_each_change_and_pruning_the_end_a_meeting_has_now() {
+    let base: Timestamp = "2026-12-10T09:00:00Z".parse().unwrap();
+    let now = base - jiff::SignedDuration::from_hours(48);
+    let pending = |id: i64, hours: i64| {
+        let start = base + jiff::SignedDuration::from_hours(hours);
+        MeetingRecord {
+            start,
+            reminder_minutes: Some(15),
+            reminder_due: Some(start - jiff::SignedDuration::from_mins(15)),
+            ..record(id)
+        }
+    };
+    async fn replay(store: &dyn Store, records: &[MeetingRecord], now: Timestamp) -> Vec<i64> {
+        for r in records {
+            store.put_meeting(r).await.unwrap();
+        }
+        let moved = MeetingChange::Reschedule {
+            start: records[0].start + jiff::SignedDuration::from_hours(24),
+            duration_minutes: 30,
+            now,
+        };
+        store.update_meeting(GUILD, 1, &moved).await.unwrap();
+        store
+            .update_meeting(GUILD, 2, &MeetingChange::Cancel)
+            .await
+            .unwrap();
+        let posted = MeetingChange::Stepped {
+            reminded: Some(records[2].start),
+            event_at: None,
+            now: records[2].start - jiff::SignedDuration::from_mins(15),
+        };
+        store.update_meeting(GUILD, 3, &posted).await.unwrap();
+        let far = now + jiff::SignedDuration::from_hours(24 * 30);
+        store
+            .due_reminders(far, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.zoom_id)
+            .collect()
+    }
+    let records = [pending(1, 0), pending(2, 1), pending(3, 2), pending(4, 3)];
+    let dir = tempfile::tempdir().unwrap();
+    let on_disk = replay(&reopen(dir.path()), &records, now).await;
+    let in_memory = replay(&zoombot::store::MemoryStore::new(), &records, now).await;
+
+    // 2 cancelled and 3 reminded: none pending; 1 moved a day on, after 4.
+    assert_eq!(on_disk, [4, 1]);
+    assert_eq!(on_disk, in_memory);
+    let store = reopen(dir.path());
+    let next = store.next_reminder().await.unwrap();
+    assert_eq!(next, records[3].reminder_due);
+    let soon = base + jiff::SignedDuration::from_hours(4);
+    let due: Vec<i64> = store
+        .due_reminders(soon, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.zoom_id)
+        .collect();
+    assert_eq!(due, [4], "1 is due at its new time only");
+
+    // Pruned by the end it has now: 1 ends a day later than it was first recorded to.
+    let pruned = store
+        .prune_meetings(base + jiff::SignedDuration::from_hours(5))
+        .await
+        .unwrap();
+    assert_eq!(pruned, 3);
+    assert!(store.meeting(GUILD, 1).await.unwrap().is_some());
+}
