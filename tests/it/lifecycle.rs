@@ -103,6 +103,29 @@ async fn due_now(bot: &TestBot, store: &MemoryStore, id: i64) {
     );
 }
 
+/// `/meetings <sub> meeting:<id>` with `options`, as Alice; the private answer.
+async fn on_meeting(
+    bot: &TestBot,
+    sub: &str,
+    id: i64,
+    options: &[(&str, &str)],
+) -> support::fake_discord::Message {
+    let id = id.to_string();
+    let mut all = vec![("meeting", id.as_str())];
+    all.extend_from_slice(options);
+    bot.run_sub(&Member::regular(ALICE), "meetings", sub, strings(&all))
+        .await
+}
+
+/// Waits until `done` (the bot writes its records right after it answers).
+async fn wait_until<F: std::future::Future<Output = bool>>(done: impl Fn() -> F, what: &str) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// The reminders posted in the test channel.
 fn reminders(bot: &TestBot) -> Vec<support::fake_discord::Message> {
     bot.discord
@@ -156,18 +179,13 @@ async fn a_meeting_is_an_external_event_that_moves_with_a_reschedule_and_goes_wi
         public.text()
     );
 
-    let moved = bot
-        .run_sub(
-            &Member::regular(ALICE),
-            "meetings",
-            "reschedule",
-            strings(&[
-                ("meeting", &r.zoom_id.to_string()),
-                ("when", "in 4 days 16:30"),
-                ("timezone", "UTC"),
-            ]),
-        )
-        .await;
+    let moved = on_meeting(
+        &bot,
+        "reschedule",
+        r.zoom_id,
+        &[("when", "in 4 days 16:30"), ("timezone", "UTC")],
+    )
+    .await;
     assert!(moved.content.starts_with("Moved"), "{}", moved.content);
     let after = record(&store, r.zoom_id).await;
     assert_eq!(
@@ -191,14 +209,7 @@ async fn a_meeting_is_an_external_event_that_moves_with_a_reschedule_and_goes_wi
             .await
     );
 
-    let cancelled = bot
-        .run_sub(
-            &Member::regular(ALICE),
-            "meetings",
-            "cancel",
-            strings(&[("meeting", &r.zoom_id.to_string())]),
-        )
-        .await;
+    let cancelled = on_meeting(&bot, "cancel", r.zoom_id, &[]).await;
     assert!(
         cancelled.content.starts_with("Cancelled"),
         "{}",
@@ -248,27 +259,16 @@ async fn without_create_events_a_reschedule_and_a_cancel_still_happen_and_say_th
     let event = r.event.expect("an event");
     bot.discord.deny_create_events(GUILD, true);
 
-    let moved = bot
-        .run_sub(
-            &Member::regular(ALICE),
-            "meetings",
-            "reschedule",
-            strings(&[
-                ("meeting", &r.zoom_id.to_string()),
-                ("when", "in 4 days 10:00"),
-            ]),
-        )
-        .await;
+    let moved = on_meeting(
+        &bot,
+        "reschedule",
+        r.zoom_id,
+        &[("when", "in 4 days 10:00")],
+    )
+    .await;
     assert!(moved.content.starts_with("Moved"), "{}", moved.content);
     assert!(moved.content.contains("Create Events"), "{}", moved.content);
-    let cancelled = bot
-        .run_sub(
-            &Member::regular(ALICE),
-            "meetings",
-            "cancel",
-            strings(&[("meeting", &r.zoom_id.to_string())]),
-        )
-        .await;
+    let cancelled = on_meeting(&bot, "cancel", r.zoom_id, &[]).await;
     assert!(
         cancelled.content.starts_with("Cancelled"),
         "{}",
@@ -334,34 +334,20 @@ async fn an_event_a_moderator_deleted_leaves_reschedule_and_cancel_working() {
     bot.discord
         .delete_event_as_moderator(GUILD, r.event.expect("an event"));
 
-    let moved = bot
-        .run_sub(
-            &Member::regular(ALICE),
-            "meetings",
-            "reschedule",
-            strings(&[
-                ("meeting", &r.zoom_id.to_string()),
-                ("when", "in 5 days 10:00"),
-            ]),
-        )
-        .await;
+    let moved = on_meeting(
+        &bot,
+        "reschedule",
+        r.zoom_id,
+        &[("when", "in 5 days 10:00")],
+    )
+    .await;
     assert!(moved.content.starts_with("Moved"), "{}", moved.content);
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while record(&store, r.zoom_id).await.event.is_some() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the gone event was never forgotten"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let cancelled = bot
-        .run_sub(
-            &Member::regular(ALICE),
-            "meetings",
-            "cancel",
-            strings(&[("meeting", &r.zoom_id.to_string())]),
-        )
-        .await;
+    wait_until(
+        || async { record(&store, r.zoom_id).await.event.is_none() },
+        "the gone event was never forgotten",
+    )
+    .await;
+    let cancelled = on_meeting(&bot, "cancel", r.zoom_id, &[]).await;
     assert!(
         cancelled.content.starts_with("Cancelled"),
         "{}",
@@ -451,14 +437,11 @@ async fn a_reminder_replies_to_the_meeting_with_a_join_button_mentioning_the_cre
     );
     assert!(reminder.text().contains("\"Join\""), "{}", reminder.text());
     // Noted as posted right after the post.
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while record(&store, r.zoom_id).await.reminded != Some(r.start) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "never noted as posted"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until(
+        || async { record(&store, r.zoom_id).await.reminded == Some(r.start) },
+        "never noted as posted",
+    )
+    .await;
     assert_eq!(record(&store, r.zoom_id).await.reminder_due, None);
 }
 
@@ -476,11 +459,11 @@ async fn a_reminder_met_by_a_5xx_is_posted_once_and_one_for_a_deleted_channel_is
     let gone = meeting(&bot, &store, "Gone", "in 2h").await;
     bot.discord.delete_channel(FakeDiscord::CHANNEL_ID);
     due_now(&bot, &store, gone.zoom_id).await;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while record(&store, gone.zoom_id).await.reminder_due.is_some() {
-        assert!(tokio::time::Instant::now() < deadline, "never given up on");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        || async { record(&store, gone.zoom_id).await.reminder_due.is_none() },
+        "never given up on",
+    )
+    .await;
     assert_eq!(
         reminders(&bot).len(),
         1,
@@ -500,11 +483,11 @@ async fn a_reminder_for_a_channel_the_bot_was_removed_from_is_dropped_and_the_bo
 
     due_now(&bot, &store, r.zoom_id).await;
 
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while record(&store, r.zoom_id).await.reminder_due.is_some() {
-        assert!(tokio::time::Instant::now() < deadline, "never given up on");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        || async { record(&store, r.zoom_id).await.reminder_due.is_none() },
+        "never given up on",
+    )
+    .await;
     assert!(reminders(&bot).is_empty());
     bot.discord.deny_channel(FakeDiscord::CHANNEL_ID, false);
     bot.assert_still_serving().await;
@@ -565,14 +548,7 @@ async fn a_weekly_series_is_one_recurring_zoom_meeting_shown_with_its_rule_and_c
         assert_eq!((berlin.hour(), berlin.minute()), (15, 0), "{berlin}");
     }
 
-    let cancelled = bot
-        .run_sub(
-            &Member::regular(ALICE),
-            "meetings",
-            "cancel",
-            strings(&[("meeting", &id.to_string())]),
-        )
-        .await;
+    let cancelled = on_meeting(&bot, "cancel", id, &[]).await;
     assert!(
         cancelled.content.contains("the rest of the series goes on"),
         "{}",
@@ -620,14 +596,7 @@ async fn a_weekly_series_is_one_recurring_zoom_meeting_shown_with_its_rule_and_c
         "{text}"
     );
 
-    let all = bot
-        .run_sub(
-            &Member::regular(ALICE),
-            "meetings",
-            "cancel",
-            strings(&[("meeting", &id.to_string()), ("which", "all")]),
-        )
-        .await;
+    let all = on_meeting(&bot, "cancel", id, &[("which", "all")]).await;
     assert!(
         all.content.starts_with("Cancelled **Weekly sync**"),
         "{}",
