@@ -633,17 +633,6 @@ async fn the_named_operations_do_the_same_on_sled_and_in_memory() {
 /// meeting by the end it has now.
 #[tokio::test]
 async fn the_due_time_index_follows_each_change_and_pruning_the_end_a_meeting_has_now() {
-    let base: Timestamp = "2026-12-10T09:00:00Z".parse().unwrap();
-    let now = base - jiff::SignedDuration::from_hours(48);
-    let pending = |id: i64, hours: i64| {
-        let start = base + jiff::SignedDuration::from_hours(hours);
-        MeetingRecord {
-            start,
-            reminder_minutes: Some(15),
-            reminder_due: Some(start - jiff::SignedDuration::from_mins(15)),
-            ..record(id)
-        }
-    };
     async fn replay(store: &dyn Store, records: &[MeetingRecord], now: Timestamp) -> Vec<i64> {
         for r in records {
             store.put_meeting(r).await.unwrap();
@@ -673,6 +662,17 @@ async fn the_due_time_index_follows_each_change_and_pruning_the_end_a_meeting_ha
             .map(|r| r.zoom_id)
             .collect()
     }
+    let base: Timestamp = "2026-12-10T09:00:00Z".parse().unwrap();
+    let now = base - jiff::SignedDuration::from_hours(48);
+    let pending = |id: i64, hours: i64| {
+        let start = base + jiff::SignedDuration::from_hours(hours);
+        MeetingRecord {
+            start,
+            reminder_minutes: Some(15),
+            reminder_due: Some(start - jiff::SignedDuration::from_mins(15)),
+            ..record(id)
+        }
+    };
     let records = [pending(1, 0), pending(2, 1), pending(3, 2), pending(4, 3)];
     let dir = tempfile::tempdir().unwrap();
     let on_disk = replay(&reopen(dir.path()), &records, now).await;
