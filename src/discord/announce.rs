@@ -15,6 +15,9 @@ use crate::meetings::{
 };
 use crate::store::MeetingRecord;
 
+/// A meeting starting sooner than this gets no event.
+const NOT_AHEAD: jiff::SignedDuration = jiff::SignedDuration::from_mins(1);
+
 fn timestamp(t: jiff::Timestamp) -> serenity::all::Timestamp {
     serenity::all::Timestamp::from_unix_timestamp(t.as_second()).unwrap_or_default()
 }
@@ -37,10 +40,11 @@ fn count(rest: &Rest, outcome: &str, err: Option<&serenity::Error>) {
 /// Creates the meeting's event (when the server wants events) and notes it; a failure leaves
 /// the meeting as it is and says why in `created.event_problem`.
 pub async fn create_event(rest: &Rest, service: &Meetings, created: &mut Created) {
-    if !created.events {
+    let record = &created.record;
+    // Discord takes events that start ahead only, and a meeting starting now needs no listing.
+    if !created.events || record.start <= jiff::Timestamp::now() + NOT_AHEAD {
         return;
     }
-    let record = &created.record;
     let event = CreateScheduledEvent::new(
         ScheduledEventType::External,
         reply::event_name(&record.topic),

@@ -224,6 +224,23 @@ async fn a_meeting_is_an_external_event_that_moves_with_a_reschedule_and_goes_wi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_starting_now_gets_no_event_and_no_word_about_one() {
+    let (bot, store) = bot().await;
+    let (answer, public) = bot
+        .meet(&Member::regular(ALICE), strings(&[("topic", "Right now")]))
+        .await;
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+    assert!(!answer.content.contains("Events"), "{}", answer.content);
+    let id = meeting_id(&public.expect("posted"));
+    assert_eq!(record(&store, id).await.event, None);
+    assert!(bot.discord.scheduled_events(GUILD).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_create_events_the_meeting_is_made_and_the_answer_says_what_is_missing() {
     let (bot, store) = bot().await;
     bot.discord.deny_create_events(GUILD, true);
