@@ -9,6 +9,7 @@ mod reschedule;
 mod settings;
 #[cfg(test)]
 mod tests;
+pub mod webhooks;
 mod zoom;
 
 use std::sync::Arc;
