@@ -157,6 +157,26 @@ mod tests {
         async fn next_reminder(&self) -> Result<Option<jiff::Timestamp>, StoreError> {
             Ok(None)
         }
+        async fn receive_event(
+            &self,
+            _: &str,
+            _: &str,
+            _: jiff::Timestamp,
+        ) -> Result<bool, StoreError> {
+            Ok(false)
+        }
+        async fn pending_events(
+            &self,
+            _: usize,
+        ) -> Result<Vec<crate::store::InboxEntry>, StoreError> {
+            Ok(Vec::new())
+        }
+        async fn applied_event(&self, _: u64) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn forget_event_keys(&self, _: jiff::Timestamp) -> Result<usize, StoreError> {
+            Ok(0)
+        }
         async fn prune_meetings(&self, _: jiff::Timestamp) -> Result<usize, StoreError> {
             Ok(0)
         }

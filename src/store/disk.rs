@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod flush;
+mod inbox;
 mod index;
 mod keys;
 
@@ -19,8 +20,8 @@ use jiff::civil::Date;
 use async_trait::async_trait;
 
 use super::{
-    DailyCount, GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, Store,
-    StoreError,
+    DailyCount, GuildSettings, InboxEntry, MeetingChange, MeetingRecord, MemberPrefs,
+    SettingsChange, Store, StoreError,
 };
 use crate::ids::{GuildId, MemberId};
 
@@ -49,6 +50,10 @@ pub struct SledStore {
     by_end: sled::Tree,
     /// Facts about the store itself (which indexes are built).
     meta: sled::Tree,
+    /// Webhook events received and not applied yet, by order of receipt.
+    inbox: sled::Tree,
+    /// Every webhook event's key → when it was received: a redelivery is a duplicate.
+    inbox_keys: sled::Tree,
     /// Daily quotas: counter name → its [`DailyCount`].
     daily: sled::Tree,
     flusher: Arc<Flusher>,
@@ -96,6 +101,8 @@ impl SledStore {
             reminders: tree("reminders")?,
             by_end: tree("meetings_by_end")?,
             meta: tree("meta")?,
+            inbox: tree("webhook_inbox")?,
+            inbox_keys: tree("webhook_keys")?,
             daily: tree("daily")?,
             dir: dir.to_owned(),
             db,
@@ -347,6 +354,25 @@ impl Store for SledStore {
                 return Ok(prefs);
             }
         }
+    }
+
+    async fn receive_event(&self, key: &str, raw: &str, at: Timestamp) -> Result<bool, StoreError> {
+        self.receive(key, raw, at)
+    }
+
+    async fn pending_events(&self, limit: usize) -> Result<Vec<InboxEntry>, StoreError> {
+        self.pending(limit)
+    }
+
+    async fn applied_event(&self, seq: u64) -> Result<(), StoreError> {
+        self.inbox
+            .remove(seq.to_be_bytes())
+            .map(drop)
+            .map_err(self.err())
+    }
+
+    async fn forget_event_keys(&self, before: Timestamp) -> Result<usize, StoreError> {
+        self.forget_keys(before)
     }
 
     async fn flush(&self) -> Result<(), StoreError> {

@@ -10,8 +10,8 @@ use jiff::civil::Date;
 use async_trait::async_trait;
 
 use super::{
-    DailyCount, GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, Store,
-    StoreError,
+    DailyCount, GuildSettings, InboxEntry, MeetingChange, MeetingRecord, MemberPrefs,
+    SettingsChange, Store, StoreError,
 };
 use crate::ids::{GuildId, MemberId};
 
@@ -22,6 +22,7 @@ pub struct MemoryStore {
     guilds: Mutex<HashMap<GuildId, GuildSettings>>,
     members: Mutex<HashMap<MemberId, MemberPrefs>>,
     daily: Mutex<HashMap<String, DailyCount>>,
+    inbox: Mutex<(BTreeMap<u64, InboxEntry>, HashMap<String, Timestamp>, u64)>,
     /// While set, flushes fail as on a full disk.
     flush_fails: AtomicBool,
 }
@@ -178,6 +179,42 @@ impl Store for MemoryStore {
         let prefs = members.entry(member).or_default();
         prefs.timezone = timezone.map(str::to_owned);
         Ok(prefs.clone())
+    }
+
+    async fn receive_event(&self, key: &str, raw: &str, at: Timestamp) -> Result<bool, StoreError> {
+        let mut inbox = lock(&self.inbox);
+        let (entries, keys, next) = &mut *inbox;
+        if keys.contains_key(key) {
+            return Ok(false);
+        }
+        keys.insert(key.to_owned(), at);
+        *next += 1;
+        entries.insert(
+            *next,
+            InboxEntry {
+                seq: *next,
+                key: key.to_owned(),
+                received_at: at,
+                raw: raw.to_owned(),
+            },
+        );
+        Ok(true)
+    }
+
+    async fn pending_events(&self, limit: usize) -> Result<Vec<InboxEntry>, StoreError> {
+        Ok(lock(&self.inbox).0.values().take(limit).cloned().collect())
+    }
+
+    async fn applied_event(&self, seq: u64) -> Result<(), StoreError> {
+        lock(&self.inbox).0.remove(&seq);
+        Ok(())
+    }
+
+    async fn forget_event_keys(&self, before: Timestamp) -> Result<usize, StoreError> {
+        let mut inbox = lock(&self.inbox);
+        let count = inbox.1.len();
+        inbox.1.retain(|_, at| *at >= before);
+        Ok(count - inbox.1.len())
     }
 
     async fn flush(&self) -> Result<(), StoreError> {

@@ -17,7 +17,9 @@ use crate::ids::{ChannelId, GuildId, MemberId, MessageId};
 
 pub use disk::SledStore;
 pub use memory::MemoryStore;
-pub use records::{DailyCount, GuildSettings, MeetingRecord, MemberPrefs, SettingField};
+pub use records::{
+    DailyCount, GuildSettings, InboxEntry, MeetingRecord, MemberPrefs, SettingField,
+};
 
 /// A store failure.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -245,6 +247,15 @@ pub trait Store: Send + Sync {
         member: MemberId,
         timezone: Option<&str>,
     ) -> Result<MemberPrefs, StoreError>;
+    /// Keeps a webhook event received at `at` under `key`, unless an event with that key was
+    /// received before (then `false`, nothing kept), atomically.
+    async fn receive_event(&self, key: &str, raw: &str, at: Timestamp) -> Result<bool, StoreError>;
+    /// The events received and not applied yet, in the order received, at most `limit`.
+    async fn pending_events(&self, limit: usize) -> Result<Vec<InboxEntry>, StoreError>;
+    /// Takes an applied event out of the inbox (its key stays, so a redelivery is a duplicate).
+    async fn applied_event(&self, seq: u64) -> Result<(), StoreError>;
+    /// Forgets the keys of events received before `before`; returns how many.
+    async fn forget_event_keys(&self, before: Timestamp) -> Result<usize, StoreError>;
     /// Makes every write so far durable.
     async fn flush(&self) -> Result<(), StoreError>;
 }

@@ -160,3 +160,17 @@ pub struct MemberPrefs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }
+
+/// A webhook event received and not applied yet: Zoom was answered 200 once this was durable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxEntry {
+    /// Its place in the order of receipt.
+    pub seq: u64,
+    /// What makes a delivery the same event again.
+    pub key: String,
+    /// When it was received.
+    pub received_at: Timestamp,
+    /// The event as Zoom sent it (JSON; it may hold a recording's share link, so it is never
+    /// logged).
+    pub raw: String,
+}

@@ -361,6 +361,26 @@ impl Store for ReadOnlyAtWill {
     async fn next_reminder(&self) -> Result<Option<jiff::Timestamp>, StoreError> {
         self.inner.next_reminder().await
     }
+    async fn receive_event(
+        &self,
+        key: &str,
+        raw: &str,
+        at: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.inner.receive_event(key, raw, at).await
+    }
+    async fn pending_events(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<zoombot::store::InboxEntry>, StoreError> {
+        self.inner.pending_events(limit).await
+    }
+    async fn applied_event(&self, seq: u64) -> Result<(), StoreError> {
+        self.inner.applied_event(seq).await
+    }
+    async fn forget_event_keys(&self, before: jiff::Timestamp) -> Result<usize, StoreError> {
+        self.inner.forget_event_keys(before).await
+    }
     async fn prune_meetings(&self, ended_before: jiff::Timestamp) -> Result<usize, StoreError> {
         self.inner.prune_meetings(ended_before).await
     }
