@@ -182,7 +182,9 @@ impl Meetings {
                 .filter(|_| settings.events_on())
                 .map(|_| plan.start.timestamp()),
         };
-        record.reminder_due = record.wake(Timestamp::now());
+        let now = Timestamp::now();
+        record.settle(now);
+        record.reminder_due = record.wake(now);
         if let Err(err) = self.save(&record).await {
             // A meeting nobody can find or cancel helps no one: undo it, then report.
             if let Err(undo) = self.zoom.delete_meeting(meeting.id).await {

@@ -45,30 +45,18 @@ pub async fn create_event(rest: &Rest, service: &Meetings, created: &mut Created
     if !created.events || record.start <= jiff::Timestamp::now() + NOT_AHEAD {
         return;
     }
-    let event = CreateScheduledEvent::new(
-        ScheduledEventType::External,
-        reply::event_name(&record.topic),
-        timestamp(record.start),
-    )
     // A series' event is its first occurrence, moved on as each ends.
-    .end_time(timestamp(record.end_of(record.start)))
-    .location(reply::event_location(&created.meeting.join_url))
-    .description(reply::event_description(
+    let made = new_event(
+        rest,
+        record,
+        record.start,
+        &created.meeting.join_url,
         created.plan.agenda.as_deref(),
-        record.zoom_id,
-    ));
-    let guild = GuildId::new(record.guild.0);
-    let made = rest
-        .patiently(|| guild.create_scheduled_event(&rest.http, event.clone()))
-        .await;
+    )
+    .await;
     let id = match made {
-        Ok(made) => {
-            count(rest, "created", None);
-            made.id.get()
-        }
+        Ok(id) => id,
         Err(err) => {
-            count(rest, "failed", Some(&err));
-            tracing::warn!(error = %err, meeting_id = record.zoom_id, "could not create the meeting's Discord event");
             created.event_problem = Some(problem(&err));
             return;
         }
@@ -87,6 +75,39 @@ pub async fn create_event(rest: &Rest, service: &Meetings, created: &mut Created
             tracing::warn!(error = %err, "could not note the meeting's Discord event; deleting it");
             delete_event(rest, record.guild.0, id).await;
             created.event_problem = Some(EventProblem::Failed);
+        }
+    }
+}
+
+/// Creates the event of `record`'s occurrence starting at `start`, counting it; its id.
+async fn new_event(
+    rest: &Rest,
+    record: &MeetingRecord,
+    start: jiff::Timestamp,
+    join_url: &str,
+    agenda: Option<&str>,
+) -> serenity::Result<u64> {
+    let event = CreateScheduledEvent::new(
+        ScheduledEventType::External,
+        reply::event_name(&record.topic),
+        timestamp(start),
+    )
+    .end_time(timestamp(record.end_of(start)))
+    .location(reply::event_location(join_url))
+    .description(reply::event_description(agenda, record.zoom_id));
+    let guild = GuildId::new(record.guild.0);
+    let made = rest
+        .patiently(|| guild.create_scheduled_event(&rest.http, event.clone()))
+        .await;
+    match made {
+        Ok(made) => {
+            count(rest, "created", None);
+            Ok(made.id.get())
+        }
+        Err(err) => {
+            count(rest, "failed", Some(&err));
+            tracing::warn!(error = %err, meeting_id = record.zoom_id, "could not create the meeting's Discord event");
+            Err(err)
         }
     }
 }
@@ -285,6 +306,17 @@ impl Herald for DiscordHerald {
             }
             Err(err) => Err(HeraldError::Retry(err.to_string())),
         }
+    }
+
+    async fn replace_event(
+        &self,
+        record: &MeetingRecord,
+        start: jiff::Timestamp,
+        join_url: &str,
+    ) -> Result<u64, HeraldError> {
+        new_event(self.paced().await, record, start, join_url, None)
+            .await
+            .map_err(|err| HeraldError::Retry(err.to_string()))
     }
 
     async fn post_reminder(&self, reminder: &DueReminder) -> Result<(), HeraldError> {

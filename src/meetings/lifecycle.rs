@@ -30,8 +30,11 @@ const BATCH: usize = 512;
 /// start, dropped), not lost.
 const MAX_NAP: Duration = Duration::from_secs(30);
 /// When a post failed for a reason that may pass (a 5xx, a 429 beyond the REST layer's waits, a
-/// network error), the reminder is due again this much later, until its occurrence starts.
+/// network error), the reminder is due again this much later at first (then half the time since
+/// it was due, up to [`RETRY_AT_MOST`]), until its occurrence starts.
 const RETRY_AFTER: SignedDuration = SignedDuration::from_secs(2);
+/// The longest wait between two tries of one reminder.
+const RETRY_AT_MOST: SignedDuration = SignedDuration::from_mins(5);
 /// Posted more than this after its due time, a reminder counts as late.
 const LATE: SignedDuration = SignedDuration::from_mins(1);
 
@@ -81,6 +84,14 @@ pub trait Herald: Send + Sync {
     /// Posts a reminder in its meeting's channel, as a reply to the meeting's message. The same
     /// nonce twice within Discord's window posts once.
     async fn post_reminder(&self, reminder: &DueReminder) -> Result<(), HeraldError>;
+    /// A new event for `record`'s occurrence at `start` (the old one finished or was deleted);
+    /// its id.
+    async fn replace_event(
+        &self,
+        record: &MeetingRecord,
+        start: Timestamp,
+        join_url: &str,
+    ) -> Result<u64, HeraldError>;
     /// Moves a server's event to another occurrence's times (`Gone`: it was deleted).
     async fn move_event(
         &self,
@@ -159,10 +170,12 @@ impl Meetings {
         now: Timestamp,
     ) -> Result<Fate, ServiceError> {
         let (guild, zoom_id) = (record.guild, record.zoom_id);
+        let start = record.start;
         let stepped = |reminded, event_at| MeetingChange::Stepped {
             reminded,
             event_at,
             now,
+            start,
         };
         if record.cancelled {
             self.store
@@ -236,7 +249,12 @@ impl Meetings {
                         .update_meeting(guild, zoom_id, &stepped(None, step.roll_event))
                         .await?;
                 }
-                let again = MeetingChange::Reminder(Some(now + RETRY_AFTER));
+                // Soon at first, then less often (up to every five minutes) for a channel that
+                // keeps failing.
+                let waited = now.duration_since(due).max(SignedDuration::ZERO);
+                let again = MeetingChange::Reminder(Some(
+                    now + (waited / 2).clamp(RETRY_AFTER, RETRY_AT_MOST),
+                ));
                 self.store.update_meeting(guild, zoom_id, &again).await?;
                 Ok(Fate::Retried)
             }
@@ -258,13 +276,26 @@ impl Meetings {
         {
             Ok(()) => {}
             Err(HeraldError::Gone(why)) => {
-                tracing::info!(meeting_id = record.zoom_id, reason = %why, "the series' event is gone");
-                let forgotten = self
+                // Discord ends an external event at its end time (and a moderator may delete
+                // one): the next meeting gets an event of its own.
+                tracing::info!(meeting_id = record.zoom_id, reason = %why, "the series' event is over; making the next one's");
+                let replaced = match self.in_zoom(record).await {
+                    Ok(meeting) => herald
+                        .replace_event(record, start, &meeting.join_url)
+                        .await
+                        .ok(),
+                    Err(_) => None,
+                };
+                let noted = self
                     .store
-                    .update_meeting(record.guild, record.zoom_id, &MeetingChange::Event(None))
+                    .update_meeting(
+                        record.guild,
+                        record.zoom_id,
+                        &MeetingChange::Event(replaced),
+                    )
                     .await;
-                if let Err(err) = forgotten {
-                    tracing::warn!(error = %err, "could not note that the series has no event");
+                if let Err(err) = noted {
+                    tracing::warn!(error = %err, "could not note the series' event");
                 }
             }
             Err(HeraldError::Retry(why)) => {

@@ -196,6 +196,9 @@ fn is_recorded(record: &MeetingRecord, meeting: &Meeting) -> bool {
             .zip(meeting.created_at)
             .is_none_or(|(a, b)| a == b)
         && meeting.topic == record.topic
-        // Zoom keeps whole seconds.
-        && meeting.start_time.map(Timestamp::as_second) == Some(record.start.as_second())
+        // Zoom keeps whole seconds; a series may be shown at any of its occurrences.
+        && meeting.start_time.is_some_and(|zoom| {
+            zoom.as_second() == record.start.as_second()
+                || (record.series.is_some() && record.occurrences().contains(&zoom))
+        })
 }

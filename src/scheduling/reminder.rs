@@ -99,7 +99,9 @@ impl Timeline<'_> {
         let post = if self.lead == 0 {
             None
         } else {
-            unreminded().rfind(|s| *s - lead <= now && now < *s)
+            // The soonest: with a lead longer than the interval, two windows can be open, and
+            // the next pass (due at once) posts the other.
+            unreminded().find(|s| *s - lead <= now && now < *s)
         };
         let missed = unreminded().rfind(|s| *s <= now);
         let done = [self.reminded, post, missed].into_iter().flatten().max();
@@ -121,9 +123,10 @@ impl Timeline<'_> {
             .event_at
             .zip(current)
             .and_then(|(at, current)| (at < current).then_some(current));
-        // The event moves on once the occurrence it shows has ended, if another follows.
+        // The event moves on once the occurrence it shows has ended, if another follows; once
+        // the last has ended there is nothing to wait for.
         let shown = roll_event.or(self.event_at);
-        let next_roll = shown.and_then(|at| {
+        let next_roll = shown.filter(|at| self.end(*at) > now).and_then(|at| {
             self.occurrences
                 .iter()
                 .any(|s| *s > at)
@@ -282,6 +285,46 @@ mod tests {
         assert_eq!(back.missed, Some(starts[1]));
         assert_eq!(back.post, Some(starts[2]));
         assert_eq!(back.next_wake, None);
+    }
+
+    #[test]
+    fn a_series_that_ended_while_nobody_looked_needs_no_more_wake_ups() {
+        let starts = weekly("2026-12-07T14:00:00Z", 3);
+        let line = Timeline {
+            occurrences: &starts,
+            minutes: 60,
+            reminded: Some(starts[0]),
+            event_at: Some(starts[0]),
+            lead: 15,
+        };
+        let long_after = starts[2] + SignedDuration::from_hours(2);
+        let step = line.step(long_after);
+        assert_eq!(step.next_wake, None, "{step:?}");
+        assert_eq!(step.missed, Some(starts[2]));
+    }
+
+    #[test]
+    fn with_a_lead_longer_than_the_interval_the_soonest_open_reminder_goes_first() {
+        let first = at("2026-12-07T14:00:00Z");
+        let starts: Vec<Timestamp> = (0..3)
+            .map(|k| first + SignedDuration::from_hours(24 * k))
+            .collect();
+        let line = Timeline {
+            occurrences: &starts,
+            minutes: 60,
+            reminded: None,
+            event_at: None,
+            lead: 3 * 24 * 60,
+        };
+        let now = first - SignedDuration::from_hours(1);
+        let step = line.step(now);
+        assert_eq!(step.post, Some(starts[0]));
+        assert_eq!(step.next_wake, Some(now), "the next one at once");
+        let after = Timeline {
+            reminded: Some(starts[0]),
+            ..line
+        };
+        assert_eq!(after.step(now).post, Some(starts[1]));
     }
 
     #[test]

@@ -15,6 +15,9 @@ use super::{
 };
 use crate::ids::{GuildId, MemberId};
 
+/// The webhook inbox: entries by order of receipt, every key received, the last order given.
+type Inbox = (BTreeMap<u64, InboxEntry>, HashMap<String, Timestamp>, u64);
+
 /// Keeps everything in maps; nothing survives the process.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -22,7 +25,7 @@ pub struct MemoryStore {
     guilds: Mutex<HashMap<GuildId, GuildSettings>>,
     members: Mutex<HashMap<MemberId, MemberPrefs>>,
     daily: Mutex<HashMap<String, DailyCount>>,
-    inbox: Mutex<(BTreeMap<u64, InboxEntry>, HashMap<String, Timestamp>, u64)>,
+    inbox: Mutex<Inbox>,
     /// While set, flushes fail as on a full disk.
     flush_fails: AtomicBool,
 }

@@ -84,6 +84,8 @@ pub enum MeetingChange {
         event_at: Option<Timestamp>,
         /// When this was done: the next wake-up follows from it.
         now: Timestamp,
+        /// The (first) start the step was worked out for: a reschedule in between wins.
+        start: Timestamp,
     },
     /// Moved to another start and length (a series: all of it); the reminders start over.
     Reschedule {
@@ -122,10 +124,13 @@ impl MeetingChange {
                 reminded,
                 event_at,
                 now,
+                start,
             } => {
-                record.reminded = record.reminded.max(*reminded);
-                if event_at.is_some() {
-                    record.event_at = *event_at;
+                if record.start == *start {
+                    record.reminded = record.reminded.max(*reminded);
+                    if event_at.is_some() {
+                        record.event_at = *event_at;
+                    }
                 }
                 record.reminder_due = record.wake(*now);
             }
@@ -141,6 +146,7 @@ impl MeetingChange {
                 if record.series.is_some() {
                     record.event_at = Some(*start);
                 }
+                record.settle(*now);
                 record.reminder_due = record.wake(*now);
             }
             Self::Skip { start, now } => {

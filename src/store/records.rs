@@ -98,6 +98,16 @@ impl MeetingRecord {
         self.end_of(last)
     }
 
+    /// Passes over the reminders whose time is already past at `now` when the meeting is
+    /// scheduled or moved: a meeting starting sooner than its lead needs none (its announcement
+    /// is fresh), and a move inside the lead must not post a second reminder minutes after the
+    /// first.
+    pub fn settle(&mut self, now: Timestamp) {
+        let lead = jiff::SignedDuration::from_mins(i64::from(self.reminder_minutes.unwrap_or(0)));
+        let opened = self.occurrences().into_iter().rfind(|s| *s - lead <= now);
+        self.reminded = self.reminded.max(opened);
+    }
+
     /// When the scheduler must look at it next, from `now`.
     pub fn wake(&self, now: Timestamp) -> Option<Timestamp> {
         if self.cancelled {

@@ -651,6 +651,7 @@ async fn the_due_time_index_follows_each_change_and_pruning_the_end_a_meeting_ha
             reminded: Some(records[2].start),
             event_at: None,
             now: records[2].start - jiff::SignedDuration::from_mins(15),
+            start: records[2].start,
         };
         store.update_meeting(GUILD, 3, &posted).await.unwrap();
         let far = now + jiff::SignedDuration::from_hours(24 * 30);
@@ -701,4 +702,49 @@ async fn the_due_time_index_follows_each_change_and_pruning_the_end_a_meeting_ha
         .unwrap();
     assert_eq!(pruned, 3);
     assert!(store.meeting(GUILD, 1).await.unwrap().is_some());
+}
+
+/// The webhook inbox keeps each event once, in the order received, until it is applied, on sled
+/// (across a restart) as in memory; a redelivery stays a duplicate after it was applied.
+#[tokio::test]
+async fn the_webhook_inbox_keeps_each_event_once_in_order_until_applied() {
+    async fn replay(store: &dyn Store) -> (Vec<bool>, Vec<String>) {
+        let at: Timestamp = "2026-12-02T10:00:00Z".parse().unwrap();
+        let mut kept = Vec::new();
+        for key in ["started|u1|1", "ended|u1|2", "started|u1|1", "started|u2|3"] {
+            kept.push(store.receive_event(key, "{}", at).await.unwrap());
+        }
+        let first = store.pending_events(1).await.unwrap()[0].seq;
+        store.applied_event(first).await.unwrap();
+        kept.push(store.receive_event("started|u1|1", "{}", at).await.unwrap());
+        let pending = store
+            .pending_events(10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.key)
+            .collect();
+        (kept, pending)
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let on_disk = replay(&reopen(dir.path())).await;
+    let in_memory = replay(&zoombot::store::MemoryStore::new()).await;
+
+    assert_eq!(on_disk.0, [true, true, false, true, false]);
+    assert_eq!(on_disk.1, ["ended|u1|2", "started|u2|3"]);
+    assert_eq!(on_disk, in_memory);
+    let store = reopen(dir.path());
+    assert_eq!(
+        store.pending_events(10).await.unwrap().len(),
+        2,
+        "kept across a restart"
+    );
+    let later: Timestamp = "2026-12-05T10:00:00Z".parse().unwrap();
+    assert_eq!(store.forget_event_keys(later).await.unwrap(), 3);
+    assert!(
+        store
+            .receive_event("started|u1|1", "{}", later)
+            .await
+            .unwrap()
+    );
 }

@@ -49,6 +49,16 @@ impl Herald for Posts {
         Ok(())
     }
 
+    async fn replace_event(
+        &self,
+        _: &MeetingRecord,
+        start: Timestamp,
+        _: &str,
+    ) -> Result<u64, HeraldError> {
+        self.moved.lock().unwrap().push((0, start));
+        Ok(1000)
+    }
+
     async fn post_reminder(&self, reminder: &DueReminder) -> Result<(), HeraldError> {
         if let Some(err) = self.fail_next.lock().unwrap().pop_front() {
             return Err(err);
@@ -372,4 +382,42 @@ async fn a_reschedule_counts_against_the_hosts_day_and_a_refused_one_gives_it_ba
         ),
         "{third:?}"
     );
+}
+
+#[tokio::test]
+async fn a_meeting_scheduled_inside_its_lead_gets_no_reminder_and_a_step_for_its_old_time_loses_to_a_move()
+ {
+    let (service, _, store) = service();
+    let soon = service
+        .create(
+            &member(1),
+            &crate::scheduling::plan::MeetInput {
+                when: Some("in 10 minutes".into()),
+                ..topic("soon")
+            },
+        )
+        .await
+        .unwrap()
+        .record;
+    assert_eq!(soon.reminder_due, None, "its announcement is fresh");
+
+    let r = scheduled(&service, &member(1), "sync").await;
+    let moved = service
+        .reschedule(&member(1), r.zoom_id, &moved_to("in 3 days 10:00"))
+        .await
+        .unwrap();
+    // The scheduler had read the record before the move and reminded the old start.
+    let late_step = MeetingChange::Stepped {
+        reminded: Some(r.start),
+        event_at: None,
+        now: due(&r),
+        start: r.start,
+    };
+    let after = store
+        .update_meeting(GuildId(1), r.zoom_id, &late_step)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.reminded, None);
+    assert_eq!(after.reminder_due, moved.after.reminder_due);
 }

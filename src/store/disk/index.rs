@@ -86,7 +86,10 @@ impl SledStore {
                 continue;
             };
             if by_end_key(&record)[..] != key[..] {
-                // Left behind by an end that moved: the record is indexed under its new end.
+                // Left behind by an end that moved: the record belongs under its end now.
+                self.by_end
+                    .insert(by_end_key(&record), &[])
+                    .map_err(self.err())?;
                 self.by_end.remove(&key).map_err(self.err())?;
                 continue;
             }
@@ -126,7 +129,16 @@ impl SledStore {
             let Some((_, guild, zoom_id)) = read_timed_key(&key) else {
                 continue;
             };
-            match self.read_meeting(guild, zoom_id)? {
+            let read = match self.read_meeting(guild, zoom_id) {
+                Ok(read) => read,
+                Err(err) => {
+                    // One unreadable record must not hold up every server's reminders: it is
+                    // left as it is, out of the index.
+                    tracing::warn!(error = %err, meeting_id = zoom_id, "a meeting's reminder is dropped: its record cannot be read");
+                    None
+                }
+            };
+            match read {
                 Some(record) if reminder_key(&record).is_some_and(|k| k[..] == key[..]) => {
                     due.push(record);
                 }
