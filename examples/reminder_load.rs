@@ -68,6 +68,7 @@ fn record(zoom_id: i64, channel: u64, topic: String, start: Timestamp) -> Meetin
         series: None,
         skipped: Vec::new(),
         event_at: None,
+        held: None,
     }
 }
 

@@ -63,6 +63,7 @@ fn settings(i: u64) -> GuildSettings {
         creator_role: Some(RoleId(FIRST_GUILD + i)),
         cooldown: Some(Cooldown::DEFAULT),
         events: Some(i.is_multiple_of(5)),
+        recordings: Some(zoombot::scheduling::settings::RecordingsTo::Channel),
         reminder_minutes: Some(15 + u32::try_from(i % 45).unwrap_or(0)),
     }
 }

@@ -201,7 +201,8 @@ async fn prune_forever(service: Arc<Meetings>) -> std::io::Result<()> {
 }
 
 /// The start-up checks (see `discord::startup`), then the Discord client, with the tasks that
-/// hand serenity's gateway failures to `gateway` and post reminders (stopped when dropped).
+/// hand serenity's gateway failures to `gateway`, post reminders and apply Zoom's webhook events
+/// (stopped when dropped).
 async fn connect(
     config: &BotConfig,
     zoom: Arc<ZoomClient>,
@@ -209,7 +210,7 @@ async fn connect(
     in_flight: Arc<InFlight>,
     metrics: Arc<Metrics>,
     gateway: Arc<GatewayStatus>,
-) -> Result<(serenity::Client, [AbortOnDrop; 2]), AppError> {
+) -> Result<(serenity::Client, [AbortOnDrop; 3]), AppError> {
     // Not awaited: a slow Zoom must not hold up connecting to Discord, and a failure only logs
     // (see `check_zoom` for why the bot keeps running).
     let _zoom_check = tokio::spawn(discord::startup::check_zoom(zoom));
@@ -230,8 +231,19 @@ async fn connect(
     let herald = Arc::new(discord::announce::DiscordHerald::new(
         discord::rest::Rest::new(Arc::clone(&client.http), Arc::clone(&metrics)),
     ));
+    let teller = Arc::new(discord::effects::DiscordTeller(discord::rest::Rest::new(
+        Arc::clone(&client.http),
+        Arc::clone(&metrics),
+    )));
+    let webhooks = AbortOnDrop(tokio::spawn({
+        let service = Arc::clone(&service);
+        async move {
+            service.run_webhooks(teller).await;
+            Ok(())
+        }
+    }));
     let reminders = AbortOnDrop(tokio::spawn(remind_forever(service, herald, metrics)));
-    Ok((client, [reports, reminders]))
+    Ok((client, [reports, reminders, webhooks]))
 }
 
 /// Posts reminders as they fall due (see `meetings::lifecycle`), counting them in `metrics`.

@@ -94,6 +94,8 @@ pub struct Meetings {
     links: Recent<MemberId>,
     /// Told when a reminder was scheduled or moved, so the scheduler looks at the index again.
     reminders_changed: tokio::sync::Notify,
+    /// Told when a webhook event was received, so the worker applies it.
+    webhooks_arrived: tokio::sync::Notify,
 }
 
 /// How long the record of a meeting is kept after its planned end (cancelled ones too): long
@@ -111,6 +113,7 @@ impl Meetings {
             everywhere: Recent::default(),
             links: Recent::default(),
             reminders_changed: tokio::sync::Notify::new(),
+            webhooks_arrived: tokio::sync::Notify::new(),
         }
     }
 
@@ -181,6 +184,7 @@ impl Meetings {
                 .series
                 .filter(|_| settings.events_on())
                 .map(|_| plan.start.timestamp()),
+            held: None,
         };
         let now = Timestamp::now();
         record.settle(now);

@@ -131,6 +131,15 @@ async fn edit_times(
     .map(drop)
 }
 
+/// Moves a meeting's event (when it has one) to the times it shows; no more.
+pub async fn edit_event_to(rest: &Rest, record: &MeetingRecord) -> serenity::Result<()> {
+    let Some(event) = record.event else {
+        return Ok(());
+    };
+    let start = record.event_at.unwrap_or(record.start);
+    edit_times(rest, record.guild.0, event, start, record.end_of(start)).await
+}
+
 /// Moves a meeting's event to the times it shows (a series: the occurrence it is at). A
 /// moderator may have deleted it (10070): then the meeting simply has none any more. What kept
 /// it from moving, when something did.

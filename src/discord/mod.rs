@@ -7,6 +7,7 @@ pub mod announce;
 pub mod client;
 pub mod commands;
 pub mod declare;
+pub mod effects;
 pub mod events;
 pub mod failure;
 pub mod gateway;

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 
 mod lifecycle;
 mod series;
+mod webhooks;
 
 use super::*;
 use crate::ids::ChannelId;

@@ -1,10 +1,17 @@
 //! Zoom's webhook events, received: written to the store's inbox before Zoom hears "200", then
 //! applied once each by a worker.
 
-use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Duration;
 
-use super::ServiceError;
-use crate::zoom::webhook::WebhookEvent;
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+
+use super::{Meetings, ServiceError};
+use crate::scheduling::settings::RecordingsTo;
+use crate::secret::Secret;
+use crate::store::{MeetingChange, MeetingRecord};
+use crate::zoom::webhook::{EventObject, WebhookEvent};
 
 /// What became of a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,4 +30,327 @@ pub enum Received {
 pub trait Inbox: Send + Sync {
     /// Keeps `event` durably unless it was received before; `raw` is its body as Zoom sent it.
     async fn receive(&self, event: &WebhookEvent, raw: &[u8]) -> Result<Received, ServiceError>;
+}
+
+/// The event types the bot acts on.
+pub const KNOWN: [&str; 5] = [
+    "meeting.started",
+    "meeting.ended",
+    "meeting.updated",
+    "meeting.deleted",
+    "recording.completed",
+];
+
+/// What an applied event changes in Discord; the Discord side words and posts it.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// The meeting is live: its message shows it, its event goes active.
+    Live {
+        /// The meeting, as recorded now.
+        record: MeetingRecord,
+        /// When it started.
+        started: Timestamp,
+    },
+    /// The meeting ended: its message shows how long it ran, its event completes.
+    Ended {
+        /// The meeting, as recorded now.
+        record: MeetingRecord,
+        /// When it started.
+        started: Timestamp,
+        /// When it ended.
+        ended: Timestamp,
+    },
+    /// Deleted in Zoom: handled as a cancel.
+    Cancelled {
+        /// The meeting, as recorded now.
+        record: MeetingRecord,
+    },
+    /// Moved (or, for a series, one occurrence deleted) in Zoom: message and event follow.
+    Moved {
+        /// The meeting, as recorded now.
+        record: MeetingRecord,
+    },
+    /// A recording is ready.
+    Recording {
+        /// The meeting.
+        record: MeetingRecord,
+        /// Its share link, with the play passcode where Zoom gave one (never a download link).
+        link: Secret,
+        /// Where it goes.
+        to: RecordingsTo,
+    },
+}
+
+/// Why an event's effect could not be shown in Discord yet (it is tried again, in order).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Discord could not be told yet: {0}")]
+pub struct NotYet(pub String);
+
+/// What the webhook worker needs of Discord.
+#[async_trait]
+pub trait Teller: Send + Sync {
+    /// Shows `effect`; `Err` when Discord may take it later (it failed or is down).
+    async fn tell(&self, effect: &Effect) -> Result<(), NotYet>;
+}
+
+/// The inbox is read this many events at a time.
+const BATCH: usize = 64;
+/// The longest the worker waits between looks at the inbox.
+const IDLE: Duration = Duration::from_secs(30);
+/// After Discord failed, the worker waits this long, doubling up to [`IDLE`].
+const AFTER_FAILURE: Duration = Duration::from_secs(1);
+/// A redelivery is recognised for this long after the first (Zoom retries within hours).
+const KEYS_KEPT: SignedDuration = SignedDuration::from_hours(72);
+
+#[async_trait]
+impl Inbox for Meetings {
+    async fn receive(&self, event: &WebhookEvent, raw: &[u8]) -> Result<Received, ServiceError> {
+        if !KNOWN.contains(&event.event.as_str()) {
+            return Ok(Received::Ignored);
+        }
+        let Some(id) = event.meeting() else {
+            return Ok(Received::Ignored);
+        };
+        if self.store.zoom_meeting(id).await?.is_none() {
+            return Ok(Received::Ignored);
+        }
+        let raw = String::from_utf8_lossy(raw);
+        let kept = self
+            .store
+            .receive_event(&event.key(), &raw, Timestamp::now())
+            .await?;
+        if !kept {
+            return Ok(Received::Duplicate);
+        }
+        self.store.flush().await?;
+        self.webhooks_arrived.notify_one();
+        Ok(Received::New)
+    }
+}
+
+impl Meetings {
+    /// Applies the inbox's events in the order received, each once; stops at the first whose
+    /// effect Discord could not take, so it and those after it are applied later, in order.
+    /// Returns how many were applied, and whether it stopped on a failure.
+    pub async fn apply_received(&self, teller: &dyn Teller) -> Result<(usize, bool), ServiceError> {
+        let pending = self.store.pending_events(BATCH).await?;
+        let mut applied = 0;
+        for entry in pending {
+            match self.apply(teller, &entry.raw).await {
+                Ok(()) => {}
+                Err(Applying::NotYet(why)) => {
+                    tracing::info!(reason = %why, "a Zoom event waits for Discord");
+                    return Ok((applied, true));
+                }
+                Err(Applying::Store(err)) => return Err(err),
+            }
+            self.store.applied_event(entry.seq).await?;
+            applied += 1;
+        }
+        if applied > 0 {
+            self.store.flush().await?;
+        }
+        Ok((applied, false))
+    }
+
+    /// Runs the webhook worker for good: events kept before a crash first, then each as it
+    /// arrives.
+    pub async fn run_webhooks(self: Arc<Self>, teller: Arc<dyn Teller>) {
+        let mut backoff = AFTER_FAILURE;
+        loop {
+            let wait = match self.apply_received(teller.as_ref()).await {
+                Ok((n, false)) if n >= BATCH => continue,
+                Ok((_, false)) => {
+                    backoff = AFTER_FAILURE;
+                    IDLE
+                }
+                Ok((_, true)) => {
+                    backoff = (backoff * 2).min(IDLE);
+                    backoff
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "the webhook worker could not read or write the store");
+                    IDLE
+                }
+            };
+            if let Err(err) = self
+                .store
+                .forget_event_keys(Timestamp::now() - KEYS_KEPT)
+                .await
+            {
+                tracing::warn!(error = %err, "could not forget old webhook keys");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.webhooks_arrived.notified() => {}
+            }
+        }
+    }
+
+    async fn apply(&self, teller: &dyn Teller, raw: &str) -> Result<(), Applying> {
+        let Ok(event) = serde_json::from_str::<WebhookEvent>(raw) else {
+            tracing::warn!("a stored Zoom event cannot be read; dropped");
+            return Ok(());
+        };
+        let Some(object) = event.payload.object.as_ref() else {
+            return Ok(());
+        };
+        let Some(record) = self.record_of(&event).await? else {
+            return Ok(());
+        };
+        let at = object
+            .end_time
+            .or(object.start_time)
+            .or_else(|| Timestamp::from_millisecond(event.event_ts).ok())
+            .unwrap_or_else(Timestamp::now);
+        let uuid = object.uuid.clone().unwrap_or_default();
+        let change = |change: MeetingChange| async move {
+            self.store
+                .update_meeting(record.guild, record.zoom_id, &change)
+                .await
+                .map_err(|e| Applying::Store(e.into()))?
+                .ok_or(Applying::Store(ServiceError::UnknownMeeting(
+                    record.zoom_id,
+                )))
+        };
+        let effect = match event.event.as_str() {
+            "meeting.started" => {
+                let at = object.start_time.unwrap_or(at);
+                let now = change(MeetingChange::Started {
+                    uuid: uuid.clone(),
+                    at,
+                })
+                .await?;
+                // A `started` that came after its `ended` changes nothing.
+                if now.held.as_ref().is_some_and(|h| h.ended.is_some()) {
+                    return Ok(());
+                }
+                Effect::Live {
+                    record: now,
+                    started: at,
+                }
+            }
+            "meeting.ended" => {
+                let ended = object.end_time.unwrap_or(at);
+                let now = change(MeetingChange::Ended {
+                    uuid,
+                    started: object.start_time,
+                    at: ended,
+                })
+                .await?;
+                let started = now.held.as_ref().map_or(ended, |h| h.started);
+                Effect::Ended {
+                    record: now,
+                    started,
+                    ended,
+                }
+            }
+            "meeting.deleted" if record.cancelled => return Ok(()),
+            "meeting.deleted" => match (&record.series, occurrence_start(object)) {
+                (Some(_), Some(start)) => Effect::Moved {
+                    record: change(MeetingChange::Skip {
+                        start,
+                        now: Timestamp::now(),
+                    })
+                    .await?,
+                },
+                _ => Effect::Cancelled {
+                    record: change(MeetingChange::Cancel).await?,
+                },
+            },
+            "meeting.updated" => match self.moved_in_zoom(&record, object).await? {
+                Some(effect) => effect,
+                None => return Ok(()),
+            },
+            "recording.completed" => match self.recording(record, object).await? {
+                Some(effect) => effect,
+                None => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
+        teller.tell(&effect).await.map_err(Applying::NotYet)
+    }
+
+    /// A meeting moved in Zoom's own app: the record and its reminder follow. The bot's own
+    /// reschedules arrive here too, and change nothing: the record has them already. A series'
+    /// updates are left alone (its rule lives in the record).
+    async fn moved_in_zoom(
+        &self,
+        record: &MeetingRecord,
+        object: &EventObject,
+    ) -> Result<Option<Effect>, Applying> {
+        let start = object.start_time.unwrap_or(record.start);
+        let minutes = object.duration.unwrap_or(record.duration_minutes);
+        if record.cancelled
+            || record.series.is_some()
+            || (start == record.start && minutes == record.duration_minutes)
+        {
+            return Ok(None);
+        }
+        let change = MeetingChange::Reschedule {
+            start,
+            duration_minutes: minutes,
+            now: Timestamp::now(),
+        };
+        let moved = self
+            .store
+            .update_meeting(record.guild, record.zoom_id, &change)
+            .await
+            .map_err(|e| Applying::Store(e.into()))?
+            .ok_or(Applying::Store(ServiceError::UnknownMeeting(
+                record.zoom_id,
+            )))?;
+        self.reminders_changed.notify_one();
+        Ok(Some(Effect::Moved { record: moved }))
+    }
+
+    /// A recording is ready: its share link goes where the server wants it, if anywhere.
+    async fn recording(
+        &self,
+        record: MeetingRecord,
+        object: &EventObject,
+    ) -> Result<Option<Effect>, Applying> {
+        let settings = self
+            .store
+            .guild_settings(record.guild)
+            .await
+            .map_err(|e| Applying::Store(e.into()))?;
+        let to = settings.recordings.unwrap_or(RecordingsTo::Host);
+        Ok(share_link(object)
+            .filter(|_| to != RecordingsTo::Off)
+            .map(|link| Effect::Recording { record, link, to }))
+    }
+
+    async fn record_of(&self, event: &WebhookEvent) -> Result<Option<MeetingRecord>, Applying> {
+        let Some(id) = event.meeting() else {
+            return Ok(None);
+        };
+        self.store
+            .zoom_meeting(id)
+            .await
+            .map_err(|e| Applying::Store(e.into()))
+    }
+}
+
+enum Applying {
+    NotYet(NotYet),
+    Store(ServiceError),
+}
+
+/// The start of the occurrence an event names (Zoom's occurrence ids are epoch milliseconds).
+fn occurrence_start(object: &EventObject) -> Option<Timestamp> {
+    let ms: i64 = object.occurrence_id.as_deref()?.parse().ok()?;
+    Timestamp::from_millisecond(ms).ok()
+}
+
+/// A recording's share link, with its play passcode where Zoom gave one.
+fn share_link(object: &EventObject) -> Option<Secret> {
+    let url = object.share_url.as_ref()?.expose();
+    Some(Secret::new(match &object.recording_play_passcode {
+        Some(pwd) if !pwd.expose().is_empty() && !url.contains("pwd=") => {
+            let glue = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{glue}pwd={}", pwd.expose())
+        }
+        _ => url.to_owned(),
+    }))
 }

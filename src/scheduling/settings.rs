@@ -86,6 +86,44 @@ pub fn checked_zone(name: &str) -> Result<String, PlanError> {
     Ok(zone.iana_name().unwrap_or("UTC").to_owned())
 }
 
+/// Where a recording's share link goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordingsTo {
+    /// Nowhere.
+    Off,
+    /// The meeting's creator, by direct message.
+    Host,
+    /// A reply to the meeting's public message (recordings can be sensitive: only members with
+    /// Manage Server change settings).
+    Channel,
+}
+
+impl RecordingsTo {
+    /// The choices `/meet-settings set recordings:` offers.
+    pub const CHOICES: [(&'static str, &'static str); 3] = [
+        ("off", "off"),
+        ("the host, by DM", "host"),
+        ("the meeting's channel", "channel"),
+    ];
+
+    /// The stored and shown name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Host => "host",
+            Self::Channel => "channel",
+        }
+    }
+
+    /// The choice named `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Off, Self::Host, Self::Channel]
+            .into_iter()
+            .find(|r| r.name() == name)
+    }
+}
+
 const ZOOM_DEFAULT: &str = "Zoom account default";
 const AUTO_PASSCODE: &str = "auto (Zoom makes one)";
 
@@ -330,6 +368,16 @@ settings! {
         read: flag,
         show: |v| on_off(*v),
         default: |_| "on".to_owned(),
+    }
+    /// Where a recording's share link goes when Zoom has it ready.
+    Recordings recordings: RecordingsTo {
+        name: "recordings",
+        key: "recs",
+        description: "Where recording links go: the host by DM (default), the channel, or off",
+        kind: SettingKind::Choice(&RecordingsTo::CHOICES),
+        read: |f, v| RecordingsTo::from_name(text(f, v)?).ok_or(SettingError::Kind(f.name())),
+        show: |r| r.name().to_owned(),
+        default: |_| RecordingsTo::Host.name().to_owned(),
     }
     /// Minutes before the start a reminder is posted; 0: no reminders.
     Reminder reminder_minutes: u32 {

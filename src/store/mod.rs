@@ -18,7 +18,7 @@ use crate::ids::{ChannelId, GuildId, MemberId, MessageId};
 pub use disk::SledStore;
 pub use memory::MemoryStore;
 pub use records::{
-    DailyCount, GuildSettings, InboxEntry, MeetingRecord, MemberPrefs, SettingField,
+    DailyCount, GuildSettings, Held, InboxEntry, MeetingRecord, MemberPrefs, SettingField,
 };
 
 /// A store failure.
@@ -96,6 +96,23 @@ pub enum MeetingChange {
         /// When this was done.
         now: Timestamp,
     },
+    /// Zoom says an instance started. Ignored for an instance already ended: a late `started`
+    /// must not make it live again.
+    Started {
+        /// The instance's UUID.
+        uuid: String,
+        /// When.
+        at: Timestamp,
+    },
+    /// Zoom says an instance ended.
+    Ended {
+        /// The instance's UUID.
+        uuid: String,
+        /// When it started, as Zoom says.
+        started: Option<Timestamp>,
+        /// When it ended.
+        at: Timestamp,
+    },
     /// One occurrence of a series cancelled; its event moves to the next one.
     Skip {
         /// The occurrence's start.
@@ -148,6 +165,31 @@ impl MeetingChange {
                 }
                 record.settle(*now);
                 record.reminder_due = record.wake(*now);
+            }
+            Self::Started { uuid, at } => {
+                let over = record
+                    .held
+                    .as_ref()
+                    .is_some_and(|h| h.uuid == *uuid && h.ended.is_some());
+                if !over {
+                    record.held = Some(Held {
+                        uuid: uuid.clone(),
+                        started: *at,
+                        ended: None,
+                    });
+                }
+            }
+            Self::Ended { uuid, started, at } => {
+                let began = record
+                    .held
+                    .as_ref()
+                    .filter(|h| h.uuid == *uuid)
+                    .map(|h| h.started);
+                record.held = Some(Held {
+                    uuid: uuid.clone(),
+                    started: began.or(*started).unwrap_or(*at),
+                    ended: Some(*at),
+                });
             }
             Self::Skip { start, now } => {
                 if !record.skipped.contains(start) {

@@ -59,6 +59,21 @@ pub struct MeetingRecord {
     /// The start of the occurrence a series' Discord event shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_at: Option<Timestamp>,
+    /// What Zoom said of the instance under way or last held (its webhooks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<Held>,
+}
+
+/// One instance of a meeting as Zoom reported it: started, and perhaps ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    /// Zoom's UUID of the instance.
+    pub uuid: String,
+    /// When it started.
+    pub started: Timestamp,
+    /// When it ended, once it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<Timestamp>,
 }
 
 impl MeetingRecord {

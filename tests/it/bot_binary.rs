@@ -623,6 +623,7 @@ async fn due_reminders(zoom: &FakeZoom, data: &std::path::Path, n: usize) -> Vec
             series: None,
             skipped: Vec::new(),
             event_at: None,
+            held: None,
         };
         store.put_meeting(&record).await.expect("put");
         ids.push(id);

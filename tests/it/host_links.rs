@@ -229,6 +229,7 @@ async fn a_host_link_is_refused_once_the_meeting_is_over() {
             series: None,
             skipped: Vec::new(),
             event_at: None,
+            held: None,
         })
         .await
         .unwrap();

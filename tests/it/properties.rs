@@ -383,6 +383,7 @@ fn guild_settings() -> impl Strategy<Value = GuildSettings> {
                     window_minutes,
                 }),
                 events,
+                recordings: None,
                 reminder_minutes,
             },
         )
@@ -450,6 +451,7 @@ fn meeting_record() -> impl Strategy<Value = MeetingRecord> {
                 series: None,
                 skipped: Vec::new(),
                 event_at: reminder_due,
+                held: None,
             },
         )
 }

@@ -94,6 +94,7 @@ fn record(zoom_id: i64) -> MeetingRecord {
         series: None,
         skipped: Vec::new(),
         event_at: None,
+        held: None,
     }
 }
 

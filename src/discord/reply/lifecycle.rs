@@ -1,5 +1,7 @@
 //! The words of a meeting's life after its creation: its Discord event, its reminder, its move.
 
+use std::fmt::Write;
+
 use serenity::all::{
     CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton, CreateMessage,
     EditInteractionResponse, EditMessage, MessageReference, MessageReferenceKind, Nonce, UserId,
@@ -167,6 +169,55 @@ pub fn meeting_now(record: &MeetingRecord) -> EditMessage {
     EditMessage::new()
         .embed(meeting_embed(record).colour(RESCHEDULED))
         .allowed_mentions(super::no_mentions())
+}
+
+/// Embed colour of a meeting under way (green) and of one that ended (grey).
+const LIVE: u32 = 0x0023_A55A;
+const ENDED: u32 = 0x0099_AAB5;
+
+/// The meeting's message while it is live: its buttons stay.
+pub fn live_meeting(record: &MeetingRecord, started: jiff::Timestamp) -> EditMessage {
+    let embed = meeting_embed(record)
+        .colour(LIVE)
+        .description(format!("🔴 Live now · started {}", stamp(started, 'R')));
+    EditMessage::new()
+        .embed(embed)
+        .allowed_mentions(super::no_mentions())
+}
+
+/// The meeting's message once it ended, with how long it ran. A single meeting's buttons go
+/// (nothing is left to join or start); a series keeps them for its next meeting.
+pub fn ended_meeting(
+    record: &MeetingRecord,
+    started: jiff::Timestamp,
+    ended: jiff::Timestamp,
+) -> EditMessage {
+    let minutes = (ended.duration_since(started).as_secs().max(0) + 30) / 60;
+    let mut text = format!(
+        "Ended {} after {minutes} min (started {}).",
+        stamp(ended, 'R'),
+        stamp(started, 't')
+    );
+    let next = record.current(ended);
+    if let Some(next) = next {
+        let _ = write!(text, " Next: {}.", stamp(next, 'F'));
+    }
+    let mut edit = EditMessage::new()
+        .embed(meeting_embed(record).colour(ENDED).description(text))
+        .allowed_mentions(super::no_mentions());
+    if next.is_none() {
+        edit = edit.components(Vec::new());
+    }
+    edit
+}
+
+/// A recording's link, for its host or its channel (the server chose which).
+pub fn recording_ready(record: &MeetingRecord, link: &crate::secret::Secret) -> String {
+    format!(
+        "📼 The recording of **{}** is ready: {}",
+        markdown(&record.topic),
+        link.expose()
+    )
 }
 
 /// The member's private answer after one occurrence of a series was cancelled.

@@ -58,6 +58,7 @@ fn records_written_before_the_table_read_back_field_by_field_and_write_the_same_
                 window_minutes: 60
             }),
             events: None,
+            recordings: None,
             reminder_minutes: None,
         }
     );
