@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use jiff::Timestamp;
 
 mod lifecycle;
+mod reschedule;
 mod series;
 mod webhooks;
 

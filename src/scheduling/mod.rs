@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod cooldown;
 pub mod duration;
 pub mod plan;
+pub mod recordings;
 pub mod recurrence;
 pub mod reminder;
 pub mod settings;

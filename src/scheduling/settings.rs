@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::plan::{PlanError, Recording};
+pub use super::recordings::RecordingsTo;
 use super::reminder::{self, ReminderError, parse_reminder, shown_lead};
 use super::{Cooldown, CooldownError, MeetingLength, parse_cooldown, parse_duration};
 use crate::ids::RoleId;
@@ -84,44 +85,6 @@ fn on_off(v: bool) -> String {
 pub fn checked_zone(name: &str) -> Result<String, PlanError> {
     let zone = super::parse_timezone(name.trim())?;
     Ok(zone.iana_name().unwrap_or("UTC").to_owned())
-}
-
-/// Where a recording's share link goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RecordingsTo {
-    /// Nowhere.
-    Off,
-    /// The meeting's creator, by direct message.
-    Host,
-    /// A reply to the meeting's public message (recordings can be sensitive: only members with
-    /// Manage Server change settings).
-    Channel,
-}
-
-impl RecordingsTo {
-    /// The choices `/meet-settings set recordings:` offers.
-    pub const CHOICES: [(&'static str, &'static str); 3] = [
-        ("off", "off"),
-        ("the host, by DM", "host"),
-        ("the meeting's channel", "channel"),
-    ];
-
-    /// The stored and shown name.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Off => "off",
-            Self::Host => "host",
-            Self::Channel => "channel",
-        }
-    }
-
-    /// The choice named `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Off, Self::Host, Self::Channel]
-            .into_iter()
-            .find(|r| r.name() == name)
-    }
 }
 
 const ZOOM_DEFAULT: &str = "Zoom account default";
