@@ -37,6 +37,8 @@ pub struct Metrics {
     /// Discord scheduled events, by outcome (`created`, `failed`) and Discord's error code
     /// (`none` when it succeeded or gave none).
     pub events: Counter,
+    /// Zoom webhook deliveries, by event type (a known one, or `other`) and outcome.
+    pub webhooks: Counter,
 }
 
 impl Default for Metrics {
@@ -100,6 +102,13 @@ impl Metrics {
                 "zoombot_discord_events_total",
                 "Discord scheduled events created or failed, by Discord's error code.",
                 &["outcome", "code"],
+            ),
+            webhooks: Counter::new(
+                &registry,
+                "zoombot_webhooks_total",
+                "Zoom webhook deliveries by event and outcome: received, duplicate, ignored, \
+                 rejected_signature, rejected_timestamp, too_large, malformed, failed.",
+                &["event", "outcome"],
             ),
             registry,
         }
