@@ -189,10 +189,15 @@ fn webhooks_are_on_with_both_settings_and_off_with_neither() {
     .unwrap()
     .expect("on");
     assert_eq!(on.public_url, "https://bot.example.com/zoombot");
-    assert_eq!(on.endpoint(), "https://bot.example.com/zoombot/zoom/webhook");
+    assert_eq!(
+        on.endpoint(),
+        "https://bot.example.com/zoombot/zoom/webhook"
+    );
     assert_eq!(on.secret.expose(), "whsec");
     assert!(!format!("{on:?}").contains("whsec"), "{on:?}");
-    assert!(webhook_status(Some(&on)).contains("POST https://bot.example.com/zoombot/zoom/webhook"));
+    assert!(
+        webhook_status(Some(&on)).contains("POST https://bot.example.com/zoombot/zoom/webhook")
+    );
     assert!(webhook_status(None).contains("set PUBLIC_URL and ZOOM_WEBHOOK_SECRET_TOKEN"));
 }
 
@@ -200,7 +205,10 @@ fn webhooks_are_on_with_both_settings_and_off_with_neither() {
 fn one_webhook_setting_without_the_other_says_which_is_missing() {
     let err = webhooks_from(&[("PUBLIC_URL", "https://bot.example.com")]).unwrap_err();
     assert_eq!(err.problems.len(), 1, "{err}");
-    assert!(err.problems[0].contains("ZOOM_WEBHOOK_SECRET_TOKEN is not"), "{err}");
+    assert!(
+        err.problems[0].contains("ZOOM_WEBHOOK_SECRET_TOKEN is not"),
+        "{err}"
+    );
     let err = webhooks_from(&[("ZOOM_WEBHOOK_SECRET_TOKEN", "whsec")]).unwrap_err();
     assert!(err.problems[0].contains("PUBLIC_URL is not"), "{err}");
     assert!(!err.to_string().contains("whsec"), "{err}");
@@ -216,11 +224,15 @@ fn public_url_must_be_https_without_a_query_except_on_this_machine() {
         "https://bot.example.com/#x",
         "/zoom",
     ] {
-        let err = webhooks_from(&[("PUBLIC_URL", bad), ("ZOOM_WEBHOOK_SECRET_TOKEN", "s")])
-            .unwrap_err();
+        let err =
+            webhooks_from(&[("PUBLIC_URL", bad), ("ZOOM_WEBHOOK_SECRET_TOKEN", "s")]).unwrap_err();
         assert!(err.problems[0].starts_with("PUBLIC_URL is"), "{bad}: {err}");
     }
-    for good in ["http://localhost:8080", "http://127.0.0.1:9000/", "https://[::1]"] {
+    for good in [
+        "http://localhost:8080",
+        "http://127.0.0.1:9000/",
+        "https://[::1]",
+    ] {
         let on = webhooks_from(&[("PUBLIC_URL", good), ("ZOOM_WEBHOOK_SECRET_TOKEN", "s")]);
         assert!(on.is_ok_and(|w| w.is_some()), "{good}");
     }
@@ -234,6 +246,12 @@ fn a_bad_public_url_is_reported_with_every_other_problem() {
         _ => None,
     };
     let err = BotConfig::from_lookup(&lookup).unwrap_err();
-    assert!(err.problems.iter().any(|p| p.starts_with("PUBLIC_URL")), "{err}");
-    assert!(err.problems.iter().any(|p| p.starts_with("DISCORD_TOKEN")), "{err}");
+    assert!(
+        err.problems.iter().any(|p| p.starts_with("PUBLIC_URL")),
+        "{err}"
+    );
+    assert!(
+        err.problems.iter().any(|p| p.starts_with("DISCORD_TOKEN")),
+        "{err}"
+    );
 }

@@ -210,8 +210,9 @@ pub fn verify(
     body: &[u8],
     now: Timestamp,
 ) -> Result<(), Rejection> {
-    let timestamp = timestamp.ok_or(Rejection::MissingTimestamp)?;
+    // An unsigned post is first of all unsigned, whatever else it lacks.
     let signature = signature.ok_or(Rejection::MissingSignature)?;
+    let timestamp = timestamp.ok_or(Rejection::MissingTimestamp)?;
     if timestamp.is_empty() || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Rejection::BadTimestamp);
     }
