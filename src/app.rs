@@ -100,19 +100,7 @@ pub async fn run_on(
     })?;
     log_start(&config, http_addr);
     let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
-    let webhooks = config.webhooks.as_ref().and_then(|webhooks| {
-        let Some(inbox) = webhook_inbox(&service) else {
-            tracing::warn!(
-                "PUBLIC_URL and ZOOM_WEBHOOK_SECRET_TOKEN are set, but this build \
-                            keeps no webhook events: POST /zoom/webhook is off"
-            );
-            return None;
-        };
-        Some(http::Webhooks {
-            secret: webhooks.secret.clone(),
-            inbox,
-        })
-    });
+    let webhooks = webhook_state(&config, &service);
     let state = HttpState {
         health: Health::new(Arc::clone(&gateway) as _, flushes),
         metrics: Arc::clone(&metrics),
@@ -202,6 +190,22 @@ fn log_start(config: &BotConfig, http_addr: std::net::SocketAddr) {
     );
     let webhooks = crate::config::webhook_status(config.webhooks.as_ref());
     tracing::info!("Zoom webhooks {webhooks}");
+}
+
+/// `POST /zoom/webhook`'s secret and inbox, when webhooks are configured.
+fn webhook_state(config: &BotConfig, service: &Arc<Meetings>) -> Option<http::Webhooks> {
+    let webhooks = config.webhooks.as_ref()?;
+    let Some(inbox) = webhook_inbox(service) else {
+        tracing::warn!(
+            "PUBLIC_URL and ZOOM_WEBHOOK_SECRET_TOKEN are set, but this build keeps no webhook \
+             events: POST /zoom/webhook is off"
+        );
+        return None;
+    };
+    Some(http::Webhooks {
+        secret: webhooks.secret.clone(),
+        inbox,
+    })
 }
 
 /// Where `POST /zoom/webhook` hands verified events: the service, once it keeps them.

@@ -51,13 +51,13 @@ pub enum Command {
 /// `zoombot webhook …`.
 #[derive(Debug, Subcommand)]
 pub enum WebhookAction {
-    /// Sign a sample meeting.started event with ZOOM_WEBHOOK_SECRET_TOKEN and post it to the
-    /// bot's endpoint, as Zoom would; exit code 0 when it answers 200, 2 without webhook settings.
+    /// Sign a sample meeting.started event with the Secret Token and post it to the bot's
+    /// endpoint, as Zoom would; exit code 0 when it answers 200, 2 without webhook settings.
     Test {
         /// The meeting id the event is about.
         #[arg(long, default_value_t = webhook::SAMPLE_MEETING)]
         meeting: i64,
-        /// Where to post it (default: http://HTTP_ADDR/zoom/webhook).
+        /// Where to post it; by default /zoom/webhook of the bot on this machine's HTTP port.
         #[arg(long)]
         url: Option<String>,
     },

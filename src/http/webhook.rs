@@ -183,7 +183,7 @@ async fn answer(
     }
 }
 
-/// The event in `raw`, or the label of the malformed one. JSON nested deeper than serde_json's
+/// The event in `raw`, or the label of the malformed one. JSON nested deeper than `serde_json`'s
 /// limit (128) is refused while read into a value. An event type the bot does not read, whose
 /// payload has another shape (a user's id of letters, say), is kept by its type alone: refusing
 /// it would have Zoom retry it for nothing.

@@ -21,15 +21,18 @@ use zoombot::zoom::webhook::WebhookEvent;
 
 const SECRET: &str = "zoom-webhook-secret-token-for-tests";
 
+/// One call of the inbox: the event's type, its meeting and the raw body.
+type Call = (String, Option<i64>, Vec<u8>);
+
 /// An inbox that records every call, answering `New` (or failing when told to).
 #[derive(Default)]
 struct Recorder {
-    calls: Mutex<Vec<(String, Option<i64>, Vec<u8>)>>,
+    calls: Mutex<Vec<Call>>,
     fail: bool,
 }
 
 impl Recorder {
-    fn calls(&self) -> Vec<(String, Option<i64>, Vec<u8>)> {
+    fn calls(&self) -> Vec<Call> {
         self.calls
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
