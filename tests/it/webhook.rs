@@ -499,3 +499,63 @@ async fn webhook_test_posts_a_signed_meeting_started_that_the_endpoint_takes() {
     );
     assert_eq!(inbox.calls().len(), 1, "neither reached the inbox");
 }
+
+#[tokio::test]
+async fn doctor_says_whether_webhooks_are_on_and_fails_half_a_configuration() {
+    let doctor = |vars: Vec<(&'static str, &'static str)>| {
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_zoombot"))
+                .arg("doctor")
+                .env_clear()
+                .envs(vars)
+                .current_dir(std::env::temp_dir())
+                .output()
+                .expect("run zoombot")
+        })
+    };
+
+    let on = doctor(vec![
+        ("PUBLIC_URL", "https://bot.example.com/"),
+        ("ZOOM_WEBHOOK_SECRET_TOKEN", SECRET),
+    ])
+    .await
+    .expect("join");
+    let off = doctor(vec![]).await.expect("join");
+    let half = doctor(vec![("PUBLIC_URL", "https://bot.example.com")])
+        .await
+        .expect("join");
+
+    let text = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        text(&on).contains("info  webhooks: on: Zoom posts meeting and recording lifecycle events to POST https://bot.example.com/zoom/webhook"),
+        "{}",
+        text(&on)
+    );
+    assert!(!text(&on).contains(SECRET));
+    assert!(
+        text(&off).contains("info  webhooks: off:")
+            && text(&off).contains("set PUBLIC_URL and ZOOM_WEBHOOK_SECRET_TOKEN"),
+        "{}",
+        text(&off)
+    );
+    assert!(
+        text(&half)
+            .contains("FAIL  webhooks: PUBLIC_URL is set but ZOOM_WEBHOOK_SECRET_TOKEN is not"),
+        "{}",
+        text(&half)
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_start_up_log_says_webhooks_are_off_and_how_to_turn_them_on() {
+    let bot = crate::support::binary::Binary::start(crate::support::binary::Start::default()).await;
+
+    let line = bot.log_line("Zoom webhooks").await;
+
+    assert!(line.contains("Zoom webhooks off"), "{line}");
+    assert!(
+        line.contains("set PUBLIC_URL and ZOOM_WEBHOOK_SECRET_TOKEN"),
+        "{line}"
+    );
+}
