@@ -330,6 +330,7 @@ mod tests {
         metrics.zoom_token_fetches.inc(&["ok"]);
         metrics.zoom_rate_limited.inc(&["daily"]);
         metrics.discord_rest_errors.inc(&["404", "10062"]);
+        metrics.webhooks.inc(&["other", "malformed"]);
 
         let text = format!("\n{}", metrics.render());
         let scrape = parsed(&metrics);
@@ -341,6 +342,7 @@ mod tests {
             ("zoombot_zoom_token_fetches_total", "Zoom OAuth token"),
             ("zoombot_zoom_rate_limited_total", "Zoom 429 answers"),
             ("zoombot_discord_rest_errors_total", "Discord REST calls"),
+            ("zoombot_webhooks_total", "Zoom webhook deliveries"),
         ] {
             assert!(
                 scrape.docs.get(name).is_some_and(|d| d.starts_with(help)),

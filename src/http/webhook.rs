@@ -234,3 +234,30 @@ fn validation(secret: &Secret, payload: &Payload) -> Answer {
     let body = json!({ "plainToken": token, "encryptedToken": url_validation(secret, token) });
     Answer::new(URL_VALIDATION, "received", StatusCode::OK, body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(depth: usize) -> String {
+        format!(
+            r#"{{"event":"meeting.started","payload":{{"x":{}1{}}}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        )
+    }
+
+    #[test]
+    fn json_is_refused_only_past_serde_jsons_nesting_limit() {
+        assert!(parse(nested(100).as_bytes()).is_ok());
+        assert_eq!(parse(nested(200).as_bytes()).err(), Some("other"));
+    }
+
+    #[test]
+    fn a_known_event_in_the_wrong_shape_is_malformed_under_its_own_label() {
+        let body = br#"{"event":"meeting.ended","payload":{"object":{"id":"abc"}}}"#;
+        assert_eq!(parse(body).err(), Some("meeting.ended"));
+        assert_eq!(label("meeting.participant_joined"), "other");
+        assert_eq!(label(URL_VALIDATION), URL_VALIDATION);
+    }
+}
