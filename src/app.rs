@@ -12,6 +12,7 @@ use crate::discord::{self, GatewayStatus, InFlight};
 use crate::health::{self, Health};
 use crate::http::{self, HttpState};
 use crate::meetings::Meetings;
+use crate::meetings::webhooks::Inbox;
 use crate::metrics::Metrics;
 use crate::store::{SledStore, Store};
 use crate::zoom::ZoomClient;
@@ -99,9 +100,11 @@ pub async fn run_on(
     })?;
     log_start(&config, http_addr);
     let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
+    let webhooks = webhook_state(&config, &service);
     let state = HttpState {
         health: Health::new(Arc::clone(&gateway) as _, flushes),
         metrics: Arc::clone(&metrics),
+        webhooks,
     };
     let mut server = AbortOnDrop(tokio::spawn(http::serve(listener, state, async {
         let _ = http_stopped.await;
@@ -185,6 +188,31 @@ fn log_start(config: &BotConfig, http_addr: std::net::SocketAddr) {
         http = %http_addr,
         "starting zoombot"
     );
+    let webhooks = crate::config::webhook_status(config.webhooks.as_ref());
+    tracing::info!("Zoom webhooks {webhooks}");
+}
+
+/// `POST /zoom/webhook`'s secret and inbox, when webhooks are configured.
+fn webhook_state(config: &BotConfig, service: &Arc<Meetings>) -> Option<http::Webhooks> {
+    let webhooks = config.webhooks.as_ref()?;
+    let Some(inbox) = webhook_inbox(service) else {
+        tracing::warn!(
+            "PUBLIC_URL and ZOOM_WEBHOOK_SECRET_TOKEN are set, but this build keeps no webhook \
+             events: POST /zoom/webhook is off"
+        );
+        return None;
+    };
+    Some(http::Webhooks {
+        secret: webhooks.secret.clone(),
+        inbox,
+    })
+}
+
+/// Where `POST /zoom/webhook` hands verified events: the service, once it keeps them.
+// HOOK (lifecycle): `Some(Arc::clone(service) as Arc<dyn Inbox>)` when `Meetings: Inbox`.
+fn webhook_inbox(service: &Arc<Meetings>) -> Option<Arc<dyn Inbox>> {
+    let _ = service;
+    None
 }
 
 /// Forgets meetings past their retention at start and every [`PRUNE_EVERY`].

@@ -2,6 +2,7 @@
 //! `healthcheck` asks a running bot's `/healthz` (for container health checks).
 
 pub mod doctor;
+pub mod webhook;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
@@ -39,6 +40,27 @@ pub enum Command {
     /// Ask the bot running on this machine whether it is healthy (GET /healthz on its HTTP
     /// port); exit code 0 if so, 1 if not. For container health checks.
     Healthcheck,
+    /// Zoom's webhooks.
+    Webhook {
+        /// The webhook action.
+        #[command(subcommand)]
+        action: WebhookAction,
+    },
+}
+
+/// `zoombot webhook …`.
+#[derive(Debug, Subcommand)]
+pub enum WebhookAction {
+    /// Sign a sample meeting.started event with the Secret Token and post it to the bot's
+    /// endpoint, as Zoom would; exit code 0 when it answers 200, 2 without webhook settings.
+    Test {
+        /// The meeting id the event is about.
+        #[arg(long, default_value_t = webhook::SAMPLE_MEETING)]
+        meeting: i64,
+        /// Where to post it; by default /zoom/webhook of the bot on this machine's HTTP port.
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 /// `zoombot meet …`.
@@ -82,8 +104,12 @@ const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// Runs a CLI subcommand to completion.
 pub async fn run(command: Command) -> ExitCode {
-    if matches!(command, Command::Healthcheck) {
-        return healthcheck().await;
+    match command {
+        Command::Healthcheck => return healthcheck().await,
+        Command::Webhook {
+            action: WebhookAction::Test { meeting, url },
+        } => return webhook::test(meeting, url).await,
+        _ => {}
     }
     let zoom = match ZoomConfig::from_env() {
         Ok(config) => config,
@@ -91,7 +117,8 @@ pub async fn run(command: Command) -> ExitCode {
             eprintln!("{err}");
             if matches!(command, Command::Doctor) {
                 println!("FAIL  configuration");
-                // Discord's problems too, so one run lists everything to fix.
+                // Discord's and the webhooks' problems too, so one run lists everything to fix.
+                webhook::check();
                 doctor::check_discord().await;
             }
             return ExitCode::FAILURE;
@@ -108,6 +135,9 @@ pub async fn run(command: Command) -> ExitCode {
         Command::Doctor => return doctor(&zoom, &client).await,
         Command::Meet { action } => meet(&client, action).await,
         Command::Healthcheck => return healthcheck().await,
+        Command::Webhook {
+            action: WebhookAction::Test { meeting, url },
+        } => return webhook::test(meeting, url).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -191,8 +221,9 @@ async fn meet(client: &ZoomClient, action: MeetAction) -> Result<(), String> {
 /// Prints one verdict per check, Zoom's then Discord's; fails if any check fails.
 async fn doctor(zoom: &ZoomConfig, client: &ZoomClient) -> ExitCode {
     let zoom_ok = doctor_zoom(zoom, client).await;
+    let webhooks_ok = webhook::check();
     let discord_ok = doctor::check_discord().await;
-    if zoom_ok && discord_ok {
+    if zoom_ok && webhooks_ok && discord_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -11,6 +11,10 @@ use crate::scheduling::parse_cooldown;
 use crate::secret::Secret;
 use crate::telemetry::LogFormat;
 
+mod webhooks;
+
+pub use webhooks::{WebhookConfig, webhook_status};
+
 /// The idle connections the bot keeps to each of Discord and Zoom. A burst of commands opens a
 /// connection per request in flight (hundreds); kept idle, each holds its buffers (about 25 KB)
 /// while the burst waits on the other service. A steady load reuses far fewer.
@@ -76,6 +80,8 @@ pub struct BotConfig {
     /// `MEETINGS_PER_SERVER_PER_DAY`, `MEETINGS_PER_MEMBER`, `ZOOM_HOST_DAILY_LIMIT`: the
     /// operator's limits.
     pub limits: Limits,
+    /// `PUBLIC_URL` and `ZOOM_WEBHOOK_SECRET_TOKEN`: Zoom's webhooks, when both are set.
+    pub webhooks: Option<WebhookConfig>,
 }
 
 impl BotConfig {
@@ -102,6 +108,7 @@ impl BotConfig {
         let http_addr = env.http_addr();
         let log_format = env.log_format();
         let limits = env.limits();
+        let webhooks = WebhookConfig::read(&mut env);
         env.finish().map(|()| Self {
             discord,
             zoom,
@@ -109,6 +116,7 @@ impl BotConfig {
             http_addr,
             log_format,
             limits,
+            webhooks,
         })
     }
 }

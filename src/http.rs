@@ -1,24 +1,26 @@
 //! The HTTP server on `HTTP_ADDR`: `GET /healthz` for orchestrators, `GET /metrics` for
-//! Prometheus. (Zoom webhooks will be mounted here too.) How connections are accepted, timed out
-//! and limited is in `connections`.
+//! Prometheus; `POST /zoom/webhook` for Zoom when webhooks are configured (`webhook`). How
+//! connections are accepted, timed out and limited is in `connections`.
 
 mod connections;
+mod webhook;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 use crate::health::Health;
 use crate::metrics::Metrics;
 
 pub use connections::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, connection_limit};
+pub use webhook::{MAX_BODY, Webhooks};
 
 /// The content type of the Prometheus text exposition format.
 const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -30,6 +32,8 @@ pub struct HttpState {
     pub health: Health,
     /// Rendered by `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// `POST /zoom/webhook`'s secret and inbox; `None`: the route does not exist (404).
+    pub webhooks: Option<Webhooks>,
 }
 
 /// The HTTP server could not start.
@@ -55,10 +59,14 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, BindError> {
 
 /// The routes.
 pub fn router(state: HttpState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .with_state(state)
+        .route("/metrics", get(metrics));
+    if state.webhooks.is_some() {
+        let limit = DefaultBodyLimit::max(MAX_BODY);
+        router = router.route("/zoom/webhook", post(webhook::receive).layer(limit));
+    }
+    router.with_state(state)
 }
 
 /// Serves the routes on `listener` until `shutdown` completes, to at most
@@ -242,6 +250,7 @@ mod tests {
             health: Health::new(Arc::new(gateway), flushes)
                 .with_store_timeout(Duration::from_millis(100)),
             metrics: Arc::new(Metrics::new()),
+            webhooks: None,
         };
         let listener = bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -37,6 +37,8 @@ pub struct Metrics {
     /// Discord scheduled events, by outcome (`created`, `failed`) and Discord's error code
     /// (`none` when it succeeded or gave none).
     pub events: Counter,
+    /// Zoom webhook deliveries, by event type (a known one, or `other`) and outcome.
+    pub webhooks: Counter,
 }
 
 impl Default for Metrics {
@@ -100,6 +102,13 @@ impl Metrics {
                 "zoombot_discord_events_total",
                 "Discord scheduled events created or failed, by Discord's error code.",
                 &["outcome", "code"],
+            ),
+            webhooks: Counter::new(
+                &registry,
+                "zoombot_webhooks_total",
+                "Zoom webhook deliveries by event and outcome: received, duplicate, ignored, \
+                 rejected_signature, rejected_timestamp, too_large, malformed, failed.",
+                &["event", "outcome"],
             ),
             registry,
         }
@@ -321,6 +330,7 @@ mod tests {
         metrics.zoom_token_fetches.inc(&["ok"]);
         metrics.zoom_rate_limited.inc(&["daily"]);
         metrics.discord_rest_errors.inc(&["404", "10062"]);
+        metrics.webhooks.inc(&["other", "malformed"]);
 
         let text = format!("\n{}", metrics.render());
         let scrape = parsed(&metrics);
@@ -332,6 +342,7 @@ mod tests {
             ("zoombot_zoom_token_fetches_total", "Zoom OAuth token"),
             ("zoombot_zoom_rate_limited_total", "Zoom 429 answers"),
             ("zoombot_discord_rest_errors_total", "Discord REST calls"),
+            ("zoombot_webhooks_total", "Zoom webhook deliveries"),
         ] {
             assert!(
                 scrape.docs.get(name).is_some_and(|d| d.starts_with(help)),

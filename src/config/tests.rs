@@ -167,3 +167,91 @@ fn the_client_secret_is_redacted_in_debug_output() {
     let zoom = zoom_from(&COMPLETE).unwrap();
     assert!(!format!("{zoom:?}").contains("shh"));
 }
+
+fn webhooks_from(vars: &[(&str, &str)]) -> Result<Option<WebhookConfig>, ConfigError> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let lookup = move |key: &str| map.get(key).cloned();
+    let mut env = Env::new(&lookup);
+    let webhooks = WebhookConfig::read(&mut env);
+    env.finish().map(|()| webhooks)
+}
+
+#[test]
+fn webhooks_are_on_with_both_settings_and_off_with_neither() {
+    assert!(webhooks_from(&[]).unwrap().is_none());
+    let on = webhooks_from(&[
+        ("PUBLIC_URL", "https://bot.example.com/zoombot/"),
+        ("ZOOM_WEBHOOK_SECRET_TOKEN", "whsec"),
+    ])
+    .unwrap()
+    .expect("on");
+    assert_eq!(on.public_url, "https://bot.example.com/zoombot");
+    assert_eq!(
+        on.endpoint(),
+        "https://bot.example.com/zoombot/zoom/webhook"
+    );
+    assert_eq!(on.secret.expose(), "whsec");
+    assert!(!format!("{on:?}").contains("whsec"), "{on:?}");
+    assert!(
+        webhook_status(Some(&on)).contains("POST https://bot.example.com/zoombot/zoom/webhook")
+    );
+    assert!(webhook_status(None).contains("set PUBLIC_URL and ZOOM_WEBHOOK_SECRET_TOKEN"));
+}
+
+#[test]
+fn one_webhook_setting_without_the_other_says_which_is_missing() {
+    let err = webhooks_from(&[("PUBLIC_URL", "https://bot.example.com")]).unwrap_err();
+    assert_eq!(err.problems.len(), 1, "{err}");
+    assert!(
+        err.problems[0].contains("ZOOM_WEBHOOK_SECRET_TOKEN is not"),
+        "{err}"
+    );
+    let err = webhooks_from(&[("ZOOM_WEBHOOK_SECRET_TOKEN", "whsec")]).unwrap_err();
+    assert!(err.problems[0].contains("PUBLIC_URL is not"), "{err}");
+    assert!(!err.to_string().contains("whsec"), "{err}");
+}
+
+#[test]
+fn public_url_must_be_https_without_a_query_except_on_this_machine() {
+    for bad in [
+        "bot.example.com",
+        "http://bot.example.com",
+        "ftp://bot.example.com",
+        "https://bot.example.com/?a=1",
+        "https://bot.example.com/#x",
+        "/zoom",
+    ] {
+        let err =
+            webhooks_from(&[("PUBLIC_URL", bad), ("ZOOM_WEBHOOK_SECRET_TOKEN", "s")]).unwrap_err();
+        assert!(err.problems[0].starts_with("PUBLIC_URL is"), "{bad}: {err}");
+    }
+    for good in [
+        "http://localhost:8080",
+        "http://127.0.0.1:9000/",
+        "https://[::1]",
+    ] {
+        let on = webhooks_from(&[("PUBLIC_URL", good), ("ZOOM_WEBHOOK_SECRET_TOKEN", "s")]);
+        assert!(on.is_ok_and(|w| w.is_some()), "{good}");
+    }
+}
+
+#[test]
+fn a_bad_public_url_is_reported_with_every_other_problem() {
+    let lookup = |key: &str| match key {
+        "PUBLIC_URL" => Some("http://bot.example.com".to_owned()),
+        "ZOOM_WEBHOOK_SECRET_TOKEN" => Some("s".to_owned()),
+        _ => None,
+    };
+    let err = BotConfig::from_lookup(&lookup).unwrap_err();
+    assert!(
+        err.problems.iter().any(|p| p.starts_with("PUBLIC_URL")),
+        "{err}"
+    );
+    assert!(
+        err.problems.iter().any(|p| p.starts_with("DISCORD_TOKEN")),
+        "{err}"
+    );
+}

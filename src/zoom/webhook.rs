@@ -1,8 +1,11 @@
 //! What Zoom's webhooks (Event Subscriptions of the Server-to-Server app) deliver: the event
-//! types the bot reads. Ids come as strings in some events and numbers in others.
+//! types the bot reads, and how a delivery is proven to be Zoom's. Ids come as strings in some
+//! events and numbers in others.
 
+use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
+use sha2::Sha256;
 
 use crate::secret::Secret;
 
@@ -115,6 +118,123 @@ impl WebhookEvent {
     }
 }
 
+/// How far a delivery's timestamp may be from now, either way: a captured delivery replayed
+/// later is refused, while Zoom's and this machine's clocks may disagree a little.
+pub const MAX_SKEW_SECONDS: i64 = 5 * 60;
+
+/// The event types the bot reads (besides `endpoint.url_validation`); the metrics' `event` label
+/// is one of these, the validation, or `other`.
+pub const KNOWN_EVENTS: [&str; 5] = [
+    "meeting.started",
+    "meeting.ended",
+    "meeting.updated",
+    "meeting.deleted",
+    "recording.completed",
+];
+
+/// Zoom's challenge when the endpoint URL is saved, and every 72 hours.
+pub const URL_VALIDATION: &str = "endpoint.url_validation";
+
+/// Why a delivery was not taken as Zoom's. The text names the reason only: never the signature,
+/// the secret or the body, so it may be logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// No `x-zm-request-timestamp`.
+    #[error("no x-zm-request-timestamp header")]
+    MissingTimestamp,
+    /// A timestamp that is not whole seconds.
+    #[error("x-zm-request-timestamp is not a number of seconds")]
+    BadTimestamp,
+    /// Signed more than five minutes ago.
+    #[error("x-zm-request-timestamp is more than 5 minutes old")]
+    Stale,
+    /// Signed more than five minutes ahead of this machine's clock.
+    #[error("x-zm-request-timestamp is more than 5 minutes in the future")]
+    Future,
+    /// No `x-zm-signature`.
+    #[error("no x-zm-signature header")]
+    MissingSignature,
+    /// A signature that is not the secret's over this timestamp and body.
+    #[error("x-zm-signature does not match (is ZOOM_WEBHOOK_SECRET_TOKEN the app's Secret Token?)")]
+    BadSignature,
+}
+
+impl Rejection {
+    /// The metrics' outcome: `rejected_timestamp` or `rejected_signature`.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Self::MissingTimestamp | Self::BadTimestamp | Self::Stale | Self::Future => {
+                "rejected_timestamp"
+            }
+            Self::MissingSignature | Self::BadSignature => "rejected_signature",
+        }
+    }
+}
+
+fn mac(secret: &Secret) -> Hmac<Sha256> {
+    // HMAC takes a key of any length: this cannot fail.
+    Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()).expect("HMAC takes any key length")
+}
+
+/// The answer to `endpoint.url_validation`: hex(HMAC-SHA256(secret, plainToken)).
+pub fn url_validation(secret: &Secret, plain_token: &str) -> String {
+    let mut mac = mac(secret);
+    mac.update(plain_token.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn signed(secret: &Secret, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
+    let mut mac = mac(secret);
+    mac.update(b"v0:");
+    mac.update(timestamp.as_bytes());
+    mac.update(b":");
+    mac.update(body);
+    mac
+}
+
+/// The `x-zm-signature` Zoom sends for `body` at `timestamp`: `v0=` and
+/// hex(HMAC-SHA256(secret, "v0:{timestamp}:{body}")). For `zoombot webhook test` and tests.
+pub fn sign(secret: &Secret, timestamp: &str, body: &[u8]) -> String {
+    format!(
+        "v0={}",
+        hex::encode(signed(secret, timestamp, body).finalize().into_bytes())
+    )
+}
+
+/// Checks that `body` was signed by Zoom with `secret` within [`MAX_SKEW_SECONDS`] of `now`.
+/// The signature is compared in constant time.
+pub fn verify(
+    secret: &Secret,
+    timestamp: Option<&str>,
+    signature: Option<&str>,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<(), Rejection> {
+    // An unsigned post is first of all unsigned, whatever else it lacks.
+    let signature = signature.ok_or(Rejection::MissingSignature)?;
+    let timestamp = timestamp.ok_or(Rejection::MissingTimestamp)?;
+    if timestamp.is_empty() || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Rejection::BadTimestamp);
+    }
+    let seconds: i64 = timestamp.parse().map_err(|_| Rejection::BadTimestamp)?;
+    let claimed = signature
+        .strip_prefix("v0=")
+        .and_then(|hex| hex::decode(hex).ok())
+        .ok_or(Rejection::BadSignature)?;
+    signed(secret, timestamp, body)
+        .verify_slice(&claimed)
+        .map_err(|_| Rejection::BadSignature)?;
+    // Checked only once the signature holds, so the timestamp is Zoom's own.
+    let age = now.as_second().saturating_sub(seconds);
+    if age > MAX_SKEW_SECONDS {
+        Err(Rejection::Stale)
+    } else if age < -MAX_SKEW_SECONDS {
+        Err(Rejection::Future)
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +268,87 @@ mod tests {
             object.share_url.unwrap().expose(),
             "https://zoom.us/rec/share/x"
         );
+    }
+
+    fn secret() -> Secret {
+        Secret::new("whsec-test")
+    }
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_second(seconds).unwrap()
+    }
+
+    #[test]
+    fn url_validation_is_the_hex_hmac_of_the_plain_token() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+        assert_eq!(
+            url_validation(&Secret::new("Jefe"), "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn a_signature_over_the_timestamp_and_body_verifies_within_five_minutes() {
+        let body = br#"{"event":"meeting.started"}"#;
+        let sig = sign(&secret(), "1700000000", body);
+        assert!(sig.starts_with("v0=") && sig.len() == 67, "{sig}");
+        let check = |now, sig: &str, body: &[u8]| {
+            verify(&secret(), Some("1700000000"), Some(sig), body, at(now))
+        };
+        assert_eq!(check(1_700_000_000 + 300, &sig, body), Ok(()));
+        assert_eq!(check(1_700_000_000 - 300, &sig, body), Ok(()));
+        assert_eq!(
+            check(1_700_000_000 + 301, &sig, body),
+            Err(Rejection::Stale)
+        );
+        assert_eq!(
+            check(1_700_000_000 - 301, &sig, body),
+            Err(Rejection::Future)
+        );
+        assert_eq!(
+            check(1_700_000_000, &sig, b"{}"),
+            Err(Rejection::BadSignature)
+        );
+        let upper = format!("v0={}", sig[3..].to_uppercase());
+        assert_eq!(
+            check(1_700_000_000, &upper, body),
+            Ok(()),
+            "hex is case-free"
+        );
+        assert_eq!(
+            check(1_700_000_000, &sig[3..], body),
+            Err(Rejection::BadSignature)
+        );
+        assert_eq!(
+            check(1_700_000_000, "v0=zz", body),
+            Err(Rejection::BadSignature)
+        );
+    }
+
+    #[test]
+    fn each_missing_or_malformed_header_is_its_own_rejection() {
+        let sig = sign(&secret(), "1700000000", b"{}");
+        let now = at(1_700_000_000);
+        let check = |ts: Option<&str>, sig: Option<&str>| verify(&secret(), ts, sig, b"{}", now);
+        assert_eq!(check(None, Some(&sig)), Err(Rejection::MissingTimestamp));
+        assert_eq!(
+            check(Some("1700000000"), None),
+            Err(Rejection::MissingSignature)
+        );
+        for ts in [
+            "",
+            "soon",
+            "+1700000000",
+            "1700000000.5",
+            "99999999999999999999",
+        ] {
+            assert_eq!(
+                check(Some(ts), Some(&sig)),
+                Err(Rejection::BadTimestamp),
+                "{ts}"
+            );
+        }
+        assert_eq!(Rejection::Future.outcome(), "rejected_timestamp");
+        assert_eq!(Rejection::BadSignature.outcome(), "rejected_signature");
     }
 }

@@ -28,6 +28,7 @@ mod properties;
 mod readme;
 mod security;
 mod store;
+mod webhook;
 mod when_corpus;
 mod zoom_client;
 mod zoom_contract;

@@ -44,6 +44,7 @@ pub fn bot_config(discord: &FakeDiscord, zoom: &FakeZoom, data_dir: &Path) -> Bo
         http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         log_format: zoombot::telemetry::LogFormat::Pretty,
         limits: zoombot::meetings::Limits::DEFAULT,
+        webhooks: None,
     }
 }
 
