@@ -192,27 +192,14 @@ fn log_start(config: &BotConfig, http_addr: std::net::SocketAddr) {
     tracing::info!("Zoom webhooks {webhooks}");
 }
 
-/// `POST /zoom/webhook`'s secret and inbox, when webhooks are configured.
+/// `POST /zoom/webhook`'s secret and inbox (the service, which keeps each event in the store
+/// before Zoom hears "200"), when webhooks are configured.
 fn webhook_state(config: &BotConfig, service: &Arc<Meetings>) -> Option<http::Webhooks> {
     let webhooks = config.webhooks.as_ref()?;
-    let Some(inbox) = webhook_inbox(service) else {
-        tracing::warn!(
-            "PUBLIC_URL and ZOOM_WEBHOOK_SECRET_TOKEN are set, but this build keeps no webhook \
-             events: POST /zoom/webhook is off"
-        );
-        return None;
-    };
     Some(http::Webhooks {
         secret: webhooks.secret.clone(),
-        inbox,
+        inbox: Arc::clone(service) as Arc<dyn Inbox>,
     })
-}
-
-/// Where `POST /zoom/webhook` hands verified events: the service, once it keeps them.
-// HOOK (lifecycle): `Some(Arc::clone(service) as Arc<dyn Inbox>)` when `Meetings: Inbox`.
-fn webhook_inbox(service: &Arc<Meetings>) -> Option<Arc<dyn Inbox>> {
-    let _ = service;
-    None
 }
 
 /// Forgets meetings past their retention at start and every [`PRUNE_EVERY`].

@@ -29,6 +29,7 @@ mod readme;
 mod security;
 mod store;
 mod webhook;
+mod webhook_effects;
 mod when_corpus;
 mod zoom_client;
 mod zoom_contract;

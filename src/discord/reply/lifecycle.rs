@@ -198,7 +198,9 @@ pub fn ended_meeting(
         stamp(ended, 'R'),
         stamp(started, 't')
     );
-    let next = record.current(ended);
+    let next = record
+        .series
+        .and(record.occurrences().into_iter().find(|s| *s > ended));
     if let Some(next) = next {
         let _ = write!(text, " Next: {}.", stamp(next, 'F'));
     }
