@@ -251,9 +251,23 @@ async fn connect(
         Arc::clone(&metrics),
     )));
     let webhooks = AbortOnDrop(tokio::spawn({
-        let service = Arc::clone(&service);
+        let (service, metrics) = (Arc::clone(&service), Arc::clone(&metrics));
         async move {
-            service.run_webhooks(teller).await;
+            service
+                .run_webhooks(teller, |pass| {
+                    for (event, since) in &pass.applied {
+                        // The label set stays bounded: the known types, or "other".
+                        let event = crate::meetings::webhooks::KNOWN
+                            .iter()
+                            .find(|k| *k == event)
+                            .copied()
+                            .unwrap_or("other");
+                        metrics.webhooks_applied.inc(&[event]);
+                        let since = std::time::Duration::try_from(*since).unwrap_or_default();
+                        metrics.webhook_seconds.observe(&[event], since);
+                    }
+                })
+                .await;
             Ok(())
         }
     }));

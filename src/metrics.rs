@@ -39,6 +39,10 @@ pub struct Metrics {
     pub events: Counter,
     /// Zoom webhook deliveries, by event type (a known one, or `other`) and outcome.
     pub webhooks: Counter,
+    /// Zoom webhook events applied (their effect shown in Discord), by event.
+    pub webhooks_applied: Counter,
+    /// From a webhook's receipt to its effect shown in Discord, by event.
+    pub webhook_seconds: Histogram,
 }
 
 impl Default for Metrics {
@@ -109,6 +113,19 @@ impl Metrics {
                 "Zoom webhook deliveries by event and outcome: received, duplicate, ignored, \
                  rejected_signature, rejected_timestamp, too_large, malformed, failed.",
                 &["event", "outcome"],
+            ),
+            webhooks_applied: Counter::new(
+                &registry,
+                "zoombot_webhooks_applied_total",
+                "Zoom webhook events applied (their effect shown in Discord), by event.",
+                &["event"],
+            ),
+            webhook_seconds: Histogram::new(
+                &registry,
+                "zoombot_webhook_apply_seconds",
+                "From a Zoom webhook's receipt to its effect shown in Discord.",
+                &["event"],
+                COMMAND_BUCKETS,
             ),
             registry,
         }

@@ -93,6 +93,17 @@ pub trait Teller: Send + Sync {
     async fn tell(&self, effect: &Effect) -> Result<(), NotYet>;
 }
 
+/// What one pass of the webhook worker did.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookPass {
+    /// Events read from the inbox.
+    pub read: usize,
+    /// Those applied: their type and the time since they were received.
+    pub applied: Vec<(String, SignedDuration)>,
+    /// It stopped at an event Discord could not take yet.
+    pub stopped: bool,
+}
+
 /// The inbox is read this many events at a time.
 const BATCH: usize = 64;
 /// The longest the worker waits between looks at the inbox.
@@ -131,42 +142,53 @@ impl Inbox for Meetings {
 impl Meetings {
     /// Applies the inbox's events in the order received, each once; stops at the first whose
     /// effect Discord could not take, so it and those after it are applied later, in order.
-    /// Returns how many were applied, and whether it stopped on a failure.
-    pub async fn apply_received(&self, teller: &dyn Teller) -> Result<(usize, bool), ServiceError> {
+    pub async fn apply_received(&self, teller: &dyn Teller) -> Result<WebhookPass, ServiceError> {
         let pending = self.store.pending_events(BATCH).await?;
-        let mut applied = 0;
+        let mut pass = WebhookPass {
+            read: pending.len(),
+            ..WebhookPass::default()
+        };
         for entry in pending {
             match self.apply(teller, &entry.raw).await {
-                Ok(()) => {}
+                Ok(event) => pass
+                    .applied
+                    .push((event, Timestamp::now().duration_since(entry.received_at))),
                 Err(Applying::NotYet(why)) => {
                     tracing::info!(reason = %why, "a Zoom event waits for Discord");
-                    return Ok((applied, true));
+                    pass.stopped = true;
+                    break;
                 }
                 Err(Applying::Store(err)) => return Err(err),
             }
             self.store.applied_event(entry.seq).await?;
-            applied += 1;
         }
-        if applied > 0 {
+        if !pass.applied.is_empty() {
             self.store.flush().await?;
         }
-        Ok((applied, false))
+        Ok(pass)
     }
 
     /// Runs the webhook worker for good: events kept before a crash first, then each as it
-    /// arrives.
-    pub async fn run_webhooks(self: Arc<Self>, teller: Arc<dyn Teller>) {
+    /// arrives. `counted` sees each pass.
+    pub async fn run_webhooks(
+        self: Arc<Self>,
+        teller: Arc<dyn Teller>,
+        counted: impl Fn(&WebhookPass),
+    ) {
         let mut backoff = AFTER_FAILURE;
         loop {
             let wait = match self.apply_received(teller.as_ref()).await {
-                Ok((n, false)) if n >= BATCH => continue,
-                Ok((_, false)) => {
-                    backoff = AFTER_FAILURE;
-                    IDLE
-                }
-                Ok((_, true)) => {
-                    backoff = (backoff * 2).min(IDLE);
-                    backoff
+                Ok(pass) => {
+                    counted(&pass);
+                    if pass.stopped {
+                        backoff = (backoff * 2).min(IDLE);
+                        backoff
+                    } else if pass.read >= BATCH {
+                        continue;
+                    } else {
+                        backoff = AFTER_FAILURE;
+                        IDLE
+                    }
                 }
                 Err(err) => {
                     tracing::warn!(error = %err, "the webhook worker could not read or write the store");
@@ -187,15 +209,21 @@ impl Meetings {
         }
     }
 
-    async fn apply(&self, teller: &dyn Teller, raw: &str) -> Result<(), Applying> {
+    /// Applies one stored event; its type (for the metrics).
+    async fn apply(&self, teller: &dyn Teller, raw: &str) -> Result<String, Applying> {
         let Ok(event) = serde_json::from_str::<WebhookEvent>(raw) else {
             tracing::warn!("a stored Zoom event cannot be read; dropped");
-            return Ok(());
+            return Ok("other".to_owned());
         };
+        self.effect_of(teller, &event).await?;
+        Ok(event.event)
+    }
+
+    async fn effect_of(&self, teller: &dyn Teller, event: &WebhookEvent) -> Result<(), Applying> {
         let Some(object) = event.payload.object.as_ref() else {
             return Ok(());
         };
-        let Some(record) = self.record_of(&event).await? else {
+        let Some(record) = self.record_of(event).await? else {
             return Ok(());
         };
         let at = object

@@ -117,9 +117,9 @@ async fn started_and_ended_show_live_then_the_real_length_and_a_late_started_cha
         assert_eq!(receive(&service, &e).await, Received::New);
     }
 
-    let (applied, stopped) = service.apply_received(&told).await.unwrap();
+    let pass = service.apply_received(&told).await.unwrap();
 
-    assert_eq!((applied, stopped), (3, false));
+    assert_eq!((pass.applied.len(), pass.stopped), (3, false));
     assert_eq!(told.kinds(), ["live", "ended"]);
     match &told.effects.lock().unwrap()[1] {
         Effect::Ended { started, ended, .. } => {
@@ -149,7 +149,8 @@ async fn while_discord_is_down_events_wait_in_order_and_are_applied_once_when_it
     }
     *told.down.lock().unwrap() = true;
 
-    assert_eq!(service.apply_received(&told).await.unwrap(), (0, true));
+    let waited = service.apply_received(&told).await.unwrap();
+    assert_eq!((waited.applied.len(), waited.stopped), (0, true));
     assert_eq!(
         store.pending_events(10).await.unwrap().len(),
         2,
@@ -162,9 +163,10 @@ async fn while_discord_is_down_events_wait_in_order_and_are_applied_once_when_it
         std::sync::Arc::new(super::MemoryZoom::default()),
         std::sync::Arc::clone(&store) as std::sync::Arc<dyn Store>,
     );
-    assert_eq!(restarted.apply_received(&told).await.unwrap(), (2, false));
+    let back = restarted.apply_received(&told).await.unwrap();
+    assert_eq!((back.applied.len(), back.stopped), (2, false));
     assert_eq!(told.kinds(), ["live", "ended"]);
-    assert_eq!(restarted.apply_received(&told).await.unwrap(), (0, false));
+    assert_eq!(restarted.apply_received(&told).await.unwrap().read, 0);
 }
 
 #[tokio::test]
