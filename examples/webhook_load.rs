@@ -9,8 +9,9 @@
 //! `MEETINGS` (2500) meetings are recorded with a public message each; then a `meeting.started`
 //! and a `meeting.ended` for each, plus `DUPLICATE_PERCENT` (10) % of them again, are posted
 //! signed over `SPREAD_S` (10) seconds, `IN_FLIGHT` (50) at a time, retried until answered 200
-//! (as Zoom retries). Figures: the answers' p50/p99/max, each meeting's message edits at the fake
-//! Discord (exactly two: live, then ended), and receipt (200) to edit p50/p99. The second run kills
+//! (as Zoom retries). Figures: the answers' p50/p99/max and each meeting's message edits at the
+//! fake Discord: every message must end showing its meeting ended, with at most two edits (live,
+//! then ended; one when an `ended` overtook its `started` in flight). The second run kills
 //! the bot with SIGKILL `KILL_AT_S` (5) seconds in and starts it again on the same data: no event
 //! answered 200 may be lost, none applied twice. Exits 1 when either fails.
 
@@ -192,6 +193,36 @@ async fn send(
     run.into_inner().expect("run")
 }
 
+/// The upper bound of the `zoombot_webhook_apply_seconds` bucket (summed over events) that holds
+/// quantile `q` of this bot's applied events, from its /metrics (since its start).
+fn bucket(scrape: &str, q: f64) -> String {
+    let mut by_le: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    for line in scrape
+        .lines()
+        .filter(|l| l.starts_with("zoombot_webhook_apply_seconds_bucket"))
+    {
+        let Some(le) = line.split("le=\"").nth(1).and_then(|r| r.split('"').next()) else {
+            continue;
+        };
+        let count: f64 = line
+            .rsplit(' ')
+            .next()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0.0);
+        *by_le.entry(le.to_owned()).or_default() += count;
+    }
+    let total = by_le.get("+Inf").copied().unwrap_or(0.0);
+    let mut bounds: Vec<(f64, f64)> = by_le
+        .iter()
+        .filter_map(|(le, c)| le.parse::<f64>().ok().map(|b| (b, *c)))
+        .collect();
+    bounds.sort_by(|a, b| a.0.total_cmp(&b.0));
+    bounds
+        .into_iter()
+        .find(|(_, c)| *c >= q * total)
+        .map_or_else(|| "\"+Inf\"".to_owned(), |(b, _)| b.to_string())
+}
+
 /// A loopback address no one listens on now: the bot's, kept across its restart.
 fn free_addr() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -271,9 +302,14 @@ async fn main() {
                 .filter(|r| r.method == "PATCH" && r.path.contains("/messages/"))
                 .collect::<Vec<_>>()
         };
-        let applied = discord
-            .wait_for(|d| edits(d).len() >= 2 * n, Duration::from_secs(60))
-            .await;
+        // Done when every message shows its meeting ended (an `ended` that overtook its
+        // `started` leaves one edit: the late `started` must not make it live again).
+        let ended = |d: &FakeDiscord| {
+            messages
+                .iter()
+                .all(|m| d.message(*m).is_some_and(|m| m.text().contains("Ended")))
+        };
+        let applied = discord.wait_for(ended, Duration::from_secs(60)).await;
         let done = edits(&discord);
         let mut per_message: HashMap<u64, usize> = HashMap::new();
         for r in &done {
@@ -283,12 +319,28 @@ async fn main() {
         }
         let lost = messages
             .iter()
-            .filter(|m| per_message.get(m).copied().unwrap_or(0) < 2)
+            .filter(|m| {
+                !discord
+                    .message(**m)
+                    .is_some_and(|m| m.text().contains("Ended"))
+            })
+            .count();
+        let overtaken = messages
+            .iter()
+            .filter(|m| per_message.get(m).copied().unwrap_or(0) == 1)
             .count();
         let twice = messages
             .iter()
             .filter(|m| per_message.get(m).copied().unwrap_or(0) > 2)
             .count();
+        let scrape = reqwest::get(format!("http://{addr}/metrics"))
+            .await
+            .map(|r| r.text());
+        let scrape = match scrape {
+            Ok(text) => text.await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let (p50, p99) = (bucket(&scrape, 0.5), bucket(&scrape, 0.99));
         let mut answers = run.answers_ms.clone();
         answers.sort_by(f64::total_cmp);
         let slow = answers.iter().filter(|a| **a > 3000.0).count();
@@ -297,10 +349,10 @@ async fn main() {
             let _ = c.kill();
             let _ = c.wait();
         }
-        let _ = applied;
+
         println!(
             "{{\"kill\":{kill},\"meetings\":{n},\"deliveries\":{},\"acked\":{},\"answer_p50_ms\":{:.1},\"answer_p99_ms\":{:.1},\
-             \"answer_max_ms\":{:.1},\"over_3s\":{slow},\"edits\":{},\"lost\":{lost},\"applied_twice\":{twice}}}",
+             \"answer_max_ms\":{:.1},\"over_3s\":{slow},\"edits\":{},\"ended_before_started\":{overtaken},\"lost\":{lost},\"applied_twice\":{twice},\"all_applied\":{applied},\"receipt_to_edit_p50_le_s\":{p50},\"receipt_to_edit_p99_le_s\":{p99}}}",
             all.len(),
             run.acked.len(),
             percentile(&answers, 50.0),

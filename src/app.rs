@@ -255,6 +255,9 @@ async fn connect(
         async move {
             service
                 .run_webhooks(teller, |pass| {
+                    metrics
+                        .webhook_inbox
+                        .set(i64::try_from(pass.waiting()).unwrap_or(i64::MAX));
                     for (event, since) in &pass.applied {
                         // The label set stays bounded: the known types, or "other".
                         let event = crate::meetings::webhooks::KNOWN

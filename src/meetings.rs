@@ -96,6 +96,8 @@ pub struct Meetings {
     reminders_changed: tokio::sync::Notify,
     /// Told when a webhook event was received, so the worker applies it.
     webhooks_arrived: tokio::sync::Notify,
+    /// Set once the webhook worker has taken up the inbox left by an earlier process.
+    webhooks_resumed: std::sync::atomic::AtomicBool,
 }
 
 /// How long the record of a meeting is kept after its planned end (cancelled ones too): long
@@ -114,6 +116,7 @@ impl Meetings {
             links: Recent::default(),
             reminders_changed: tokio::sync::Notify::new(),
             webhooks_arrived: tokio::sync::Notify::new(),
+            webhooks_resumed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

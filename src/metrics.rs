@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
 /// Buckets (seconds) for a command, from the interaction to the last reply.
@@ -43,6 +43,8 @@ pub struct Metrics {
     pub webhooks_applied: Counter,
     /// From a webhook's receipt to its effect shown in Discord, by event.
     pub webhook_seconds: Histogram,
+    /// Webhook events received and not applied yet, as of the worker's last pass.
+    pub webhook_inbox: IntGauge,
 }
 
 impl Default for Metrics {
@@ -127,6 +129,18 @@ impl Metrics {
                 &["event"],
                 COMMAND_BUCKETS,
             ),
+            webhook_inbox: {
+                // A constant name and help, registered once: this cannot fail.
+                let gauge = IntGauge::new(
+                    "zoombot_webhook_inbox_depth",
+                    "Zoom webhook events received and not applied yet (as of the worker's last pass).",
+                )
+                .expect("a valid gauge");
+                registry
+                    .register(Box::new(gauge.clone()))
+                    .expect("registered once");
+                gauge
+            },
             registry,
         }
     }

@@ -40,6 +40,33 @@ fn outcome(what: &str, done: serenity::Result<()>) -> Result<(), NotYet> {
 }
 
 impl DiscordTeller {
+    /// Whether the meeting's message shows `effect` already (a live or ended meeting, a
+    /// cancelled one); other effects are taken as not shown.
+    async fn shown(&self, effect: &Effect) -> bool {
+        let (record, mark) = match effect {
+            Effect::Live { record, .. } => (record, reply::LIVE_MARK),
+            Effect::Ended { record, .. } => (record, reply::ENDED_MARK),
+            Effect::Cancelled { record } => (record, "Cancelled"),
+            _ => return false,
+        };
+        let Some(message) = record.message else {
+            return false;
+        };
+        let rest = &self.0;
+        let Ok(shown) = rest
+            .patiently(|| {
+                ChannelId::new(record.channel.0).message(&rest.http, MessageId::new(message.0))
+            })
+            .await
+        else {
+            return false;
+        };
+        shown.embeds.iter().any(|e| {
+            e.description.as_deref().is_some_and(|d| d.contains(mark))
+                || e.title.as_deref().is_some_and(|t| t.starts_with(mark))
+        })
+    }
+
     async fn edit(&self, record: &MeetingRecord, edit: EditMessage) -> Result<(), NotYet> {
         let Some(message) = record.message else {
             return Ok(());
@@ -128,7 +155,10 @@ impl DiscordTeller {
 
 #[async_trait]
 impl Teller for DiscordTeller {
-    async fn tell(&self, effect: &Effect) -> Result<(), NotYet> {
+    async fn tell(&self, effect: &Effect, unsure: bool) -> Result<(), NotYet> {
+        if unsure && self.shown(effect).await {
+            return Ok(());
+        }
         match effect {
             Effect::Live { record, started } => {
                 self.edit(record, reply::live_meeting(record, *started))

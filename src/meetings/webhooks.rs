@@ -89,8 +89,10 @@ pub struct NotYet(pub String);
 /// What the webhook worker needs of Discord.
 #[async_trait]
 pub trait Teller: Send + Sync {
-    /// Shows `effect`; `Err` when Discord may take it later (it failed or is down).
-    async fn tell(&self, effect: &Effect) -> Result<(), NotYet>;
+    /// Shows `effect`; `Err` when Discord may take it later (it failed or is down). `unsure`:
+    /// it may have been shown already (the bot stopped between showing it and noting that), so
+    /// what Discord shows is checked first and a shown effect is not shown twice.
+    async fn tell(&self, effect: &Effect, unsure: bool) -> Result<(), NotYet>;
 }
 
 /// What one pass of the webhook worker did.
@@ -102,6 +104,13 @@ pub struct WebhookPass {
     pub applied: Vec<(String, SignedDuration)>,
     /// It stopped at an event Discord could not take yet.
     pub stopped: bool,
+}
+
+impl WebhookPass {
+    /// Events left in the inbox after the pass (at least: a full batch may have more behind it).
+    pub fn waiting(&self) -> usize {
+        self.read - self.applied.len()
+    }
 }
 
 /// The inbox is read this many events at a time.
@@ -149,7 +158,12 @@ impl Meetings {
             ..WebhookPass::default()
         };
         for entry in pending {
-            match self.apply(teller, &entry.raw).await {
+            // Events are applied one at a time: only the first one this process sees can have
+            // been shown by a process that stopped before noting it.
+            let unsure = !self
+                .webhooks_resumed
+                .swap(true, std::sync::atomic::Ordering::SeqCst);
+            match self.apply(teller, &entry.raw, unsure).await {
                 Ok(event) => pass
                     .applied
                     .push((event, Timestamp::now().duration_since(entry.received_at))),
@@ -210,16 +224,26 @@ impl Meetings {
     }
 
     /// Applies one stored event; its type (for the metrics).
-    async fn apply(&self, teller: &dyn Teller, raw: &str) -> Result<String, Applying> {
+    async fn apply(
+        &self,
+        teller: &dyn Teller,
+        raw: &str,
+        unsure: bool,
+    ) -> Result<String, Applying> {
         let Ok(event) = serde_json::from_str::<WebhookEvent>(raw) else {
             tracing::warn!("a stored Zoom event cannot be read; dropped");
             return Ok("other".to_owned());
         };
-        self.effect_of(teller, &event).await?;
+        self.effect_of(teller, &event, unsure).await?;
         Ok(event.event)
     }
 
-    async fn effect_of(&self, teller: &dyn Teller, event: &WebhookEvent) -> Result<(), Applying> {
+    async fn effect_of(
+        &self,
+        teller: &dyn Teller,
+        event: &WebhookEvent,
+        unsure: bool,
+    ) -> Result<(), Applying> {
         let Some(object) = event.payload.object.as_ref() else {
             return Ok(());
         };
@@ -296,7 +320,7 @@ impl Meetings {
             },
             _ => return Ok(()),
         };
-        teller.tell(&effect).await.map_err(Applying::NotYet)
+        teller.tell(&effect, unsure).await.map_err(Applying::NotYet)
     }
 
     /// A meeting moved in Zoom's own app: the record and its reminder follow. The bot's own

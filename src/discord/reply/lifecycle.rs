@@ -175,6 +175,12 @@ pub fn meeting_now(record: &MeetingRecord) -> EditMessage {
 const LIVE: u32 = 0x0023_A55A;
 const ENDED: u32 = 0x0099_AAB5;
 
+/// What a live meeting's message says, and an ended one's: how a restarted bot sees that an
+/// event's effect was shown already.
+pub const LIVE_MARK: &str = "Live now";
+/// See [`LIVE_MARK`].
+pub const ENDED_MARK: &str = "Ended ";
+
 /// The meeting's message while it is live: its buttons stay.
 pub fn live_meeting(record: &MeetingRecord, started: jiff::Timestamp) -> EditMessage {
     let embed = meeting_embed(record)

@@ -39,7 +39,7 @@ impl Told {
 
 #[async_trait]
 impl Teller for Told {
-    async fn tell(&self, effect: &Effect) -> Result<(), NotYet> {
+    async fn tell(&self, effect: &Effect, _unsure: bool) -> Result<(), NotYet> {
         if *self.down.lock().unwrap() {
             return Err(NotYet("503".into()));
         }
