@@ -335,7 +335,7 @@ async fn main() {
             .count();
         let scrape = reqwest::get(format!("http://{addr}/metrics"))
             .await
-            .map(|r| r.text());
+            .map(reqwest::Response::text);
         let scrape = match scrape {
             Ok(text) => text.await.unwrap_or_default(),
             Err(_) => String::new(),

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// Buckets (seconds) for a command, from the interaction to the last reply.
@@ -44,7 +44,7 @@ pub struct Metrics {
     /// From a webhook's receipt to its effect shown in Discord, by event.
     pub webhook_seconds: Histogram,
     /// Webhook events received and not applied yet, as of the worker's last pass.
-    pub webhook_inbox: IntGauge,
+    pub webhook_inbox: Gauge,
 }
 
 impl Default for Metrics {
@@ -129,18 +129,11 @@ impl Metrics {
                 &["event"],
                 COMMAND_BUCKETS,
             ),
-            webhook_inbox: {
-                // A constant name and help, registered once: this cannot fail.
-                let gauge = IntGauge::new(
-                    "zoombot_webhook_inbox_depth",
-                    "Zoom webhook events received and not applied yet (as of the worker's last pass).",
-                )
-                .expect("a valid gauge");
-                registry
-                    .register(Box::new(gauge.clone()))
-                    .expect("registered once");
-                gauge
-            },
+            webhook_inbox: Gauge::new(
+                &registry,
+                "zoombot_webhook_inbox_depth",
+                "Zoom webhook events received and not applied yet (as of the worker's last pass).",
+            ),
             registry,
         }
     }
@@ -182,6 +175,27 @@ impl Counter {
         if let Ok(series) = series {
             series.inc_by(n);
         }
+    }
+}
+
+/// A gauge without labels, absent from the scrape until first set (like the other families
+/// until their first series).
+#[derive(Debug)]
+pub struct Gauge(IntGaugeVec);
+
+impl Gauge {
+    fn new(registry: &Registry, name: &str, help: &str) -> Self {
+        // A constant name and help, registered once: this cannot fail.
+        let family = IntGaugeVec::new(Opts::new(name, help), &[]).expect("a valid gauge");
+        registry
+            .register(Box::new(family.clone()))
+            .expect("registered once");
+        Self(family)
+    }
+
+    /// Sets it to `value`.
+    pub fn set(&self, value: i64) {
+        self.0.with_label_values::<&str>(&[]).set(value);
     }
 }
 
