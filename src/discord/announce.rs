@@ -137,7 +137,16 @@ pub async fn edit_event_to(rest: &Rest, record: &MeetingRecord) -> serenity::Res
         return Ok(());
     };
     let start = record.event_at.unwrap_or(record.start);
-    edit_times(rest, record.guild.0, event, start, record.end_of(start)).await
+    let edit = EditScheduledEvent::new()
+        .name(reply::event_name(&record.topic))
+        .start_time(timestamp(start))
+        .end_time(timestamp(record.end_of(start)));
+    let guild = GuildId::new(record.guild.0);
+    rest.patiently(|| {
+        guild.edit_scheduled_event(&rest.http, ScheduledEventId::new(event), edit.clone())
+    })
+    .await
+    .map(drop)
 }
 
 /// Moves a meeting's event to the times it shows (a series: the occurrence it is at). A

@@ -273,37 +273,51 @@ impl Meetings {
         teller.tell(&effect, unsure).await.map_err(Applying::NotYet)
     }
 
-    /// A meeting moved in Zoom's own app: the record and its reminder follow. The bot's own
-    /// reschedules arrive here too, and change nothing: the record has them already. A series'
-    /// updates are left alone (its rule lives in the record).
+    /// A meeting moved or renamed in Zoom's own app: the record and its reminder follow. The
+    /// bot's own reschedules arrive here too, and change nothing: the record has them already.
+    /// A series is renamed but not moved from here (its rule lives in the record).
     async fn moved_in_zoom(
         &self,
         record: &MeetingRecord,
         object: &EventObject,
     ) -> Result<Option<Effect>, Applying> {
-        let start = object.start_time.unwrap_or(record.start);
-        let minutes = object.duration.unwrap_or(record.duration_minutes);
-        if record.cancelled
-            || record.series.is_some()
-            || (start == record.start && minutes == record.duration_minutes)
-        {
+        if record.cancelled {
             return Ok(None);
         }
-        let change = MeetingChange::Reschedule {
-            start,
-            duration_minutes: minutes,
-            now: Timestamp::now(),
+        let start = object.start_time.unwrap_or(record.start);
+        let minutes = object.duration.unwrap_or(record.duration_minutes);
+        let retitled = object
+            .topic
+            .as_ref()
+            .filter(|t| !t.trim().is_empty() && **t != record.topic);
+        let moved = record.series.is_none()
+            && (start != record.start || minutes != record.duration_minutes);
+        let mut changes = Vec::new();
+        if let Some(topic) = retitled {
+            changes.push(MeetingChange::Retitle(topic.clone()));
+        }
+        if moved {
+            changes.push(MeetingChange::Reschedule {
+                start,
+                duration_minutes: minutes,
+                now: Timestamp::now(),
+            });
+        }
+        let mut now = None;
+        for change in &changes {
+            now = self
+                .store
+                .update_meeting(record.guild, record.zoom_id, change)
+                .await
+                .map_err(|e| Applying::Store(e.into()))?;
+        }
+        let Some(now) = now else {
+            return Ok(None);
         };
-        let moved = self
-            .store
-            .update_meeting(record.guild, record.zoom_id, &change)
-            .await
-            .map_err(|e| Applying::Store(e.into()))?
-            .ok_or(Applying::Store(ServiceError::UnknownMeeting(
-                record.zoom_id,
-            )))?;
-        self.reminders_changed.notify_one();
-        Ok(Some(Effect::Moved { record: moved }))
+        if moved {
+            self.reminders_changed.notify_one();
+        }
+        Ok(Some(Effect::Moved { record: now }))
     }
 
     /// A recording is ready: its share link goes where the server wants it, if anywhere.

@@ -96,6 +96,8 @@ pub enum MeetingChange {
         /// When this was done.
         now: Timestamp,
     },
+    /// Renamed (in Zoom's own app).
+    Retitle(String),
     /// Zoom says an instance started. Ignored for an instance already ended: a late `started`
     /// must not make it live again.
     Started {
@@ -126,6 +128,7 @@ impl MeetingChange {
     /// The change made to `record` (what every backend must do, atomically).
     pub fn apply(&self, record: &mut MeetingRecord) {
         match self {
+            Self::Retitle(topic) => record.topic.clone_from(topic),
             Self::Cancel => {
                 record.cancelled = true;
                 record.reminder_due = None;

@@ -195,6 +195,12 @@ async fn deleted_in_zoom_is_a_cancel_and_moved_in_zoom_moves_the_record_and_its_
             &serde_json::json!({"start_time": later.to_string(), "duration": 60}),
         ),
         event(
+            "meeting.updated",
+            moved.zoom_id,
+            5,
+            &serde_json::json!({"topic": "renamed"}),
+        ),
+        event(
             "meeting.deleted",
             gone.zoom_id,
             3,
@@ -206,13 +212,14 @@ async fn deleted_in_zoom_is_a_cancel_and_moved_in_zoom_moves_the_record_and_its_
 
     service.apply_received(&told).await.unwrap();
 
-    assert_eq!(told.kinds(), ["moved", "cancelled"]);
+    assert_eq!(told.kinds(), ["moved", "moved", "cancelled"]);
     let after = store
         .meeting(GuildId(1), moved.zoom_id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!((after.start, after.duration_minutes), (later, 60));
+    assert_eq!(after.topic, "renamed");
     assert_eq!(
         after.reminder_due,
         Some(later - SignedDuration::from_mins(15))
