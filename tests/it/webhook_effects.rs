@@ -9,22 +9,28 @@ use serde_json::json;
 use support::bot::{PATIENCE, TestBot, strings};
 use support::fake_discord::{FakeDiscord, Member};
 use zoombot::config::WebhookConfig;
+use zoombot::ids::GuildId;
 use zoombot::secret::Secret;
+use zoombot::store::{MemoryStore, Store};
+
+use std::sync::Arc;
 
 const ALICE: u64 = 1_400_000_000_000_000_001;
 const SECRET: &str = "webhook-secret-token";
 
-async fn bot() -> TestBot {
-    TestBot::start_with(
+async fn bot() -> (TestBot, Arc<MemoryStore>) {
+    let store = Arc::new(MemoryStore::new());
+    let bot = TestBot::start_with(
         |config| {
             config.webhooks = Some(WebhookConfig {
                 public_url: "https://bot.example.com".to_owned(),
                 secret: Secret::new(SECRET),
             });
         },
-        None,
+        Some(Arc::clone(&store) as Arc<dyn Store>),
     )
-    .await
+    .await;
+    (bot, store)
 }
 
 /// Posts `body` to the bot's endpoint signed as Zoom signs; the status.
@@ -54,8 +60,9 @@ fn zoom_event(kind: &str, id: i64, ts: i64, object: serde_json::Value) -> serde_
     json!({"event": kind, "event_ts": ts, "payload": {"account_id": "acc", "object": object}})
 }
 
-/// Alice's meeting in three days: its Zoom id and public message id.
-async fn meeting(bot: &TestBot) -> (i64, u64) {
+/// Alice's meeting in three days, once the bot has noted its public message (Zoom's events
+/// edit that message): its Zoom id and the message's id.
+async fn meeting(bot: &TestBot, store: &MemoryStore) -> (i64, u64) {
     let (answer, public) = bot
         .meet(
             &Member::regular(ALICE),
@@ -69,13 +76,27 @@ async fn meeting(bot: &TestBot) -> (i64, u64) {
     );
     let public = public.expect("posted");
     let id = bot.zoom.meetings()[0]["id"].as_i64().unwrap();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while store
+        .meeting(GuildId(FakeDiscord::GUILD_ID), id)
+        .await
+        .unwrap()
+        .and_then(|r| r.message)
+        .is_none()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "message never noted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     (id, public.id)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn started_and_ended_edit_the_message_and_the_event_once_each_however_often_delivered() {
-    let bot = bot().await;
-    let (id, message) = meeting(&bot).await;
+    let (bot, store) = bot().await;
+    let (id, message) = meeting(&bot, &store).await;
     let started_at = Timestamp::now();
     let started = zoom_event(
         "meeting.started",
@@ -129,8 +150,8 @@ async fn started_and_ended_edit_the_message_and_the_event_once_each_however_ofte
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recording_reaches_its_host_by_direct_message_with_its_passcode_and_never_a_download_link()
  {
-    let bot = bot().await;
-    let (id, _) = meeting(&bot).await;
+    let (bot, store) = bot().await;
+    let (id, _) = meeting(&bot, &store).await;
     let done = zoom_event(
         "recording.completed",
         id,
@@ -165,8 +186,8 @@ async fn a_recording_reaches_its_host_by_direct_message_with_its_passcode_and_ne
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_meeting_deleted_in_zoom_is_cancelled_in_discord_and_its_reminder_disarmed() {
-    let bot = bot().await;
-    let (id, message) = meeting(&bot).await;
+    let (bot, store) = bot().await;
+    let (id, message) = meeting(&bot, &store).await;
 
     let deleted = zoom_event("meeting.deleted", id, 4_000, json!({"uuid": "inst1"}));
     assert_eq!(deliver(&bot, &deleted).await, 200);
