@@ -157,10 +157,8 @@ pub async fn move_event(
     service: &Meetings,
     record: &MeetingRecord,
 ) -> Option<EventProblem> {
-    let event = record.event?;
-    let start = record.event_at.unwrap_or(record.start);
-    let moved = edit_times(rest, record.guild.0, event, start, record.end_of(start)).await;
-    match moved {
+    record.event?;
+    match edit_event_to(rest, record).await {
         Ok(()) => None,
         Err(err) if error_code(&err) == Some(10070) => {
             tracing::info!(
@@ -205,21 +203,29 @@ pub async fn occurrence_cancelled(
 }
 
 async fn edit_public(rest: &Rest, record: &MeetingRecord, edit: serenity::all::EditMessage) {
-    let Some(message) = record.message else {
-        return;
-    };
-    let edited = rest
-        .patiently(|| {
-            serenity::all::ChannelId::new(record.channel.0).edit_message(
-                &rest.http,
-                serenity::all::MessageId::new(message.0),
-                edit.clone(),
-            )
-        })
-        .await;
-    if let Err(err) = edited {
+    if let Err(err) = edit_message(rest, record, edit).await {
         tracing::warn!(error = %err, "could not update the public message");
     }
+}
+
+/// Edits the meeting's public message, when it has one.
+pub async fn edit_message(
+    rest: &Rest,
+    record: &MeetingRecord,
+    edit: serenity::all::EditMessage,
+) -> serenity::Result<()> {
+    let Some(message) = record.message else {
+        return Ok(());
+    };
+    rest.patiently(|| {
+        serenity::all::ChannelId::new(record.channel.0).edit_message(
+            &rest.http,
+            serenity::all::MessageId::new(message.0),
+            edit.clone(),
+        )
+    })
+    .await
+    .map(drop)
 }
 
 /// After a reschedule: the public message shows the new times, the event moves.

@@ -68,20 +68,7 @@ impl DiscordTeller {
     }
 
     async fn edit(&self, record: &MeetingRecord, edit: EditMessage) -> Result<(), NotYet> {
-        let Some(message) = record.message else {
-            return Ok(());
-        };
-        let rest = &self.0;
-        let done = rest
-            .patiently(|| {
-                ChannelId::new(record.channel.0).edit_message(
-                    &rest.http,
-                    MessageId::new(message.0),
-                    edit.clone(),
-                )
-            })
-            .await
-            .map(drop);
+        let done = super::announce::edit_message(&self.0, record, edit).await;
         outcome("the meeting's message", done)
     }
 

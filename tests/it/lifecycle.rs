@@ -65,18 +65,12 @@ async fn meeting(bot: &TestBot, store: &MemoryStore, topic: &str, when: &str) ->
     );
     let id = meeting_id(&public.expect("posted"));
     // The public message is noted right after it is posted.
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let r = record(store, id).await;
-        if r.message.is_some() {
-            return r;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "message never noted"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until(
+        || async { record(store, id).await.message.is_some() },
+        "message never noted",
+    )
+    .await;
+    record(store, id).await
 }
 
 /// Makes the meeting's reminder due in a moment: as if it had been scheduled with a lead that
