@@ -11,6 +11,7 @@ pub mod meetings;
 pub mod metrics;
 pub mod process;
 pub mod scheduling;
+pub mod sealed;
 pub mod secret;
 pub mod store;
 pub mod telemetry;

@@ -6,6 +6,7 @@ pub mod client;
 pub mod error;
 pub mod meetings;
 pub mod model;
+pub mod user_auth;
 pub mod webhook;
 
 pub use client::{RetryPolicy, ZoomClient};
