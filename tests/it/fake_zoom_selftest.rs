@@ -1378,3 +1378,370 @@ async fn series_responses_have_the_types_of_the_spec() {
     wrong["occurrences"][0]["occurrence_id"] = json!(2_076_066_000_000_i64);
     assert!(!schema_errors(&spec, get_schema, &wrong).is_empty());
 }
+
+// ---- user-level OAuth (authorization code with PKCE, rotating refresh tokens) -----------------
+
+/// RFC 7636 Appendix B (the challenge as the RFC prints it and as SHA-256 gives it).
+const PKCE_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const PKCE_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const REDIRECT: &str = "http://127.0.0.1:1/zoom/callback";
+
+fn no_redirects() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("reqwest client")
+}
+
+/// The consent page's redirect target (`Location`).
+async fn authorize(zoom: &FakeZoom, state: &str) -> String {
+    let resp = no_redirects()
+        .get(zoom.authorize_base())
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", FakeZoom::USER_CLIENT_ID),
+            ("redirect_uri", REDIRECT),
+            ("state", state),
+            ("code_challenge", PKCE_CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .await
+        .expect("authorize request");
+    assert_eq!(resp.status(), StatusCode::FOUND);
+    resp.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+fn query_param(location: &str, name: &str) -> Option<String> {
+    let url = reqwest::Url::parse(location).expect("location url");
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+async fn user_token(zoom: &FakeZoom, form: &[(&str, &str)]) -> (StatusCode, Value) {
+    let resp = client()
+        .post(zoom.oauth_url())
+        .basic_auth(FakeZoom::USER_CLIENT_ID, Some(FakeZoom::USER_CLIENT_SECRET))
+        .form(form)
+        .send()
+        .await
+        .expect("user token request");
+    json_of(resp).await
+}
+
+async fn exchange(
+    zoom: &FakeZoom,
+    code: &str,
+    redirect: &str,
+    verifier: &str,
+) -> (StatusCode, Value) {
+    user_token(
+        zoom,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect),
+            ("code_verifier", verifier),
+        ],
+    )
+    .await
+}
+
+async fn refresh(zoom: &FakeZoom, refresh_token: &str) -> (StatusCode, Value) {
+    user_token(
+        zoom,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    )
+    .await
+}
+
+/// A full code flow for the signed-in user: (access token, refresh token).
+async fn user_grant(zoom: &FakeZoom) -> (String, String) {
+    let location = authorize(zoom, "s").await;
+    let code = query_param(&location, "code").expect("code");
+    let (status, body) = exchange(zoom, &code, REDIRECT, PKCE_VERIFIER).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (
+        body["access_token"].as_str().expect("access").to_owned(),
+        body["refresh_token"].as_str().expect("refresh").to_owned(),
+    )
+}
+
+fn invalid_code() -> Value {
+    json!({"reason": "Invalid authorization code", "error": "invalid_grant"})
+}
+
+#[test]
+fn the_rfc_7636_vector_is_what_s256_gives() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(PKCE_VERIFIER.as_bytes());
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+    assert_eq!(challenge, PKCE_CHALLENGE);
+}
+
+#[tokio::test]
+async fn the_code_flow_with_pkce_gives_a_user_token_acting_as_the_user() {
+    let zoom = FakeZoom::start().await;
+    zoom.add_user("member-2", "member@example.com");
+    zoom.sign_in("member-2");
+    let location = authorize(&zoom, "a b&c=d").await;
+    assert!(
+        location.starts_with(&format!("{REDIRECT}?code=")),
+        "{location}"
+    );
+    assert_eq!(query_param(&location, "state").as_deref(), Some("a b&c=d"));
+    let code = query_param(&location, "code").expect("code");
+    let (status, body) = exchange(&zoom, &code, REDIRECT, PKCE_VERIFIER).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "bearer");
+    assert_eq!(body["expires_in"], 3600);
+    assert_eq!(body["scope"], FakeZoom::USER_SCOPES);
+    assert_eq!(zoom.code_exchanges(), 1);
+    let access = body["access_token"].as_str().expect("access");
+    assert_eq!(
+        zoom.current_refresh_token("member-2").as_deref(),
+        body["refresh_token"].as_str()
+    );
+    assert!(zoom.user_access_tokens_valid("member-2"));
+
+    let (status, me) = get_me(&zoom, access).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["id"], "member-2");
+    let (status, created) = create(
+        &zoom,
+        access,
+        &json!({"topic": "mine", "start_time": future(2)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, full) = get_meeting(&zoom, access, &created["id"]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(full["host_id"], "member-2");
+
+    // Another user's meeting and user are out of reach; the S2S token still reaches both.
+    let s2s = token(&zoom).await;
+    let (_, theirs) = create(
+        &zoom,
+        &s2s,
+        &json!({"topic": "theirs", "start_time": future(3)}),
+    )
+    .await;
+    let (status, body) = get_meeting(&zoom, access, &theirs["id"]).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (StatusCode::NOT_FOUND, json!(3001))
+    );
+    let resp = client()
+        .get(format!(
+            "{}/users/{}",
+            zoom.api_base(),
+            FakeZoom::DEFAULT_USER_ID
+        ))
+        .bearer_auth(access)
+        .send()
+        .await
+        .expect("get user");
+    let (status, body) = json_of(resp).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (StatusCode::NOT_FOUND, json!(1001))
+    );
+    let (status, _) = get_meeting(&zoom, &s2s, &created["id"]).await;
+    assert_eq!(status, StatusCode::OK);
+
+    zoom.expire_user_tokens("member-2");
+    let (status, body) = get_me(&zoom, access).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (StatusCode::UNAUTHORIZED, json!(124))
+    );
+}
+
+#[tokio::test]
+async fn bad_exchanges_are_invalid_grant_and_burn_the_code() {
+    let zoom = FakeZoom::start().await;
+    let code = query_param(&authorize(&zoom, "s").await, "code").expect("code");
+    let (status, body) = exchange(
+        &zoom,
+        &code,
+        REDIRECT,
+        "wrong-verifier-wrong-verifier-wrong-verifier",
+    )
+    .await;
+    assert_eq!((status, body), (StatusCode::BAD_REQUEST, invalid_code()));
+    // Burnt by the failed attempt.
+    let (status, body) = exchange(&zoom, &code, REDIRECT, PKCE_VERIFIER).await;
+    assert_eq!((status, body), (StatusCode::BAD_REQUEST, invalid_code()));
+
+    let code = query_param(&authorize(&zoom, "s").await, "code").expect("code");
+    let (status, body) = exchange(&zoom, &code, "http://127.0.0.1:1/other", PKCE_VERIFIER).await;
+    assert_eq!((status, body), (StatusCode::BAD_REQUEST, invalid_code()));
+
+    let code = query_param(&authorize(&zoom, "s").await, "code").expect("code");
+    let (status, _) = exchange(&zoom, &code, REDIRECT, PKCE_VERIFIER).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = exchange(&zoom, &code, REDIRECT, PKCE_VERIFIER).await;
+    assert_eq!((status, body), (StatusCode::BAD_REQUEST, invalid_code()));
+    assert_eq!(zoom.invalid_grants(), 4);
+    assert_eq!(zoom.code_exchanges(), 1);
+}
+
+#[tokio::test]
+async fn deny_redirects_with_access_denied_and_bad_requests_are_400() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_consent(false);
+    let location = authorize(&zoom, "xyz").await;
+    assert_eq!(
+        location,
+        format!("{REDIRECT}?error=access_denied&state=xyz")
+    );
+    let resp = no_redirects()
+        .get(zoom.authorize_base())
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", FakeZoom::USER_CLIENT_ID),
+            ("redirect_uri", REDIRECT),
+            ("code_challenge", PKCE_CHALLENGE),
+            ("code_challenge_method", "plain"),
+        ])
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_strictly() {
+    let zoom = FakeZoom::start().await;
+    let (access1, refresh1) = user_grant(&zoom).await;
+    let (status, body) = refresh(&zoom, &refresh1).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let refresh2 = body["refresh_token"].as_str().expect("refresh").to_owned();
+    assert_ne!(refresh1, refresh2);
+    let invalid = json!({"reason": "Invalid Token!", "error": "invalid_grant"});
+    let (status, body) = refresh(&zoom, &refresh1).await;
+    assert_eq!((status, body), (StatusCode::BAD_REQUEST, invalid.clone()));
+    let (status, body) = refresh(&zoom, &refresh2).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let refresh3 = body["refresh_token"].as_str().expect("refresh").to_owned();
+    assert_eq!(
+        zoom.current_refresh_token(FakeZoom::DEFAULT_USER_ID),
+        Some(refresh3)
+    );
+    assert_eq!(zoom.user_refreshes(FakeZoom::DEFAULT_USER_ID), 2);
+    assert_eq!(zoom.user_refresh_requests(), 3);
+    assert_eq!(zoom.invalid_grants(), 1);
+    // The old access token lives until it expires.
+    let (status, _) = get_me(&zoom, &access1).await;
+    assert_eq!(status, StatusCode::OK);
+
+    zoom.set_user_token_failure(Some(503));
+    let current = zoom
+        .current_refresh_token(FakeZoom::DEFAULT_USER_ID)
+        .expect("current");
+    let (status, body) = refresh(&zoom, &current).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::SERVICE_UNAVAILABLE, Value::Null)
+    );
+    assert_eq!(
+        zoom.current_refresh_token(FakeZoom::DEFAULT_USER_ID),
+        Some(current)
+    );
+}
+
+#[tokio::test]
+async fn revoke_kills_the_access_and_the_refresh_token() {
+    let zoom = FakeZoom::start().await;
+    let (access, refresh_token) = user_grant(&zoom).await;
+    let resp = client()
+        .post(zoom.revoke_url())
+        .basic_auth(FakeZoom::USER_CLIENT_ID, Some(FakeZoom::USER_CLIENT_SECRET))
+        .form(&[("token", access.as_str())])
+        .send()
+        .await
+        .expect("revoke");
+    let (status, body) = json_of(resp).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({"status": "success"}))
+    );
+    assert_eq!(zoom.revocations(), 1);
+    let (status, body) = get_me(&zoom, &access).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (StatusCode::UNAUTHORIZED, json!(124))
+    );
+    let (status, body) = refresh(&zoom, &refresh_token).await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (StatusCode::BAD_REQUEST, json!("invalid_grant"))
+    );
+    assert_eq!(zoom.current_refresh_token(FakeZoom::DEFAULT_USER_ID), None);
+    assert!(!zoom.user_access_tokens_valid(FakeZoom::DEFAULT_USER_ID));
+
+    // remove_app does the same.
+    let (access, _) = user_grant(&zoom).await;
+    zoom.remove_app(FakeZoom::DEFAULT_USER_ID);
+    let (status, _) = get_me(&zoom, &access).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_clients_keep_to_their_grants() {
+    let zoom = FakeZoom::start().await;
+    let resp = client()
+        .post(zoom.oauth_url())
+        .basic_auth(FakeZoom::CLIENT_ID, Some(FakeZoom::CLIENT_SECRET))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "x")])
+        .send()
+        .await
+        .expect("token");
+    let (status, body) = json_of(resp).await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (StatusCode::BAD_REQUEST, json!("unsupported_grant_type"))
+    );
+    let (status, body) = user_token(
+        &zoom,
+        &[
+            ("grant_type", "account_credentials"),
+            ("account_id", FakeZoom::ACCOUNT_ID),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (StatusCode::BAD_REQUEST, json!("unsupported_grant_type"))
+    );
+    assert_eq!(zoom.token_requests(), 1);
+}
+
+#[tokio::test]
+async fn user_token_ttl_and_latency_apply_to_user_token_requests() {
+    let zoom = FakeZoom::start().await;
+    zoom.set_user_token_ttl(120);
+    zoom.set_user_token_latency(Duration::from_millis(300));
+    let started = Instant::now();
+    let (_, refresh_token) = user_grant(&zoom).await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    // The rotation is made before the delayed answer leaves.
+    let (answer, seen) = tokio::join!(refresh(&zoom, &refresh_token), async {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        zoom.current_refresh_token(FakeZoom::DEFAULT_USER_ID)
+    });
+    let (status, body) = answer;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["expires_in"], 120);
+    assert_ne!(seen, Some(refresh_token));
+    assert_eq!(seen.as_deref(), body["refresh_token"].as_str());
+}

@@ -57,6 +57,10 @@ use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 use tokio::task::JoinHandle;
 
+// A path relative to this file, so the examples that include this file by `#[path]` find it too.
+#[path = "fake_zoom/user_oauth.rs"]
+mod user_oauth;
+
 /// A running fake Zoom; the server stops when this is dropped.
 pub struct FakeZoom {
     url: String,
@@ -433,6 +437,8 @@ struct Inner {
     create_500_rate: AtomicU64,
     seq: AtomicU64,
     settings_defaults: Map<String, Value>,
+    /// The user-level OAuth app (authorization code with PKCE): see `user_oauth`.
+    user_oauth: user_oauth::UserOAuth,
 }
 
 /// A random fault drawn for one API request (see `FakeZoom::set_fault_rate`).
@@ -456,6 +462,8 @@ const COUNT_RATE: usize = 4;
 struct TokenInfo {
     expires_at: Instant,
     scopes: Arc<str>,
+    /// The user a user-level token acts as; `None` for the account's S2S tokens.
+    user: Option<Arc<str>>,
 }
 
 struct Faults {
@@ -566,6 +574,7 @@ impl Inner {
             // Random start: two fakes in one test process hand out different meeting ids.
             seq: AtomicU64::new(seq),
             settings_defaults: settings_defaults(),
+            user_oauth: user_oauth::UserOAuth::default(),
         };
         let user = User::new(
             &inner,
@@ -656,22 +665,33 @@ impl Inner {
     }
 
     fn issue_token(&self) -> String {
-        let serial = self.seq.fetch_add(1, Relaxed);
-        let token = format!(
-            "eyJzdiI6IjAwMDAwMiIsImFsZyI6IkhTNTEyIiwidiI6IjIuMCJ9.{serial:x}{}.{}",
-            self.alnum(120),
-            self.alnum(86)
-        );
         let ttl = Duration::from_secs(self.token_ttl.load(Relaxed));
         let scopes = Arc::clone(&read(&self.scopes));
+        self.issue_token_as(ttl, scopes, None)
+    }
+
+    /// A new access token with this lifetime and scopes, acting as `user` when `Some`.
+    fn issue_token_as(&self, ttl: Duration, scopes: Arc<str>, user: Option<Arc<str>>) -> String {
+        let token = self.token_string();
         write(&self.tokens).insert(
             token.clone(),
             TokenInfo {
                 expires_at: Instant::now() + ttl,
                 scopes,
+                user,
             },
         );
         token
+    }
+
+    /// A unique JWT-looking string, the shape of Zoom's tokens.
+    fn token_string(&self) -> String {
+        let serial = self.seq.fetch_add(1, Relaxed);
+        format!(
+            "eyJzdiI6IjAwMDAwMiIsImFsZyI6IkhTNTEyIiwidiI6IjIuMCJ9.{serial:x}{}.{}",
+            self.alnum(120),
+            self.alnum(86)
+        )
     }
 
     fn find_user(&self, key: &str) -> Option<Arc<User>> {
@@ -911,8 +931,17 @@ async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         tokio::time::sleep(Duration::from_nanos(latency)).await;
     }
     let path = parts.uri.path();
+    if path == "/oauth/token" && user_oauth::is_user_client(&parts) {
+        return user_oauth::token(&inner, &parts, &body).await;
+    }
     if path == "/oauth/token" {
         return token(&inner, &parts, &body);
+    }
+    if path == "/oauth/authorize" {
+        return user_oauth::authorize(&inner, &parts);
+    }
+    if path == "/oauth/revoke" {
+        return user_oauth::revoke(&inner, &parts, &body);
     }
     match path.strip_prefix("/v2/") {
         Some(rest) => api(&inner, &parts, rest, &body).await,
@@ -1125,8 +1154,8 @@ async fn api(inner: &Inner, parts: &Parts, api_path: &str, body: &Bytes) -> Resp
         return server_error(status);
     }
 
-    let scopes = match authenticate(inner, parts) {
-        Ok(scopes) => scopes,
+    let (scopes, acting_user) = match authenticate(inner, parts) {
+        Ok(caller) => caller,
         Err(expired) => return invalid_token(expired),
     };
     let (endpoint, param) = match routed {
@@ -1156,6 +1185,14 @@ async fn api(inner: &Inner, parts: &Parts, api_path: &str, body: &Bytes) -> Resp
         return too_many(kind, endpoint.category(), 100);
     }
 
+    // A user-level token acts as its one user: `me` and its own id or email only.
+    let param = match acting_user {
+        Some(user) => match user_oauth::act_as(inner, &user, endpoint, param) {
+            Ok(param) => param,
+            Err(refused) => return *refused,
+        },
+        None => param,
+    };
     let query = parts.uri.query().unwrap_or_default();
     let random_create = match random {
         Some(Fault::Create(failure)) => Some(failure),
@@ -1180,8 +1217,9 @@ async fn api(inner: &Inner, parts: &Parts, api_path: &str, body: &Bytes) -> Resp
     }
 }
 
-/// The token's scopes, or why Zoom's gateway answers 401: `Err(true)` when it has expired.
-fn authenticate(inner: &Inner, parts: &Parts) -> Result<Arc<str>, bool> {
+/// The token's scopes and the user a user-level token acts as, or why Zoom's gateway answers
+/// 401: `Err(true)` when it has expired.
+fn authenticate(inner: &Inner, parts: &Parts) -> Result<(Arc<str>, Option<Arc<str>>), bool> {
     let token = parts
         .headers
         .get(header::AUTHORIZATION)
@@ -1196,7 +1234,7 @@ fn authenticate(inner: &Inner, parts: &Parts) -> Result<Arc<str>, bool> {
     if Instant::now() >= info.expires_at {
         return Err(true);
     }
-    Ok(Arc::clone(&info.scopes))
+    Ok((Arc::clone(&info.scopes), info.user.clone()))
 }
 
 // ---- meetings ---------------------------------------------------------------------------------
