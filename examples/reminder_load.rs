@@ -69,6 +69,7 @@ fn record(zoom_id: i64, channel: u64, topic: String, start: Timestamp) -> Meetin
         skipped: Vec::new(),
         event_at: None,
         held: None,
+        member_host: false,
     }
 }
 

@@ -64,6 +64,7 @@ fn settings(i: u64) -> GuildSettings {
         cooldown: Some(Cooldown::DEFAULT),
         events: Some(i.is_multiple_of(5)),
         recordings: Some(zoombot::scheduling::settings::RecordingsTo::Channel),
+        hosting: Some(zoombot::scheduling::settings::Hosting::LinkedOnly),
         reminder_minutes: Some(15 + u32::try_from(i % 45).unwrap_or(0)),
     }
 }

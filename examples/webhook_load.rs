@@ -93,6 +93,7 @@ async fn meetings(discord: &FakeDiscord, data: &Path, n: usize) -> Vec<u64> {
             skipped: Vec::new(),
             event_at: None,
             held: None,
+            member_host: false,
         };
         store.put_meeting(&record).await.expect("put");
         messages.push(message);

@@ -83,13 +83,16 @@ pub async fn run_on(
     let (store, flushes) = health::watch_flushes(store);
     let metrics = Arc::new(Metrics::new());
     let zoom = Arc::new(ZoomClient::new(&config.zoom)?.with_metrics(Arc::clone(&metrics)));
-    let service = Arc::new(
-        Meetings::new(
-            Arc::clone(&zoom) as Arc<dyn crate::meetings::Zoom>,
-            Arc::clone(&store),
-        )
-        .with_limits(config.limits),
-    );
+    let accounts = accounts(&config, &zoom, &store, &metrics);
+    let mut service = Meetings::new(
+        Arc::clone(&zoom) as Arc<dyn crate::meetings::Zoom>,
+        Arc::clone(&store),
+    )
+    .with_limits(config.limits);
+    if let Some(accounts) = &accounts {
+        service = service.with_accounts(Arc::clone(accounts));
+    }
+    let service = Arc::new(service);
     let drain = drain(config.zoom.request_timeout);
     let _pruner = AbortOnDrop(tokio::spawn(prune_forever(Arc::clone(&service))));
     let in_flight = Arc::new(InFlight::default());
@@ -105,6 +108,8 @@ pub async fn run_on(
         health: Health::new(Arc::clone(&gateway) as _, flushes),
         metrics: Arc::clone(&metrics),
         webhooks,
+        user_webhooks: user_webhook_state(&config, accounts.as_ref()),
+        accounts,
     };
     let mut server = AbortOnDrop(tokio::spawn(http::serve(listener, state, async {
         let _ = http_stopped.await;
@@ -190,6 +195,8 @@ fn log_start(config: &BotConfig, http_addr: std::net::SocketAddr) {
     );
     let webhooks = crate::config::webhook_status(config.webhooks.as_ref());
     tracing::info!("Zoom webhooks {webhooks}");
+    let accounts = crate::config::accounts_status(config.accounts.as_ref());
+    tracing::info!("Members' own Zoom accounts {accounts}");
 }
 
 /// `POST /zoom/webhook`'s secret and inbox (the service, which keeps each event in the store
@@ -199,6 +206,38 @@ fn webhook_state(config: &BotConfig, service: &Arc<Meetings>) -> Option<http::We
     Some(http::Webhooks {
         secret: webhooks.secret.clone(),
         inbox: Arc::clone(service) as Arc<dyn Inbox>,
+    })
+}
+
+/// Members' own Zoom accounts, when the operator set up the user app: its tokens sealed with a
+/// key derived from the app's client secret (which the operator keeps anyway, and without which
+/// a refresh token is useless), so the data directory alone holds nothing usable.
+fn accounts(
+    config: &BotConfig,
+    zoom: &Arc<ZoomClient>,
+    store: &Arc<dyn Store>,
+    metrics: &Arc<Metrics>,
+) -> Option<Arc<crate::meetings::Accounts>> {
+    let settings = config.accounts.as_ref()?;
+    let app = crate::zoom::user_auth::UserApp::new(zoom.http().clone(), settings.app.clone());
+    Some(Arc::new(crate::meetings::Accounts::new(
+        app,
+        crate::sealed::Sealer::derive(&settings.app.client_secret),
+        Arc::clone(store),
+        Arc::clone(zoom) as Arc<dyn crate::meetings::Zoom>,
+        Some(Arc::clone(metrics)),
+    )))
+}
+
+/// `POST /zoom/user-webhook`'s secret and the accounts its deauthorizations go to.
+fn user_webhook_state(
+    config: &BotConfig,
+    accounts: Option<&Arc<crate::meetings::Accounts>>,
+) -> Option<http::Webhooks> {
+    let secret = config.accounts.as_ref()?.webhook_secret.clone()?;
+    Some(http::Webhooks {
+        secret,
+        inbox: Arc::clone(accounts?) as Arc<dyn Inbox>,
     })
 }
 
@@ -243,6 +282,11 @@ async fn connect(
         gateway,
     )
     .await?;
+    if let Some(accounts) = service.accounts() {
+        accounts.set_notice(Arc::new(discord::zoom::DiscordLinkNotice(
+            discord::rest::Rest::new(Arc::clone(&client.http), Arc::clone(&metrics)),
+        )));
+    }
     let herald = Arc::new(discord::announce::DiscordHerald::new(
         discord::rest::Rest::new(Arc::clone(&client.http), Arc::clone(&metrics)),
     ));

@@ -11,8 +11,11 @@ use crate::scheduling::parse_cooldown;
 use crate::secret::Secret;
 use crate::telemetry::LogFormat;
 
+mod accounts;
 mod webhooks;
 
+pub use accounts::{AccountsConfig, accounts_status};
+use webhooks::public_url;
 pub use webhooks::{WebhookConfig, webhook_status};
 
 /// The idle connections the bot keeps to each of Discord and Zoom. A burst of commands opens a
@@ -82,6 +85,9 @@ pub struct BotConfig {
     pub limits: Limits,
     /// `PUBLIC_URL` and `ZOOM_WEBHOOK_SECRET_TOKEN`: Zoom's webhooks, when both are set.
     pub webhooks: Option<WebhookConfig>,
+    /// `ZOOM_USER_CLIENT_ID`, `ZOOM_USER_CLIENT_SECRET` and `PUBLIC_URL`: members' own Zoom
+    /// accounts, when set.
+    pub accounts: Option<AccountsConfig>,
 }
 
 impl BotConfig {
@@ -109,6 +115,7 @@ impl BotConfig {
         let log_format = env.log_format();
         let limits = env.limits();
         let webhooks = WebhookConfig::read(&mut env);
+        let accounts = AccountsConfig::read(&mut env, &zoom.oauth_url);
         env.finish().map(|()| Self {
             discord,
             zoom,
@@ -117,6 +124,7 @@ impl BotConfig {
             log_format,
             limits,
             webhooks,
+            accounts,
         })
     }
 }

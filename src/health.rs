@@ -214,6 +214,43 @@ impl Store for WatchedStore {
     async fn applied_event(&self, seq: u64) -> Result<(), StoreError> {
         self.inner.applied_event(seq).await
     }
+    async fn put_pending_link(
+        &self,
+        key: &str,
+        pending: &crate::store::PendingLink,
+    ) -> Result<(), StoreError> {
+        self.inner.put_pending_link(key, pending).await
+    }
+    async fn take_pending_link(
+        &self,
+        key: &str,
+    ) -> Result<Option<crate::store::PendingLink>, StoreError> {
+        self.inner.take_pending_link(key).await
+    }
+    async fn forget_pending_links(&self, before: Timestamp) -> Result<usize, StoreError> {
+        self.inner.forget_pending_links(before).await
+    }
+    async fn member_link(
+        &self,
+        member: crate::ids::MemberId,
+    ) -> Result<Option<crate::store::MemberLink>, StoreError> {
+        self.inner.member_link(member).await
+    }
+    async fn put_member_link(&self, link: &crate::store::MemberLink) -> Result<(), StoreError> {
+        self.inner.put_member_link(link).await
+    }
+    async fn delete_member_link(
+        &self,
+        member: crate::ids::MemberId,
+    ) -> Result<Option<crate::store::MemberLink>, StoreError> {
+        self.inner.delete_member_link(member).await
+    }
+    async fn zoom_user_links(
+        &self,
+        zoom_user: &str,
+    ) -> Result<Vec<crate::store::MemberLink>, StoreError> {
+        self.inner.zoom_user_links(zoom_user).await
+    }
     async fn forget_event_keys(&self, before: Timestamp) -> Result<usize, StoreError> {
         self.inner.forget_event_keys(before).await
     }

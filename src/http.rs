@@ -3,6 +3,7 @@
 //! connections are accepted, timed out and limited is in `connections`.
 
 mod connections;
+mod oauth;
 mod webhook;
 
 use std::future::Future;
@@ -34,6 +35,10 @@ pub struct HttpState {
     pub metrics: Arc<Metrics>,
     /// `POST /zoom/webhook`'s secret and inbox; `None`: the route does not exist (404).
     pub webhooks: Option<Webhooks>,
+    /// Members' own Zoom accounts: `GET /zoom/oauth/callback`; `None`: 404.
+    pub accounts: Option<Arc<crate::meetings::Accounts>>,
+    /// `POST /zoom/user-webhook`: the user app's secret and its deauthorization notices.
+    pub user_webhooks: Option<Webhooks>,
 }
 
 /// The HTTP server could not start.
@@ -65,6 +70,16 @@ pub fn router(state: HttpState) -> Router {
     if state.webhooks.is_some() {
         let limit = DefaultBodyLimit::max(MAX_BODY);
         router = router.route("/zoom/webhook", post(webhook::receive).layer(limit));
+    }
+    if state.accounts.is_some() {
+        router = router.route("/zoom/oauth/callback", get(oauth::callback));
+    }
+    if state.user_webhooks.is_some() {
+        let limit = DefaultBodyLimit::max(MAX_BODY);
+        router = router.route(
+            "/zoom/user-webhook",
+            post(webhook::receive_user).layer(limit),
+        );
     }
     router.with_state(state)
 }
@@ -182,6 +197,43 @@ mod tests {
         async fn applied_event(&self, _: u64) -> Result<(), StoreError> {
             Ok(())
         }
+        async fn put_pending_link(
+            &self,
+            _: &str,
+            _: &crate::store::PendingLink,
+        ) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn take_pending_link(
+            &self,
+            _: &str,
+        ) -> Result<Option<crate::store::PendingLink>, StoreError> {
+            Ok(None)
+        }
+        async fn forget_pending_links(&self, _: jiff::Timestamp) -> Result<usize, StoreError> {
+            Ok(0)
+        }
+        async fn member_link(
+            &self,
+            _: MemberId,
+        ) -> Result<Option<crate::store::MemberLink>, StoreError> {
+            Ok(None)
+        }
+        async fn put_member_link(&self, _: &crate::store::MemberLink) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn delete_member_link(
+            &self,
+            _: MemberId,
+        ) -> Result<Option<crate::store::MemberLink>, StoreError> {
+            Ok(None)
+        }
+        async fn zoom_user_links(
+            &self,
+            _: &str,
+        ) -> Result<Vec<crate::store::MemberLink>, StoreError> {
+            Ok(Vec::new())
+        }
         async fn forget_event_keys(&self, _: jiff::Timestamp) -> Result<usize, StoreError> {
             Ok(0)
         }
@@ -251,6 +303,8 @@ mod tests {
                 .with_store_timeout(Duration::from_millis(100)),
             metrics: Arc::new(Metrics::new()),
             webhooks: None,
+            accounts: None,
+            user_webhooks: None,
         };
         let listener = bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -1,6 +1,7 @@
 //! The service every front end calls: create, list, cancel, host link. Settings → plan → Zoom →
 //! record. Knows nothing of Discord: its callers hand it plain ids.
 
+pub mod accounts;
 mod error;
 pub mod lifecycle;
 mod limits;
@@ -17,12 +18,14 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
+use crate::scheduling::hosting::Hosting;
 use crate::scheduling::plan::{Defaults, MeetInput, MeetingPlan, plan};
 use crate::secret::Secret;
 use crate::store::{GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, Store};
 use crate::zoom::meetings::{KnownFuture, none_known};
 use crate::zoom::model::{Meeting, NewMeeting, Recurrence};
 
+pub use accounts::{Accounts, LinkError, LinkNotice, LinkOutcome, LinkStatus};
 pub use error::ServiceError;
 pub use lifecycle::{DueReminder, EventProblem, Herald, HeraldError, Pass};
 pub use limits::Limits;
@@ -77,6 +80,8 @@ pub struct Created {
     pub dm_host_link: bool,
     /// The server lists meetings in its Events tab.
     pub events: bool,
+    /// The email of the member's own Zoom account it is hosted in; `None`: the server's host.
+    pub member_host: Option<String>,
     /// Why the meeting has no Discord event, when the server wants one and Discord refused.
     pub event_problem: Option<EventProblem>,
 }
@@ -86,6 +91,8 @@ pub struct Meetings {
     zoom: Arc<dyn Zoom>,
     store: Arc<dyn Store>,
     limits: Limits,
+    /// Members' own Zoom accounts, when the operator set up the user app.
+    accounts: Option<Arc<Accounts>>,
     /// Each member's meetings per server, for the server's cooldown.
     recent: Recent<(GuildId, MemberId)>,
     /// Each member's meetings in every server, for [`Limits::per_member`].
@@ -111,6 +118,7 @@ impl Meetings {
             zoom,
             store,
             limits: Limits::DEFAULT,
+            accounts: None,
             recent: Recent::default(),
             everywhere: Recent::default(),
             links: Recent::default(),
@@ -127,6 +135,79 @@ impl Meetings {
         self
     }
 
+    /// Lets members host under their own Zoom accounts.
+    #[must_use]
+    pub fn with_accounts(mut self, accounts: Arc<Accounts>) -> Self {
+        self.accounts = Some(accounts);
+        self
+    }
+
+    /// Members' own Zoom accounts, when set up.
+    pub fn accounts(&self) -> Option<&Arc<Accounts>> {
+        self.accounts.as_ref()
+    }
+
+    /// Zoom as the host of `record`: its creator's own account, or the server's.
+    pub(crate) fn zoom_for(&self, record: &MeetingRecord) -> Arc<dyn Zoom> {
+        match &self.accounts {
+            Some(accounts) if record.member_host => accounts.zoom_as(record.creator),
+            _ => Arc::clone(&self.zoom),
+        }
+    }
+
+    /// The Zoom user hosting `record` (whose daily limit a change of it counts against).
+    pub(crate) async fn host_user_of(
+        &self,
+        record: &MeetingRecord,
+        settings: &GuildSettings,
+    ) -> Result<String, ServiceError> {
+        if record.member_host
+            && let Some(accounts) = &self.accounts
+        {
+            let link = accounts.linked(record.creator).await?;
+            return link
+                .map(|l| l.zoom_user)
+                .ok_or(ServiceError::Zoom(crate::zoom::ZoomError::Unlinked));
+        }
+        Ok(settings
+            .host_user
+            .clone()
+            .unwrap_or_else(|| self.zoom.host_user().to_owned()))
+    }
+
+    /// Who hosts a /meet of `who`: the member's own account (Zoom acting as them, their Zoom
+    /// user) or the server's host user, as the server's `hosting` setting says.
+    async fn host_of(
+        &self,
+        who: &Requester,
+        settings: &GuildSettings,
+    ) -> Result<Host, ServiceError> {
+        let hosting = settings.hosting.unwrap_or_default();
+        let linked = match (&self.accounts, hosting) {
+            (Some(accounts), Hosting::Linked | Hosting::LinkedOnly) => accounts
+                .linked(who.member)
+                .await?
+                .map(|link| (accounts.zoom_as(who.member), link)),
+            _ => None,
+        };
+        match (linked, hosting) {
+            (Some((zoom, link)), _) => Ok(Host {
+                zoom,
+                user: link.zoom_user,
+                email: Some(link.email),
+            }),
+            (None, Hosting::LinkedOnly) => Err(ServiceError::LinkRequired),
+            (None, _) => Ok(Host {
+                zoom: Arc::clone(&self.zoom),
+                user: settings
+                    .host_user
+                    .clone()
+                    .unwrap_or_else(|| self.zoom.host_user().to_owned()),
+                email: None,
+            }),
+        }
+    }
+
     /// Plans, creates and records a meeting. The record is durable before this returns.
     pub async fn create(
         &self,
@@ -135,18 +216,21 @@ impl Meetings {
     ) -> Result<Created, ServiceError> {
         let (settings, defaults) = self.meet_defaults(who).await?;
         let plan = plan(input, &defaults, Timestamp::now())?;
-        let host = settings
-            .host_user
-            .as_deref()
-            .unwrap_or(self.zoom.host_user());
-        let taken = self.take_quotas(who, &settings, host).await?;
+        let host = self.host_of(who, &settings).await?;
+        // A member's own account is a Zoom user of its own: its daily limit is its own.
+        let taken = self.take_quotas(who, &settings, &host.user).await?;
         // A meeting number someone was given already is never adopted by this create.
         let known = |id| -> KnownFuture<'_> {
             Box::pin(async move { !matches!(self.store.zoom_meeting(id).await, Ok(None)) })
         };
-        let meeting = match self
+        let zoom_user = if host.email.is_some() {
+            "me"
+        } else {
+            &host.user
+        };
+        let meeting = match host
             .zoom
-            .create_meeting(host, &new_meeting(&plan), &known)
+            .create_meeting(zoom_user, &new_meeting(&plan), &known)
             .await
         {
             Ok(meeting) => meeting,
@@ -188,13 +272,14 @@ impl Meetings {
                 .filter(|_| settings.events_on())
                 .map(|_| plan.start.timestamp()),
             held: None,
+            member_host: host.email.is_some(),
         };
         let now = Timestamp::now();
         record.settle(now);
         record.reminder_due = record.wake(now);
         if let Err(err) = self.save(&record).await {
             // A meeting nobody can find or cancel helps no one: undo it, then report.
-            if let Err(undo) = self.zoom.delete_meeting(meeting.id).await {
+            if let Err(undo) = host.zoom.delete_meeting(meeting.id).await {
                 tracing::error!(meeting_id = meeting.id, error = %undo, "could not delete a meeting that was not recorded");
             }
             // The write may have landed without being made durable: keep it out of every list.
@@ -209,6 +294,7 @@ impl Meetings {
             self.reminders_changed.notify_one();
         }
         Ok(Created {
+            member_host: host.email,
             events: settings.events_on(),
             event_problem: None,
             plan,
@@ -298,6 +384,10 @@ impl Meetings {
             .store
             .prune_meetings(Timestamp::now() - RETENTION)
             .await?;
+        // Begun `/zoom link`s nobody finished: forgotten once expired (no one is told).
+        if let Some(accounts) = &self.accounts {
+            accounts.prune(Timestamp::now()).await?;
+        }
         if pruned > 0 {
             self.store.flush().await?;
         }
@@ -309,6 +399,16 @@ impl Meetings {
         self.store.flush().await?;
         Ok(())
     }
+}
+
+/// Whose Zoom account a meeting is created in.
+struct Host {
+    /// Zoom, acting as the host.
+    zoom: Arc<dyn Zoom>,
+    /// The Zoom user (its daily limit).
+    user: String,
+    /// The member's own account's email; `None`: the server's host user.
+    email: Option<String>,
 }
 
 /// What applies below the member's own input: their time zone, then the server's settings.

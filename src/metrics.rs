@@ -45,6 +45,8 @@ pub struct Metrics {
     pub webhook_seconds: Histogram,
     /// Webhook events received and not applied yet, as of the worker's last pass.
     pub webhook_inbox: Gauge,
+    /// Members' own Zoom accounts.
+    pub accounts: AccountMetrics,
 }
 
 impl Default for Metrics {
@@ -134,6 +136,7 @@ impl Metrics {
                 "zoombot_webhook_inbox_depth",
                 "Zoom webhook events received and not applied yet (as of the worker's last pass).",
             ),
+            accounts: AccountMetrics::new(&registry),
             registry,
         }
     }
@@ -145,6 +148,51 @@ impl Metrics {
             tracing::error!(error = %err, "could not render the metrics");
         }
         String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// What happens to members' own Zoom accounts.
+#[derive(Debug)]
+pub struct AccountMetrics {
+    /// Accounts linked, by outcome (`linked`, `relinked`, `denied`, `refused`, `failed`).
+    pub links: Counter,
+    /// Accounts unlinked by the member, by outcome (`unlinked`, `failed`).
+    pub unlinks: Counter,
+    /// Token refreshes, by outcome (`ok`, `invalid_grant`, `unavailable`, `refused`, `unsaved`).
+    pub refreshes: Counter,
+    /// Links dropped without the member asking, by reason (`invalid_grant`, `deauthorized`,
+    /// `unreadable`).
+    pub links_dropped: Counter,
+}
+
+impl AccountMetrics {
+    fn new(registry: &Registry) -> Self {
+        Self {
+            links: Counter::new(
+                registry,
+                "zoombot_member_links_total",
+                "Members' Zoom accounts linked through /zoom link, by outcome.",
+                &["outcome"],
+            ),
+            unlinks: Counter::new(
+                registry,
+                "zoombot_member_unlinks_total",
+                "Members' Zoom accounts unlinked through /zoom unlink, by outcome.",
+                &["outcome"],
+            ),
+            refreshes: Counter::new(
+                registry,
+                "zoombot_member_token_refreshes_total",
+                "Refreshes of members' Zoom tokens, by outcome.",
+                &["outcome"],
+            ),
+            links_dropped: Counter::new(
+                registry,
+                "zoombot_member_links_dropped_total",
+                "Members' Zoom links dropped without the member asking, by reason.",
+                &["reason"],
+            ),
+        }
     }
 }
 

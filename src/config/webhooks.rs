@@ -36,6 +36,8 @@ impl WebhookConfig {
         let secret = env.get("ZOOM_WEBHOOK_SECRET_TOKEN");
         match (url, secret) {
             (None, None) => None,
+            // PUBLIC_URL is also where members' own accounts come back to.
+            (Some(_), None) if env.get("ZOOM_USER_CLIENT_ID").is_some() => None,
             (Some(_), None) => {
                 env.problem(format!(
                     "PUBLIC_URL is set but ZOOM_WEBHOOK_SECRET_TOKEN is not: Zoom's webhooks need \
@@ -67,7 +69,7 @@ impl WebhookConfig {
 
 /// `PUBLIC_URL` checked: Zoom posts only to https, so plain http is only for this machine
 /// (tests, a tunnel's local side); a query would end up before `/zoom/webhook`.
-fn public_url(env: &mut Env<'_>, value: &str) -> Option<String> {
+pub(super) fn public_url(env: &mut Env<'_>, value: &str) -> Option<String> {
     let trimmed = value.trim_end_matches('/');
     let why = match reqwest::Url::parse(trimmed) {
         Err(_) => Some("it is not an absolute URL"),

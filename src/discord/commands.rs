@@ -21,6 +21,8 @@ pub struct Call<'a> {
     pub args: Args<'a>,
     /// Who sent it, in which server and channel.
     pub who: Requester,
+    /// The interaction's token (valid 15 minutes): a later edit of its answer needs it.
+    pub interaction: &'a str,
     /// The member's Discord language ("en-US"), empty when unknown.
     pub locale: &'a str,
     /// The service.
@@ -60,6 +62,7 @@ pub const ALL: &[&dyn Command] = &[
     &super::meetings::MeetingsCommand,
     &super::settings::Settings,
     &super::timezone::MemberTimezone,
+    &super::zoom::ZoomCommand,
 ];
 
 /// The command named `name`.

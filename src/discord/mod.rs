@@ -23,6 +23,7 @@ pub mod timezone;
 pub mod tracking;
 pub mod unreadable;
 pub mod watch;
+pub mod zoom;
 
 use serenity::all::GatewayIntents;
 

@@ -1,10 +1,12 @@
 //! Every word a member sees: the public meeting message, private replies and error texts. Every
 //! message sets `allowed_mentions` to nothing, so text a member typed cannot ping anyone.
 
+mod accounts;
 mod errors;
 mod lifecycle;
 mod list;
 
+pub use accounts::*;
 pub use lifecycle::*;
 pub use list::meeting_list;
 
@@ -109,13 +111,22 @@ fn meeting_embed(record: &MeetingRecord) -> CreateEmbed {
         )
         .field("Duration", format!("{} min", record.duration_minutes), true)
         .field("Meeting ID", spaced_id(record.zoom_id), true)
-        .field("Host", format!("<@{}>", record.creator), true);
+        .field("Host", host_field(record), true);
     if let Some(series) = &record.series {
         embed = embed.field("Repeats", series.describe(&record.zoned_start()), false);
     }
     match lifecycle::event_field(record) {
         Some(event) => embed.field("Event", event, true),
         None => embed,
+    }
+}
+
+/// Who hosts: the creator, and whether in their own Zoom account.
+fn host_field(record: &MeetingRecord) -> String {
+    if record.member_host {
+        format!("<@{}> (their own Zoom account)", record.creator)
+    } else {
+        format!("<@{}>", record.creator)
     }
 }
 

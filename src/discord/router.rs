@@ -121,6 +121,7 @@ impl Router {
         let call = Call {
             args,
             who,
+            interaction: &command.token,
             locale: &command.locale,
             service: &self.service,
             rest,
@@ -143,6 +144,7 @@ impl Router {
         let call = Call {
             args: declare::Args::of(&command.data),
             who,
+            interaction: &command.token,
             locale: &command.locale,
             service: &self.service,
             rest,

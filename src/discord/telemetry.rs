@@ -54,8 +54,12 @@ impl Outcome {
             | ServiceError::HostLinkLimit { .. }
             | ServiceError::MeetingOver
             | ServiceError::GoneFromZoom(_)
+            | ServiceError::LinkRequired
+            | ServiceError::AccountsOff
             | ServiceError::Zoom(
-                ZoomError::Invalid { .. } | ZoomError::NotFound(Missing::Meeting(_)),
+                ZoomError::Invalid { .. }
+                | ZoomError::NotFound(Missing::Meeting(_))
+                | ZoomError::Unlinked,
             ) => Self::UserError,
             ServiceError::Zoom(_) | ServiceError::Store(_) => Self::Failed,
         }

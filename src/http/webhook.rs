@@ -84,10 +84,28 @@ pub(super) async fn receive(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Some(webhooks) = state.webhooks.as_ref() else {
+    respond(&state, state.webhooks.as_ref(), &headers, body).await
+}
+
+/// The handler of `POST /zoom/user-webhook`: the user app's events, signed with its own secret.
+pub(super) async fn receive_user(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    respond(&state, state.user_webhooks.as_ref(), &headers, body).await
+}
+
+async fn respond(
+    state: &HttpState,
+    webhooks: Option<&Webhooks>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(webhooks) = webhooks else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let answer = answer(webhooks, &headers, body).await;
+    let answer = answer(webhooks, headers, body).await;
     state.metrics.webhooks.inc(&[answer.event, answer.outcome]);
     (
         answer.status,

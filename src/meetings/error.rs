@@ -107,6 +107,12 @@ pub enum ServiceError {
     /// A host user that cannot be a Zoom user id or email.
     #[error("{0:?} is not a Zoom user id or email")]
     BadHostUser(String),
+    /// The server lets only members with a linked Zoom account schedule meetings.
+    #[error("this server's meetings are hosted only by members' own linked Zoom accounts")]
+    LinkRequired,
+    /// Members' own Zoom accounts are not set up by the operator.
+    #[error("linking Zoom accounts is not set up on this bot")]
+    AccountsOff,
     /// A setting given a value of another kind than it takes (a client with an old command).
     #[error("setting {0} takes another kind of value")]
     WrongSettingKind(&'static str),

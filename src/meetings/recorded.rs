@@ -26,7 +26,7 @@ impl Meetings {
             return Err(ServiceError::NotAllowedToCancel);
         }
         let deleted = match self.in_zoom(&record).await {
-            Ok(_) => self.zoom.delete_meeting(zoom_id).await,
+            Ok(_) => self.zoom_for(&record).delete_meeting(zoom_id).await,
             Err(ServiceError::GoneFromZoom(_)) => Ok(()),
             Err(err) => return Err(err),
         };
@@ -73,7 +73,7 @@ impl Meetings {
             .find(|o| o.start_time == next)
             .ok_or(ServiceError::GoneFromZoom(zoom_id))?;
         match self
-            .zoom
+            .zoom_for(&record)
             .delete_occurrence(zoom_id, &occurrence.occurrence_id)
             .await
         {
@@ -153,7 +153,7 @@ impl Meetings {
     /// Zoom's meeting under the record's number, if it is the recorded one: the same UUID (once
     /// known) or creation time, topic and start. Learns the UUID the first time.
     pub(super) async fn in_zoom(&self, record: &MeetingRecord) -> Result<Meeting, ServiceError> {
-        let meeting = match self.zoom.get_meeting(record.zoom_id).await {
+        let meeting = match self.zoom_for(record).get_meeting(record.zoom_id).await {
             Err(ZoomError::NotFound(Missing::Meeting(_))) => {
                 return Err(ServiceError::GoneFromZoom(record.zoom_id));
             }

@@ -72,10 +72,8 @@ impl Meetings {
         }
         // Zoom's meeting under that number must still be ours before it is moved.
         self.in_zoom(&record).await?;
-        let host = settings
-            .host_user
-            .as_deref()
-            .unwrap_or(self.zoom.host_user());
+        let host = self.host_user_of(&record, &settings).await?;
+        let host = host.as_str();
         let day = self.take_host_day(host).await?;
         let mut update = MeetingUpdate::reschedule(start, plan.length.minutes());
         if let Some(series) = &record.series {
@@ -85,7 +83,11 @@ impl Meetings {
             series.check_start(&first).map_err(PlanError::from)?;
             update.recurrence = Some(Recurrence::from(&series.rule(&first)));
         }
-        if let Err(err) = self.zoom.update_meeting(zoom_id, &update).await {
+        if let Err(err) = self
+            .zoom_for(&record)
+            .update_meeting(zoom_id, &update)
+            .await
+        {
             if !err.is_ambiguous() {
                 self.give_back_host_day(host, day).await;
             }

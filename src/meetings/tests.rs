@@ -81,6 +81,12 @@ impl Zoom for MemoryZoom {
         Ok(created)
     }
 
+    fn acting_as(&self, _: Arc<dyn crate::zoom::auth::Bearer>) -> Arc<dyn Zoom> {
+        unreachable!(
+            "members' own accounts are tested against the fake Zoom (tests/it/accounts.rs)"
+        )
+    }
+
     async fn get_meeting(&self, id: MeetingId) -> Result<Meeting, ZoomError> {
         self.meetings
             .lock()

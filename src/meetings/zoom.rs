@@ -1,8 +1,11 @@
 //! What the service needs of Zoom, as a trait: the real client in production, an in-memory
 //! Zoom in the service's own tests.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
+use crate::zoom::auth::Bearer;
 use crate::zoom::meetings::Known;
 use crate::zoom::model::{Meeting, MeetingId, MeetingUpdate, NewMeeting, User};
 use crate::zoom::{ZoomClient, ZoomError};
@@ -30,8 +33,10 @@ pub trait Zoom: Send + Sync {
     async fn delete_meeting(&self, id: MeetingId) -> Result<(), ZoomError>;
     /// Deletes one occurrence of a series.
     async fn delete_occurrence(&self, id: MeetingId, occurrence_id: &str) -> Result<(), ZoomError>;
-    /// A user of the account.
+    /// A user of the account (`me`: the one the token acts as).
     async fn get_user(&self, user: &str) -> Result<User, ZoomError>;
+    /// The same Zoom acting as a member, through their own tokens: their `me` is the host.
+    fn acting_as(&self, member: Arc<dyn Bearer>) -> Arc<dyn Zoom>;
 }
 
 #[async_trait]
@@ -71,5 +76,9 @@ impl Zoom for ZoomClient {
 
     async fn get_user(&self, user: &str) -> Result<User, ZoomError> {
         ZoomClient::get_user(self, user).await
+    }
+
+    fn acting_as(&self, member: Arc<dyn Bearer>) -> Arc<dyn Zoom> {
+        Arc::new(ZoomClient::acting_as(self, member))
     }
 }

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod cooldown;
 pub mod duration;
+pub mod hosting;
 pub mod plan;
 pub mod recordings;
 pub mod recurrence;

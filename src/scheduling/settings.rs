@@ -11,6 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::hosting::Hosting;
 use super::plan::{PlanError, Recording};
 pub use super::recordings::RecordingsTo;
 use super::reminder::{self, ReminderError, parse_reminder, shown_lead};
@@ -341,6 +342,16 @@ settings! {
         read: |f, v| RecordingsTo::from_name(text(f, v)?).ok_or(SettingError::Kind(f.name())),
         show: |r| r.name().to_owned(),
         default: |_| RecordingsTo::Host.name().to_owned(),
+    }
+    /// Whose Zoom account hosts the meetings: the server's, or linked members' own.
+    Hosting hosting: Hosting {
+        name: "hosting",
+        key: "hst",
+        description: "Who hosts: linked members their own (default), always the server, or linked only",
+        kind: SettingKind::Choice(&Hosting::CHOICES),
+        read: |f, v| Hosting::from_name(text(f, v)?).ok_or(SettingError::Kind(f.name())),
+        show: |h| h.name().to_owned(),
+        default: |_| Hosting::default().name().to_owned(),
     }
     /// Minutes before the start a reminder is posted; 0: no reminders.
     Reminder reminder_minutes: u32 {

@@ -9,6 +9,7 @@ mod flush;
 mod inbox;
 mod index;
 mod keys;
+mod links;
 
 use flush::Flusher;
 use keys::{end_key, meeting_key, ordered};
@@ -20,8 +21,8 @@ use jiff::civil::Date;
 use async_trait::async_trait;
 
 use super::{
-    DailyCount, GuildSettings, InboxEntry, MeetingChange, MeetingRecord, MemberPrefs,
-    SettingsChange, Store, StoreError,
+    DailyCount, GuildSettings, InboxEntry, MeetingChange, MeetingRecord, MemberLink, MemberPrefs,
+    PendingLink, SettingsChange, Store, StoreError,
 };
 use crate::ids::{GuildId, MemberId};
 
@@ -56,6 +57,10 @@ pub struct SledStore {
     inbox_keys: sled::Tree,
     /// Daily quotas: counter name → its [`DailyCount`].
     daily: sled::Tree,
+    /// `/zoom link`s begun: a hash of the state value → its [`PendingLink`].
+    pending_links: sled::Tree,
+    /// Members' linked Zoom accounts: member id → its [`MemberLink`].
+    links: sled::Tree,
     flusher: Arc<Flusher>,
 }
 
@@ -104,6 +109,8 @@ impl SledStore {
             inbox: tree("webhook_inbox")?,
             inbox_keys: tree("webhook_keys")?,
             daily: tree("daily")?,
+            pending_links: tree("pending_links")?,
+            links: tree("member_links")?,
             dir: dir.to_owned(),
             db,
             flusher: Arc::default(),
@@ -373,6 +380,40 @@ impl Store for SledStore {
 
     async fn forget_event_keys(&self, before: Timestamp) -> Result<usize, StoreError> {
         self.forget_keys(before)
+    }
+
+    async fn put_pending_link(&self, key: &str, pending: &PendingLink) -> Result<(), StoreError> {
+        self.pending_links
+            .insert(key, encode(pending))
+            .map_err(self.err())
+            .map(drop)
+    }
+
+    async fn take_pending_link(&self, key: &str) -> Result<Option<PendingLink>, StoreError> {
+        self.take_pending(key)
+    }
+
+    async fn forget_pending_links(&self, before: Timestamp) -> Result<usize, StoreError> {
+        self.forget_pending(before)
+    }
+
+    async fn member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError> {
+        self.read_link(member)
+    }
+
+    async fn put_member_link(&self, link: &MemberLink) -> Result<(), StoreError> {
+        self.links
+            .insert(link.member.0.to_be_bytes(), encode(link))
+            .map_err(self.err())
+            .map(drop)
+    }
+
+    async fn delete_member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError> {
+        self.remove_link(member)
+    }
+
+    async fn zoom_user_links(&self, zoom_user: &str) -> Result<Vec<MemberLink>, StoreError> {
+        self.links_of(zoom_user)
     }
 
     async fn flush(&self) -> Result<(), StoreError> {

@@ -10,8 +10,8 @@ use jiff::civil::Date;
 use async_trait::async_trait;
 
 use super::{
-    DailyCount, GuildSettings, InboxEntry, MeetingChange, MeetingRecord, MemberPrefs,
-    SettingsChange, Store, StoreError,
+    DailyCount, GuildSettings, InboxEntry, MeetingChange, MeetingRecord, MemberLink, MemberPrefs,
+    PendingLink, SettingsChange, Store, StoreError,
 };
 use crate::ids::{GuildId, MemberId};
 
@@ -26,6 +26,8 @@ pub struct MemoryStore {
     members: Mutex<HashMap<MemberId, MemberPrefs>>,
     daily: Mutex<HashMap<String, DailyCount>>,
     inbox: Mutex<Inbox>,
+    pending_links: Mutex<HashMap<String, PendingLink>>,
+    links: Mutex<HashMap<MemberId, MemberLink>>,
     /// While set, flushes fail as on a full disk.
     flush_fails: AtomicBool,
 }
@@ -218,6 +220,43 @@ impl Store for MemoryStore {
         let count = inbox.1.len();
         inbox.1.retain(|_, at| *at >= before);
         Ok(count - inbox.1.len())
+    }
+
+    async fn put_pending_link(&self, key: &str, pending: &PendingLink) -> Result<(), StoreError> {
+        lock(&self.pending_links).insert(key.to_owned(), pending.clone());
+        Ok(())
+    }
+
+    async fn take_pending_link(&self, key: &str) -> Result<Option<PendingLink>, StoreError> {
+        Ok(lock(&self.pending_links).remove(key))
+    }
+
+    async fn forget_pending_links(&self, before: Timestamp) -> Result<usize, StoreError> {
+        let mut pending = lock(&self.pending_links);
+        let count = pending.len();
+        pending.retain(|_, p| p.expires_at >= before);
+        Ok(count - pending.len())
+    }
+
+    async fn member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError> {
+        Ok(lock(&self.links).get(&member).cloned())
+    }
+
+    async fn put_member_link(&self, link: &MemberLink) -> Result<(), StoreError> {
+        lock(&self.links).insert(link.member, link.clone());
+        Ok(())
+    }
+
+    async fn delete_member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError> {
+        Ok(lock(&self.links).remove(&member))
+    }
+
+    async fn zoom_user_links(&self, zoom_user: &str) -> Result<Vec<MemberLink>, StoreError> {
+        Ok(lock(&self.links)
+            .values()
+            .filter(|l| l.zoom_user == zoom_user)
+            .cloned()
+            .collect())
     }
 
     async fn flush(&self) -> Result<(), StoreError> {

@@ -18,7 +18,8 @@ use crate::ids::{ChannelId, GuildId, MemberId, MessageId};
 pub use disk::SledStore;
 pub use memory::MemoryStore;
 pub use records::{
-    DailyCount, GuildSettings, Held, InboxEntry, MeetingRecord, MemberPrefs, SettingField,
+    DailyCount, GuildSettings, Held, InboxEntry, MeetingRecord, MemberLink, MemberPrefs,
+    PendingLink, SettingField,
 };
 
 /// A store failure.
@@ -307,6 +308,21 @@ pub trait Store: Send + Sync {
     async fn applied_event(&self, seq: u64) -> Result<(), StoreError>;
     /// Forgets the keys of events received before `before`; returns how many.
     async fn forget_event_keys(&self, before: Timestamp) -> Result<usize, StoreError>;
+    /// Keeps a `/zoom link` begun under `key` (a hash of its state value).
+    async fn put_pending_link(&self, key: &str, pending: &PendingLink) -> Result<(), StoreError>;
+    /// Takes the `/zoom link` kept under `key` out, atomically: a state is used once, whichever
+    /// process receives the callback.
+    async fn take_pending_link(&self, key: &str) -> Result<Option<PendingLink>, StoreError>;
+    /// Forgets the `/zoom link`s that expired before `before`; returns how many.
+    async fn forget_pending_links(&self, before: Timestamp) -> Result<usize, StoreError>;
+    /// A member's linked Zoom account.
+    async fn member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError>;
+    /// Stores (or replaces) a member's link.
+    async fn put_member_link(&self, link: &MemberLink) -> Result<(), StoreError>;
+    /// Removes a member's link; returns what it was.
+    async fn delete_member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError>;
+    /// Every member linked to the Zoom user `zoom_user` (a deauthorization names only it).
+    async fn zoom_user_links(&self, zoom_user: &str) -> Result<Vec<MemberLink>, StoreError>;
     /// Makes every write so far durable.
     async fn flush(&self) -> Result<(), StoreError>;
 }

@@ -62,6 +62,10 @@ pub struct MeetingRecord {
     /// What Zoom said of the instance under way or last held (its webhooks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held: Option<Held>,
+    /// Hosted under its creator's own linked Zoom account (not the server's host user): Zoom is
+    /// asked about it with the creator's tokens.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub member_host: bool,
 }
 
 /// One instance of a meeting as Zoom reported it: started, and perhaps ended.
@@ -198,4 +202,36 @@ pub struct InboxEntry {
     /// The event as Zoom sent it (JSON; it may hold a recording's share link, so it is never
     /// logged).
     pub raw: String,
+}
+
+/// A member's linked Zoom account. Its tokens are sealed (encrypted, bound to the member) by the
+/// service before they reach the store: nothing here is readable without the operator's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberLink {
+    /// The member (links follow the member across servers).
+    pub member: MemberId,
+    /// Zoom's id of the linked user.
+    pub zoom_user: String,
+    /// The linked user's email, as Zoom shows it.
+    pub email: String,
+    /// When the member linked it.
+    pub linked_at: Timestamp,
+    /// When the access token expires.
+    pub expires_at: Timestamp,
+    /// The access and refresh tokens, sealed.
+    pub sealed: String,
+}
+
+/// A `/zoom link` begun and not finished: kept under a hash of its state value (single use,
+/// any process may finish it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingLink {
+    /// Who asked.
+    pub member: MemberId,
+    /// In which server.
+    pub guild: GuildId,
+    /// When it stops being accepted.
+    pub expires_at: Timestamp,
+    /// The PKCE verifier and the interaction to edit once linked, sealed.
+    pub sealed: String,
 }

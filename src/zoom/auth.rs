@@ -26,6 +26,49 @@ pub struct Token {
     refresh_at: Instant,
 }
 
+impl Token {
+    /// A token to be replaced at `refresh_at` (a member's, read back from the store).
+    pub fn new(
+        value: Secret,
+        scopes: Vec<String>,
+        lifetime: Duration,
+        refresh_at: Instant,
+    ) -> Self {
+        Self {
+            value,
+            scopes,
+            lifetime,
+            refresh_at,
+        }
+    }
+
+    /// Whether it is past the time it is replaced at.
+    pub fn is_due(&self) -> bool {
+        Instant::now() >= self.refresh_at
+    }
+}
+
+/// Where a call's bearer token comes from: the Server-to-Server provider, or a member's own
+/// linked account.
+#[async_trait::async_trait]
+pub trait Bearer: Send + Sync + std::fmt::Debug {
+    /// A token valid for a while yet.
+    async fn token(&self) -> Result<Arc<Token>, ZoomError>;
+    /// Zoom rejected `stale` (401, code 124): the next [`Bearer::token`] must not return it.
+    fn invalidate(&self, stale: &Arc<Token>);
+}
+
+#[async_trait::async_trait]
+impl Bearer for TokenProvider {
+    async fn token(&self) -> Result<Arc<Token>, ZoomError> {
+        TokenProvider::token(self).await
+    }
+
+    fn invalidate(&self, stale: &Arc<Token>) {
+        TokenProvider::invalidate(self, stale);
+    }
+}
+
 /// The account's credentials.
 #[derive(Debug, Clone)]
 pub struct Credentials {
@@ -73,7 +116,7 @@ fn not_sent(err: &reqwest::Error) -> ZoomError {
 }
 
 /// How long before expiry a token is replaced: a tenth of its lifetime, at most five minutes.
-fn refresh_margin(lifetime: Duration) -> Duration {
+pub fn refresh_margin(lifetime: Duration) -> Duration {
     (lifetime / 10).min(Duration::from_secs(300))
 }
 

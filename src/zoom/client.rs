@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::answer::{Limited, decode_error, json_body, parse, rate_limit};
-use super::auth::{Credentials, Token, TokenProvider};
+use super::auth::{Bearer, Credentials, Token, TokenProvider};
 use super::error::{ApiErrorBody, AuthProblem, ZoomError};
 use super::transport_error;
 use crate::config::{IDLE_CONNECTIONS_PER_HOST, ZoomConfig};
@@ -73,13 +73,16 @@ pub struct ZoomClient {
     api_base: String,
     host_user: String,
     allowed_host_users: Vec<String>,
-    auth: TokenProvider,
+    auth: Arc<TokenProvider>,
+    /// A member's own tokens, for a client acting as that member ([`ZoomClient::acting_as`]);
+    /// `None`: the Server-to-Server app's.
+    member: Option<Arc<dyn Bearer>>,
     policy: RetryPolicy,
     /// Creates of the same host, topic and start are serialised through one of these, so an
     /// ambiguous create can never adopt a twin that a concurrent request is creating.
-    create_stripes: Vec<tokio::sync::Mutex<()>>,
+    create_stripes: Arc<[tokio::sync::Mutex<()>]>,
     /// Meetings this process created or adopted: never adopted a second time.
-    pub(crate) issued: super::meetings::Issued,
+    pub(crate) issued: Arc<super::meetings::Issued>,
     metrics: Option<Arc<Metrics>>,
 }
 
@@ -121,7 +124,12 @@ impl ZoomClient {
             client_secret: config.client_secret.clone(),
         };
         Ok(Self {
-            auth: TokenProvider::new(http.clone(), config.oauth_url.clone(), credentials),
+            auth: Arc::new(TokenProvider::new(
+                http.clone(),
+                config.oauth_url.clone(),
+                credentials,
+            )),
+            member: None,
             http,
             api_base: config.api_base.clone(),
             host_user: config.host_user.clone(),
@@ -130,7 +138,7 @@ impl ZoomClient {
             create_stripes: (0..CREATE_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
-            issued: super::meetings::Issued::default(),
+            issued: Arc::default(),
             metrics: None,
         })
     }
@@ -138,9 +146,41 @@ impl ZoomClient {
     /// Records request latencies, 429s and token fetches in `metrics`.
     #[must_use]
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
-        self.auth.set_metrics(Arc::clone(&metrics));
+        if let Some(auth) = Arc::get_mut(&mut self.auth) {
+            auth.set_metrics(Arc::clone(&metrics));
+        }
         self.metrics = Some(metrics);
         self
+    }
+
+    /// The same client acting as a member through their own tokens: their `me` is the host, and
+    /// the connection pool, create locks and metrics are shared with this one.
+    #[must_use]
+    pub fn acting_as(&self, member: Arc<dyn Bearer>) -> Self {
+        Self {
+            http: self.http.clone(),
+            api_base: self.api_base.clone(),
+            host_user: "me".to_owned(),
+            allowed_host_users: Vec::new(),
+            auth: Arc::clone(&self.auth),
+            member: Some(member),
+            policy: self.policy.clone(),
+            create_stripes: Arc::clone(&self.create_stripes),
+            issued: Arc::clone(&self.issued),
+            metrics: self.metrics.clone(),
+        }
+    }
+
+    /// The HTTP client every call goes through (the member OAuth flow shares its pool).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    fn bearer(&self) -> &dyn Bearer {
+        match &self.member {
+            Some(member) => member.as_ref(),
+            None => self.auth.as_ref(),
+        }
     }
 
     /// Replaces the retry policy.
@@ -308,7 +348,7 @@ impl ZoomClient {
         spent: &Spent,
     ) -> Result<Bytes, Limited> {
         loop {
-            let token = self.auth.token().await.map_err(Limited::Error)?;
+            let token = self.bearer().token().await.map_err(Limited::Error)?;
             match self.send(call, url, &token).await {
                 Err(Failure::TokenRejected) => {
                     if spent.refreshed.swap(true, Ordering::Relaxed) {
@@ -318,7 +358,7 @@ impl ZoomClient {
                             reason: "a freshly issued token was rejected".to_owned(),
                         })));
                     }
-                    self.auth.invalidate(&token);
+                    self.bearer().invalidate(&token);
                 }
                 Err(Failure::Limited(limited)) => return Err(limited),
                 Ok(body) => return Ok(body),

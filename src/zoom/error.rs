@@ -53,6 +53,10 @@ pub enum ZoomError {
         "Zoom's answer could not be read ({0}). If this persists, check https://status.zoom.us."
     )]
     Unreadable(String),
+    /// The member's linked Zoom account no longer accepts the bot (they removed the app, or the
+    /// link was dropped): the link is gone and the member must link again.
+    #[error("the member's Zoom account is no longer linked")]
+    Unlinked,
     /// Zoom could not be reached, or the answer could not be read.
     #[error("{}", transport_text(detail, *sent))]
     Transport {

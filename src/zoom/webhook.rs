@@ -53,6 +53,9 @@ pub struct Payload {
     /// The Zoom account it happened in.
     #[serde(default)]
     pub account_id: Option<String>,
+    /// `app_deauthorized`: the Zoom user who removed the app.
+    #[serde(default)]
+    pub user_id: Option<String>,
     /// `endpoint.url_validation`'s token to hash back.
     #[serde(default, rename = "plainToken")]
     pub plain_token: Option<String>,
@@ -124,7 +127,8 @@ pub const MAX_SKEW_SECONDS: i64 = 5 * 60;
 
 /// The event types the bot reads (besides `endpoint.url_validation`); the metrics' `event` label
 /// is one of these, the validation, or `other`.
-pub const KNOWN_EVENTS: [&str; 5] = [
+pub const KNOWN_EVENTS: [&str; 6] = [
+    "app_deauthorized",
     "meeting.started",
     "meeting.ended",
     "meeting.updated",

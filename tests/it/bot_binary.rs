@@ -624,6 +624,7 @@ async fn due_reminders(zoom: &FakeZoom, data: &std::path::Path, n: usize) -> Vec
             skipped: Vec::new(),
             event_at: None,
             held: None,
+            member_host: false,
         };
         store.put_meeting(&record).await.expect("put");
         ids.push(id);

@@ -55,7 +55,7 @@ async fn the_bot_identifies_with_guilds_only_and_registers_its_commands() {
             .collect();
         assert_eq!(
             names,
-            ["meet", "meetings", "meet-settings", "meet-timezone"],
+            ["meet", "meetings", "meet-settings", "meet-timezone", "zoom"],
             "{scope:?}"
         );
         let meet = &commands[0];

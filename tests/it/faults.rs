@@ -378,6 +378,43 @@ impl Store for ReadOnlyAtWill {
     async fn applied_event(&self, seq: u64) -> Result<(), StoreError> {
         self.inner.applied_event(seq).await
     }
+    async fn put_pending_link(
+        &self,
+        key: &str,
+        pending: &zoombot::store::PendingLink,
+    ) -> Result<(), StoreError> {
+        self.inner.put_pending_link(key, pending).await
+    }
+    async fn take_pending_link(
+        &self,
+        key: &str,
+    ) -> Result<Option<zoombot::store::PendingLink>, StoreError> {
+        self.inner.take_pending_link(key).await
+    }
+    async fn forget_pending_links(&self, before: jiff::Timestamp) -> Result<usize, StoreError> {
+        self.inner.forget_pending_links(before).await
+    }
+    async fn member_link(
+        &self,
+        member: zoombot::ids::MemberId,
+    ) -> Result<Option<zoombot::store::MemberLink>, StoreError> {
+        self.inner.member_link(member).await
+    }
+    async fn put_member_link(&self, link: &zoombot::store::MemberLink) -> Result<(), StoreError> {
+        self.inner.put_member_link(link).await
+    }
+    async fn delete_member_link(
+        &self,
+        member: zoombot::ids::MemberId,
+    ) -> Result<Option<zoombot::store::MemberLink>, StoreError> {
+        self.inner.delete_member_link(member).await
+    }
+    async fn zoom_user_links(
+        &self,
+        zoom_user: &str,
+    ) -> Result<Vec<zoombot::store::MemberLink>, StoreError> {
+        self.inner.zoom_user_links(zoom_user).await
+    }
     async fn forget_event_keys(&self, before: jiff::Timestamp) -> Result<usize, StoreError> {
         self.inner.forget_event_keys(before).await
     }

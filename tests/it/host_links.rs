@@ -230,6 +230,7 @@ async fn a_host_link_is_refused_once_the_meeting_is_over() {
             skipped: Vec::new(),
             event_at: None,
             held: None,
+            member_host: false,
         })
         .await
         .unwrap();

@@ -9,6 +9,7 @@
 mod support;
 
 mod abuse;
+mod accounts;
 mod bot_binary;
 mod bot_meet;
 mod bot_settings;

@@ -384,6 +384,7 @@ fn guild_settings() -> impl Strategy<Value = GuildSettings> {
                 }),
                 events,
                 recordings: None,
+                hosting: None,
                 reminder_minutes,
             },
         )
@@ -452,6 +453,7 @@ fn meeting_record() -> impl Strategy<Value = MeetingRecord> {
                 skipped: Vec::new(),
                 event_at: reminder_due,
                 held: None,
+                member_host: false,
             },
         )
 }

@@ -95,6 +95,7 @@ fn record(zoom_id: i64) -> MeetingRecord {
         skipped: Vec::new(),
         event_at: None,
         held: None,
+        member_host: false,
     }
 }
 

@@ -70,6 +70,8 @@ async fn serve(inbox: Option<Arc<Recorder>>) -> Server {
             secret: Secret::new(SECRET),
             inbox,
         }),
+        accounts: None,
+        user_webhooks: None,
     };
     let listener = http::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

@@ -101,6 +101,9 @@ pub fn error_text(err: &ServiceError) -> String {
             markdown(&user.chars().take(64).collect::<String>())
         ),
         ServiceError::WrongSettingKind(name) => wrong_kind(name),
+        ServiceError::LinkRequired | ServiceError::AccountsOff => {
+            super::account_refusal(err).unwrap_or_default()
+        }
         ServiceError::BadHostUser(user) => format!(
             "`{}` can't be a Zoom user: give the email or user id of a user in the bot's Zoom account.",
             user.chars().take(64).collect::<String>()
@@ -135,6 +138,10 @@ fn zoom_error_text(err: &ZoomError) -> String {
                                      like it, so I can't tell which one is yours: none was scheduled here. Ask the \
                                      bot's operator to check the host's meetings in Zoom (the bot's log names them) \
                                      before you try again."
+            .to_owned(),
+        ZoomError::Unlinked => "Your Zoom account is no longer linked to the bot (it was removed in Zoom, or Zoom \
+                                stopped accepting the link), so nothing was done, and nothing was done with the \
+                                server's Zoom account instead. Run `/zoom link` to link it again."
             .to_owned(),
         ZoomError::Transport { sent: false, .. } => {
             "Zoom can't be reached right now, so nothing was created. Try again in a minute.".to_owned()

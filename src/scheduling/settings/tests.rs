@@ -59,6 +59,7 @@ fn records_written_before_the_table_read_back_field_by_field_and_write_the_same_
             }),
             events: None,
             recordings: None,
+            hosting: None,
             reminder_minutes: None,
         }
     );

@@ -26,8 +26,9 @@ pub struct TestBot {
     pub http_addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
     next_id: AtomicU64,
+    store: Arc<dyn Store>,
     // Dropped (deleted) after the task is aborted, with the test.
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
 }
 
 /// The bot's configuration for `discord` and `zoom`, keeping its data in `data_dir`.
@@ -45,6 +46,7 @@ pub fn bot_config(discord: &FakeDiscord, zoom: &FakeZoom, data_dir: &Path) -> Bo
         log_format: zoombot::telemetry::LogFormat::Pretty,
         limits: zoombot::meetings::Limits::DEFAULT,
         webhooks: None,
+        accounts: None,
     }
 }
 
@@ -91,15 +93,18 @@ impl TestBot {
     ) -> Self {
         let data = tempfile::tempdir().expect("temporary data dir");
         let mut config = bot_config(&discord, &zoom, data.path());
-        tweak(&mut config);
         let listener = zoombot::http::bind(config.http_addr)
             .await
             .expect("bind a loopback port");
         let http_addr = listener.local_addr().expect("bound address");
+        // Bound first, so a tweak can name the bot's own address (an OAuth redirect URL).
+        config.http_addr = http_addr;
+        tweak(&mut config);
         let store = match store {
             Some(store) => store,
             None => Arc::new(SledStore::open(data.path()).expect("open the data dir")),
         };
+        let kept = Arc::clone(&store);
         let task = tokio::spawn(async move {
             if let Err(err) = zoombot::app::run_on(config, listener, store).await {
                 panic!("the bot stopped: {err}");
@@ -111,8 +116,31 @@ impl TestBot {
             http_addr,
             task,
             next_id: AtomicU64::new(1_300_000_000_000_000_000),
-            _data: data,
+            store: kept,
+            data,
         }
+    }
+
+    /// Makes everything the bot wrote so far durable (sled writes files in the background).
+    pub async fn flush_store(&self) {
+        self.store.flush().await.expect("the store flushes");
+    }
+
+    /// Every file in the bot's data directory, with its bytes.
+    pub fn data_files(&self) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        fn walk(dir: &Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+            for entry in std::fs::read_dir(dir).expect("readable data dir").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    out.push((path, bytes));
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(self.data.path(), &mut files);
+        files
     }
 
     /// `GET path` on the bot's HTTP server: status and body.

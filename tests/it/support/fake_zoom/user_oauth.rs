@@ -209,6 +209,15 @@ impl FakeZoom {
         state.grants.get(user_id).map(|g| g.refresh_token.clone())
     }
 
+    /// A user-level access token of the user's that the API accepts now, if any.
+    pub fn user_access_token(&self, user_id: &str) -> Option<String> {
+        let now = Instant::now();
+        read(&self.inner.tokens)
+            .iter()
+            .find(|(_, t)| t.user.as_deref() == Some(user_id) && t.expires_at > now)
+            .map(|(token, _)| token.clone())
+    }
+
     /// Whether the user holds a user-level access token that the API accepts now.
     pub fn user_access_tokens_valid(&self, user_id: &str) -> bool {
         let now = Instant::now();

@@ -1,0 +1,285 @@
+//! A member's tokens: sealed in the store, cached in memory, refreshed by one caller at a time
+//! per member however many commands wait, and written durably before a refreshed token is used.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use super::Accounts;
+use crate::ids::MemberId;
+use crate::sealed::{SealError, Sealer};
+use crate::secret::Secret;
+use crate::store::MemberLink;
+use crate::zoom::ZoomError;
+use crate::zoom::auth::{Bearer, Token, refresh_margin};
+use crate::zoom::user_auth::{Grant, GrantError};
+
+/// What a link keeps sealed.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Tokens {
+    #[serde(rename = "a")]
+    pub access_token: Secret,
+    #[serde(rename = "r")]
+    pub refresh_token: Secret,
+    #[serde(rename = "s", default)]
+    pub scopes: Vec<String>,
+    #[serde(skip)]
+    pub expires_at: Timestamp,
+    #[serde(skip)]
+    lifetime: Duration,
+}
+
+/// The sealed tokens' associated data: the member they belong to.
+fn context(member: MemberId) -> Vec<u8> {
+    format!("member-tokens:{member}").into_bytes()
+}
+
+impl Tokens {
+    pub(super) fn from_grant(grant: &Grant, now: Timestamp) -> Self {
+        let lifetime = grant.expires_in;
+        Self {
+            access_token: grant.access_token.clone(),
+            refresh_token: grant.refresh_token.clone(),
+            scopes: grant.scopes.clone(),
+            expires_at: now + SignedDuration::try_from(lifetime).unwrap_or(SignedDuration::ZERO),
+            lifetime,
+        }
+    }
+
+    pub(super) fn open(sealer: &Sealer, link: &MemberLink) -> Result<Self, SealError> {
+        let plain = sealer.open(&link.sealed, &context(link.member))?;
+        let mut tokens: Self = serde_json::from_slice(&plain).map_err(|_| SealError::Malformed)?;
+        tokens.expires_at = link.expires_at;
+        tokens.lifetime = Duration::from_secs(3600);
+        Ok(tokens)
+    }
+
+    pub(super) fn seal(&self, sealer: &Sealer, member: MemberId) -> String {
+        // Two strings and a list: serialising into memory cannot fail.
+        let plain = serde_json::to_vec(self).unwrap_or_default();
+        sealer.seal(&plain, &context(member))
+    }
+
+    /// The access token as the client uses it, replaced a margin before it expires.
+    pub(super) fn access_token(&self, now: Timestamp) -> Arc<Token> {
+        let left = Duration::try_from(self.expires_at.duration_since(now)).unwrap_or_default();
+        let refresh_in = left.saturating_sub(refresh_margin(self.lifetime));
+        Arc::new(Token::new(
+            self.access_token.clone(),
+            self.scopes.clone(),
+            self.lifetime,
+            tokio::time::Instant::now() + refresh_in,
+        ))
+    }
+}
+
+/// The access tokens in use, and one lock per member for the single flight.
+#[derive(Default)]
+pub(super) struct TokenCache {
+    tokens: Mutex<HashMap<MemberId, Arc<Token>>>,
+    flights: Mutex<HashMap<MemberId, Arc<tokio::sync::Mutex<()>>>>,
+    /// The access token Zoom rejected, per member: refreshed next if the store still holds it,
+    /// however fresh it looks (many calls may report the same token; it is refreshed once).
+    rejected: Mutex<HashMap<MemberId, Secret>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl TokenCache {
+    fn fresh(&self, member: MemberId) -> Option<Arc<Token>> {
+        lock(&self.tokens)
+            .get(&member)
+            .filter(|t| !t.is_due())
+            .cloned()
+    }
+
+    fn keep(&self, member: MemberId, token: &Arc<Token>) {
+        lock(&self.tokens).insert(member, Arc::clone(token));
+    }
+
+    pub(super) fn forget(&self, member: MemberId) {
+        lock(&self.tokens).remove(&member);
+    }
+
+    fn flight(&self, member: MemberId) -> Arc<tokio::sync::Mutex<()>> {
+        Arc::clone(lock(&self.flights).entry(member).or_default())
+    }
+
+    /// Drops `stale` if it is still the member's token: the next caller refreshes.
+    fn invalidate(&self, member: MemberId, stale: &Arc<Token>) {
+        let mut tokens = lock(&self.tokens);
+        if tokens.get(&member).is_some_and(|t| Arc::ptr_eq(t, stale)) {
+            tokens.remove(&member);
+        }
+        lock(&self.rejected).insert(member, stale.value.clone());
+    }
+
+    /// Whether Zoom rejected `token` (the one the store holds for `member`).
+    fn was_rejected(&self, member: MemberId, token: &Secret) -> bool {
+        lock(&self.rejected)
+            .get(&member)
+            .is_some_and(|r| r.expose() == token.expose())
+    }
+
+    fn refreshed(&self, member: MemberId) {
+        lock(&self.rejected).remove(&member);
+    }
+}
+
+impl Accounts {
+    /// A valid access token of `member`'s, refreshing it first when it is due or Zoom
+    /// rejected it.
+    pub(super) async fn member_token(&self, member: MemberId) -> Result<Arc<Token>, ZoomError> {
+        if let Some(token) = self.cache.fresh(member) {
+            return Ok(token);
+        }
+        let flight = self.cache.flight(member);
+        let _flight = flight.lock().await;
+        if let Some(token) = self.cache.fresh(member) {
+            return Ok(token);
+        }
+        let unsaved = |e: crate::store::StoreError| ZoomError::Transport {
+            detail: format!("the member's Zoom link could not be read or saved ({e})"),
+            sent: false,
+        };
+        let link = self
+            .store
+            .member_link(member)
+            .await
+            .map_err(unsaved)?
+            .ok_or(ZoomError::Unlinked)?;
+        let tokens = match Tokens::open(&self.sealer, &link) {
+            Ok(tokens) => tokens,
+            Err(err) => {
+                // Sealed under another key (the user app's secret changed): unusable for good.
+                tracing::warn!(member = %member, error = %err, "a member's Zoom link could not be opened; it is dropped");
+                self.drop_link(member, "unreadable").await;
+                return Err(ZoomError::Unlinked);
+            }
+        };
+        let now = Timestamp::now();
+        let token = tokens.access_token(now);
+        if !token.is_due() && !self.cache.was_rejected(member, &tokens.access_token) {
+            // Another process (or an earlier flight) refreshed it already.
+            self.cache.keep(member, &token);
+            return Ok(token);
+        }
+        self.refresh(link, &tokens).await
+    }
+
+    async fn refresh(&self, link: MemberLink, old: &Tokens) -> Result<Arc<Token>, ZoomError> {
+        let member = link.member;
+        let grant = match self.app.refresh(&old.refresh_token).await {
+            Ok(grant) => grant,
+            Err(GrantError::InvalidGrant { reason }) => {
+                tracing::info!(member = %member, reason, "Zoom refused a member's refresh token; the link is dropped");
+                self.count(|m| &m.accounts.refreshes, "invalid_grant");
+                self.drop_link(member, "invalid_grant").await;
+                return Err(ZoomError::Unlinked);
+            }
+            Err(GrantError::Unavailable { detail, .. }) => {
+                self.count(|m| &m.accounts.refreshes, "unavailable");
+                return Err(ZoomError::Transport {
+                    detail: format!("token refresh {detail}"),
+                    // A failed token request sent no API request: nothing else happened.
+                    sent: false,
+                });
+            }
+            Err(GrantError::Refused {
+                status,
+                error,
+                reason,
+            }) => {
+                self.count(|m| &m.accounts.refreshes, "refused");
+                return Err(ZoomError::Auth(crate::zoom::AuthProblem::Other {
+                    status,
+                    error,
+                    reason,
+                }));
+            }
+        };
+        let now = Timestamp::now();
+        let tokens = Tokens::from_grant(&grant, now);
+        let renewed = MemberLink {
+            expires_at: tokens.expires_at,
+            sealed: tokens.seal(&self.sealer, member),
+            ..link
+        };
+        // Durable before use: Zoom accepts only this refresh token from now on.
+        let saved = async {
+            self.store.put_member_link(&renewed).await?;
+            self.store.flush().await
+        }
+        .await;
+        let token = tokens.access_token(now);
+        self.cache.refreshed(member);
+        if let Err(err) = saved {
+            tracing::error!(member = %member, error = %err, "a member's refreshed Zoom token could not be saved");
+            self.count(|m| &m.accounts.refreshes, "unsaved");
+            // Kept in memory: this process can go on; a restart before the next good write
+            // finds the old token refused and asks the member to link again.
+            self.cache.keep(member, &token);
+            return Ok(token);
+        }
+        self.count(|m| &m.accounts.refreshes, "ok");
+        self.cache.keep(member, &token);
+        Ok(token)
+    }
+
+    async fn drop_link(&self, member: MemberId, reason: &str) {
+        self.cache.forget(member);
+        let dropped = async {
+            self.store.delete_member_link(member).await?;
+            self.store.flush().await
+        }
+        .await;
+        if let Err(err) = dropped {
+            tracing::error!(member = %member, error = %err, "could not drop a member's Zoom link");
+        }
+        self.count(|m| &m.accounts.links_dropped, reason);
+    }
+}
+
+/// A member's tokens as the Zoom client's [`Bearer`].
+pub struct MemberBearer {
+    pub(super) member: MemberId,
+    pub(super) accounts: Arc<Accounts>,
+}
+
+impl std::fmt::Debug for MemberBearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemberBearer")
+            .field("member", &self.member)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Bearer for MemberBearer {
+    async fn token(&self) -> Result<Arc<Token>, ZoomError> {
+        self.accounts.member_token(self.member).await
+    }
+
+    fn invalidate(&self, stale: &Arc<Token>) {
+        self.accounts.cache.invalidate(self.member, stale);
+    }
+}
+
+/// One token, as given: the first call after a code exchange, before anything is stored.
+#[derive(Debug)]
+pub(super) struct Fixed(pub Arc<Token>);
+
+#[async_trait]
+impl Bearer for Fixed {
+    async fn token(&self) -> Result<Arc<Token>, ZoomError> {
+        Ok(Arc::clone(&self.0))
+    }
+
+    fn invalidate(&self, _: &Arc<Token>) {}
+}
