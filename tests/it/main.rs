@@ -10,6 +10,7 @@ mod support;
 
 mod abuse;
 mod accounts;
+mod accounts_crash;
 mod bot_binary;
 mod bot_meet;
 mod bot_settings;
