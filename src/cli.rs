@@ -1,6 +1,7 @@
 //! The command line: `zoombot` runs the bot; `doctor` checks the setup; `meet` manages meetings;
 //! `healthcheck` asks a running bot's `/healthz` (for container health checks).
 
+pub mod accounts;
 pub mod doctor;
 pub mod webhook;
 
@@ -222,8 +223,9 @@ async fn meet(client: &ZoomClient, action: MeetAction) -> Result<(), String> {
 async fn doctor(zoom: &ZoomConfig, client: &ZoomClient) -> ExitCode {
     let zoom_ok = doctor_zoom(zoom, client).await;
     let webhooks_ok = webhook::check();
+    let accounts_ok = accounts::check().await;
     let discord_ok = doctor::check_discord().await;
-    if zoom_ok && webhooks_ok && discord_ok {
+    if zoom_ok && webhooks_ok && accounts_ok && discord_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

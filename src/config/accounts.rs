@@ -87,3 +87,14 @@ pub fn accounts_status(accounts: Option<&AccountsConfig>) -> String {
         }
     }
 }
+
+impl AccountsConfig {
+    /// The user app's settings alone from the process environment (`None`: members cannot link
+    /// accounts), for `zoombot doctor`.
+    pub fn from_env() -> Result<Option<Self>, super::ConfigError> {
+        let mut env = Env::new(&|key| std::env::var(key).ok());
+        let oauth_url = env.url("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token");
+        let accounts = Self::read(&mut env, &oauth_url);
+        env.finish().map(|()| accounts)
+    }
+}

@@ -113,7 +113,7 @@ pub struct Accounts {
 
 /// The store key of a state value: its hash, so the data directory holds nothing a callback
 /// could be forged from.
-fn state_key(state: &str) -> String {
+pub(super) fn state_key(state: &str) -> String {
     hex::encode(Sha256::digest(state.as_bytes()))
 }
 

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 
+mod accounts;
 mod lifecycle;
 mod reschedule;
 mod series;

@@ -495,3 +495,45 @@ async fn a_subcommand_refuses_a_bad_log_format_too() {
     );
     assert!(zoom.requests().is_empty());
 }
+
+#[tokio::test]
+async fn doctor_checks_the_user_app_credentials_and_names_the_redirect_url() {
+    let zoom = FakeZoom::start().await;
+    let discord = FakeDiscord::start().await;
+    let user_app = |secret: &str| {
+        let mut vars = env_with_discord(&zoom, &discord);
+        vars.extend([
+            (
+                "ZOOM_USER_CLIENT_ID".to_owned(),
+                FakeZoom::USER_CLIENT_ID.to_owned(),
+            ),
+            ("ZOOM_USER_CLIENT_SECRET".to_owned(), secret.to_owned()),
+            (
+                "PUBLIC_URL".to_owned(),
+                "https://bot.example.com".to_owned(),
+            ),
+        ]);
+        vars
+    };
+
+    let right = zoombot(&["doctor"], user_app(FakeZoom::USER_CLIENT_SECRET)).await;
+    let text = stdout(&right);
+    assert!(line(&text, "member accounts").starts_with("info"), "{text}");
+    assert!(
+        text.contains("https://bot.example.com/zoom/oauth/callback"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ok    member accounts: Zoom accepts"),
+        "{text}"
+    );
+
+    let wrong = zoombot(&["doctor"], user_app("not-the-secret")).await;
+    let text = stdout(&wrong);
+    assert!(!wrong.status.success());
+    assert!(
+        text.contains("FAIL  member accounts: Zoom refuses"),
+        "{text}"
+    );
+    assert!(!text.contains("not-the-secret"), "{text}");
+}

@@ -283,3 +283,50 @@ impl Bearer for Fixed {
 
     fn invalidate(&self, _: &Arc<Token>) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(expires_in: i64) -> Tokens {
+        Tokens {
+            access_token: Secret::new("access"),
+            refresh_token: Secret::new("refresh"),
+            scopes: Vec::new(),
+            expires_at: Timestamp::now() + SignedDuration::from_secs(expires_in),
+            lifetime: Duration::from_secs(3600),
+        }
+    }
+
+    #[test]
+    fn a_token_is_refreshed_five_minutes_before_it_expires() {
+        let now = Timestamp::now();
+        assert!(!tokens(3600).access_token(now).is_due());
+        assert!(!tokens(330).access_token(now).is_due());
+        assert!(tokens(290).access_token(now).is_due());
+        assert!(tokens(-10).access_token(now).is_due(), "already expired");
+    }
+
+    #[test]
+    fn sealed_tokens_open_only_for_their_member() {
+        let key = Sealer::derive(&Secret::new("user app secret"));
+        let sealed = tokens(3600).seal(&key, MemberId(7));
+        assert!(!sealed.contains("access") && !sealed.contains("refresh"));
+        let link = |member| MemberLink {
+            member: MemberId(member),
+            zoom_user: "u".into(),
+            email: "e".into(),
+            linked_at: Timestamp::now(),
+            expires_at: Timestamp::now(),
+            sealed: sealed.clone(),
+        };
+        let opened = Tokens::open(&key, &link(7)).expect("opens");
+        assert_eq!(opened.refresh_token.expose(), "refresh");
+        assert!(
+            Tokens::open(&key, &link(8)).is_err(),
+            "moved to another member"
+        );
+        let other = Sealer::derive(&Secret::new("another secret"));
+        assert!(Tokens::open(&other, &link(7)).is_err(), "another key");
+    }
+}

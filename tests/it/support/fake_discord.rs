@@ -1182,6 +1182,10 @@ fn register_interaction(state: &mut State, data: &mut Value) {
 
 async fn accept_gateway(inner: Arc<Inner>, listener: TcpListener) {
     while let Ok((stream, _)) = listener.accept().await {
+        // Events are small frames sent one by one: without this, Nagle's algorithm holds each
+        // behind the bot's delayed ACK of the one before (up to 40 ms on Linux), which shows
+        // as acknowledgement latency that is the fake's, not the bot's.
+        let _ = stream.set_nodelay(true);
         let task = tokio::spawn(serve_gateway_connection(Arc::clone(&inner), stream));
         inner
             .tasks
