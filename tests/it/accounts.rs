@@ -8,7 +8,7 @@ use zoombot::secret::Secret;
 use zoombot::zoom::user_auth::UserAppConfig;
 
 use crate::support::bot::{PATIENCE, TestBot, strings, subcommand};
-use crate::support::fake_discord::{Member, Message};
+use crate::support::fake_discord::{FakeDiscord, Member, Message};
 use crate::support::fake_zoom::FakeZoom;
 
 const USER_WEBHOOK_SECRET: &str = "user-app-webhook-secret";
@@ -412,4 +412,35 @@ async fn no_token_is_written_in_plaintext_or_shown_in_metrics() {
         metrics.contains("zoombot_member_links_total{outcome=\"linked\"} 1"),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn a_link_is_the_members_own_in_every_server_and_leaving_one_changes_nothing() {
+    let bot = bot().await;
+    let alice = member();
+    link(&bot, &alice, ALICE).await;
+    // A server the member never linked from (or left the first for): the link is theirs.
+    let elsewhere = FakeDiscord::GUILD_ID + 7;
+    let (_, token) = bot
+        .slash_in(
+            elsewhere,
+            &alice,
+            "meet",
+            strings(&[("topic", "Elsewhere")]),
+        )
+        .await;
+    let answer = bot.answer(&token).await;
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+    let meeting = bot
+        .zoom
+        .meetings()
+        .into_iter()
+        .find(|m| m["topic"] == "Elsewhere")
+        .expect("made");
+    assert_eq!(meeting["host_id"], ALICE);
+    assert!(status(&bot, &alice).await.contains(ALICE_EMAIL));
 }
