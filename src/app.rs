@@ -108,7 +108,7 @@ pub async fn run_on(
         health: Health::new(Arc::clone(&gateway) as _, flushes),
         metrics: Arc::clone(&metrics),
         webhooks,
-        user_webhooks: user_webhook_state(&config, accounts.as_ref()),
+        user_webhooks: user_webhook_state(&config, &service),
         accounts,
     };
     let mut server = AbortOnDrop(tokio::spawn(http::serve(listener, state, async {
@@ -229,15 +229,13 @@ fn accounts(
     )))
 }
 
-/// `POST /zoom/user-webhook`'s secret and the accounts its deauthorizations go to.
-fn user_webhook_state(
-    config: &BotConfig,
-    accounts: Option<&Arc<crate::meetings::Accounts>>,
-) -> Option<http::Webhooks> {
+/// `POST /zoom/user-webhook`'s secret and where its events go (deauthorizations to the accounts,
+/// members' meetings to the inbox).
+fn user_webhook_state(config: &BotConfig, service: &Arc<Meetings>) -> Option<http::Webhooks> {
     let secret = config.accounts.as_ref()?.webhook_secret.clone()?;
     Some(http::Webhooks {
         secret,
-        inbox: Arc::clone(accounts?) as Arc<dyn Inbox>,
+        inbox: Arc::new(crate::meetings::accounts::UserAppInbox(Arc::clone(service))),
     })
 }
 

@@ -358,18 +358,22 @@ impl Accounts {
     }
 }
 
-/// The user app's webhooks: `app_deauthorized` forgets the member's link at once (there is
-/// nothing to show in Discord, so nothing to keep for later).
+/// What the user app's Event Subscription posts (`POST /zoom/user-webhook`): `app_deauthorized`
+/// forgets the member's link at once; the meeting events of members' own accounts (which only
+/// the user app is subscribed to) go to the same inbox as the server app's.
+pub struct UserAppInbox(pub Arc<super::Meetings>);
+
 #[async_trait]
-impl Inbox for Accounts {
-    async fn receive(&self, event: &WebhookEvent, _raw: &[u8]) -> Result<Received, ServiceError> {
+impl Inbox for UserAppInbox {
+    async fn receive(&self, event: &WebhookEvent, raw: &[u8]) -> Result<Received, ServiceError> {
         if event.event != APP_DEAUTHORIZED {
-            return Ok(Received::Ignored);
+            return self.0.receive(event, raw).await;
         }
-        let Some(user) = event.payload.user_id.as_deref() else {
+        let (Some(accounts), Some(user)) = (self.0.accounts(), event.payload.user_id.as_deref())
+        else {
             return Ok(Received::Ignored);
         };
-        let dropped = self.deauthorized(user).await?;
+        let dropped = accounts.deauthorized(user).await?;
         tracing::info!(dropped, "Zoom says a user removed the app");
         Ok(if dropped > 0 {
             Received::New

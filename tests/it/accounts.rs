@@ -361,31 +361,82 @@ async fn zoom_saying_the_app_was_removed_forgets_the_link() {
                     "deauthorization_time": jiff::Timestamp::now().to_string()}
     })
     .to_string();
-    let ts = jiff::Timestamp::now().as_second().to_string();
-    let signature =
-        zoombot::zoom::webhook::sign(&Secret::new(USER_WEBHOOK_SECRET), &ts, body.as_bytes());
-    let response = client()
-        .post(format!("http://{}/zoom/user-webhook", bot.http_addr))
-        .header("content-type", "application/json")
-        .header("x-zm-request-timestamp", &ts)
-        .header("x-zm-signature", signature)
-        .body(body.clone())
-        .send()
-        .await
-        .expect("the bot answers");
-    assert_eq!(response.status(), 200);
+    assert_eq!(post_user_webhook(&bot, &body).await, 200);
     assert!(status_says_unlinked(&bot, &alice).await);
-    // Signed with the other app's secret: refused.
+    // Not signed with the user app's secret: refused.
     let response = client()
         .post(format!("http://{}/zoom/user-webhook", bot.http_addr))
         .header("content-type", "application/json")
-        .header("x-zm-request-timestamp", &ts)
+        .header(
+            "x-zm-request-timestamp",
+            jiff::Timestamp::now().as_second().to_string(),
+        )
         .header("x-zm-signature", "v0=00")
         .body(body)
         .send()
         .await
         .expect("the bot answers");
     assert_eq!(response.status(), 401);
+}
+
+/// Posts `body` to the user app's webhook endpoint, signed as Zoom signs; the status.
+async fn post_user_webhook(bot: &TestBot, body: &str) -> u16 {
+    let ts = jiff::Timestamp::now().as_second().to_string();
+    let signature =
+        zoombot::zoom::webhook::sign(&Secret::new(USER_WEBHOOK_SECRET), &ts, body.as_bytes());
+    client()
+        .post(format!("http://{}/zoom/user-webhook", bot.http_addr))
+        .header("content-type", "application/json")
+        .header("x-zm-request-timestamp", ts)
+        .header("x-zm-signature", signature)
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("the bot answers")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_members_own_meeting_is_followed_live_through_the_user_apps_events() {
+    let bot = bot().await;
+    let alice = member();
+    link(&bot, &alice, ALICE).await;
+    let (_, public) = bot
+        .meet(
+            &alice,
+            strings(&[("topic", "Mine, live"), ("when", "in 2 days 10:00")]),
+        )
+        .await;
+    let public = public.expect("posted");
+    let id = bot.zoom.meetings()[0]["id"].as_i64().expect("an id");
+    let guild = zoombot::ids::GuildId(FakeDiscord::GUILD_ID);
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    // Zoom's events edit the public message: wait until the bot has noted where it is.
+    while bot
+        .store()
+        .meeting(guild, id)
+        .await
+        .unwrap()
+        .and_then(|r| r.message)
+        .is_none()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "message never noted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let started = json!({
+        "event": "meeting.started",
+        "event_ts": 1_000,
+        "payload": {"account_id": "acc", "object": {
+            "id": id.to_string(), "uuid": "inst1", "start_time": jiff::Timestamp::now().to_string()
+        }}
+    })
+    .to_string();
+    assert_eq!(post_user_webhook(&bot, &started).await, 200);
+    assert!(bot.message_shows(public.id, "Live now").await);
 }
 
 #[tokio::test]
@@ -443,4 +494,19 @@ async fn a_link_is_the_members_own_in_every_server_and_leaving_one_changes_nothi
         .expect("made");
     assert_eq!(meeting["host_id"], ALICE);
     assert!(status(&bot, &alice).await.contains(ALICE_EMAIL));
+}
+
+#[tokio::test]
+async fn zoom_down_during_the_code_exchange_links_nothing_and_says_to_try_again() {
+    let bot = bot().await;
+    let alice = member();
+    bot.zoom.sign_in(ALICE);
+    let (_, authorize) = begin(&bot, &alice).await;
+    let callback = consent(&authorize).await;
+    bot.zoom.set_user_token_failure(Some(503));
+    let (status, page, _) = visit(&callback).await;
+    assert_eq!(status, 502, "{page}");
+    assert!(page.contains("try /zoom link again"), "{page}");
+    assert!(!page.contains("code="), "{page}");
+    assert!(status_says_unlinked(&bot, &alice).await);
 }

@@ -98,7 +98,8 @@ async fn launch(discord: &FakeDiscord, zoom: &FakeZoom, dir: &std::path::Path) -
             FakeZoom::USER_CLIENT_SECRET.to_owned(),
         ),
         ("PUBLIC_URL", "http://127.0.0.1:9".to_owned()),
-        ("RUST_LOG", "info".to_owned()),
+        // Everything the bot may log, so the test sees whether a token would be.
+        ("RUST_LOG", "trace".to_owned()),
     ]);
     let mut child = support::binary_command(env, &[], &std::env::temp_dir())
         .spawn()

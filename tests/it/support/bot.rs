@@ -121,6 +121,11 @@ impl TestBot {
         }
     }
 
+    /// The bot's store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
     /// Makes everything the bot wrote so far durable (sled writes files in the background).
     pub async fn flush_store(&self) {
         self.store.flush().await.expect("the store flushes");
