@@ -196,6 +196,9 @@ impl Meetings {
                 user: link.zoom_user,
                 email: Some(link.email),
             }),
+            (None, Hosting::LinkedOnly) if self.accounts.is_none() => {
+                Err(ServiceError::AccountsOff)
+            }
             (None, Hosting::LinkedOnly) => Err(ServiceError::LinkRequired),
             (None, _) => Ok(Host {
                 zoom: Arc::clone(&self.zoom),

@@ -25,7 +25,11 @@ pub async fn check() -> bool {
         "info  member accounts: {}",
         accounts_status(Some(&accounts))
     );
-    let app = UserApp::new(reqwest::Client::new(), accounts.app.clone());
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(15))
+        .build()
+        .unwrap_or_default();
+    let app = UserApp::new(http, accounts.app.clone());
     match app.refresh(&Secret::new(PROBE)).await {
         Err(GrantError::InvalidGrant { .. }) => super::doctor::verdict(
             true,

@@ -74,7 +74,9 @@ impl crate::meetings::LinkNotice for DiscordLinkNotice {
             .await;
         if let Err(err) = edited {
             // The interaction's 15 minutes may be over: the callback's page says it all anyway.
-            tracing::info!(error = %err, "could not edit a /zoom link answer");
+            // Labels only: an error's text can carry the request's URL, which holds the token.
+            let (status, code) = super::telemetry::rest_error_labels(&err);
+            tracing::info!(status, code, "could not edit a /zoom link answer");
         }
     }
 }

@@ -73,7 +73,19 @@ pub async fn serve(
                 }
             },
         };
-        let Some(slot) = live.admit() else {
+        let slot = loop {
+            match live.admit() {
+                Admission::Admitted(slot) => break Some(slot),
+                Admission::Busy => break None,
+                // Evicted connections are still closing: wait (bounded) for one to end rather
+                // than open more descriptors; the kernel keeps the next ones queued meanwhile.
+                Admission::Closing => {
+                    let closed = live.closed.notified();
+                    let _ = tokio::time::timeout(ACCEPT_BACKOFF, closed).await;
+                }
+            }
+        };
+        let Some(slot) = slot else {
             tracing::debug!(limit, "HTTP connection shed: every connection is busy");
             continue;
         };
@@ -134,13 +146,31 @@ async fn connection(
 struct Live {
     limit: usize,
     state: Mutex<LiveState>,
+    /// Told when a connection task ends.
+    closed: Notify,
+}
+
+/// What [`Live::admit`] can do for a new connection.
+enum Admission {
+    /// A place, free or an idle connection's.
+    Admitted(Slot),
+    /// Every connection is answering a request: shed the new one.
+    Busy,
+    /// Too many evicted connections are still closing: try again once one has.
+    Closing,
 }
 
 #[derive(Default)]
 struct LiveState {
     next: u64,
     conns: BTreeMap<u64, Arc<Conn>>,
+    /// Connection tasks not yet ended: `conns` plus those evicted whose socket is still open
+    /// until their task runs. Bounded, so a flood of evictions cannot run out of descriptors.
+    open: usize,
 }
+
+/// How many evicted connections may still be closing before new ones are shed instead.
+const CLOSING_SLACK: usize = 16;
 
 #[derive(Default)]
 struct Conn {
@@ -155,6 +185,7 @@ impl Live {
         Self {
             limit,
             state: Mutex::default(),
+            closed: Notify::new(),
         }
     }
 
@@ -163,16 +194,21 @@ impl Live {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A place for a new connection: a free one, or the oldest idle connection's; `None` when
-    /// every connection is answering a request.
-    fn admit(self: &Arc<Self>) -> Option<Slot> {
+    /// A place for a new connection: a free one, or the oldest idle connection's.
+    fn admit(self: &Arc<Self>) -> Admission {
         let mut state = self.lock();
+        if state.open >= self.limit + CLOSING_SLACK {
+            return Admission::Closing;
+        }
         if state.conns.len() >= self.limit {
-            let idle = state
+            let Some(idle) = state
                 .conns
                 .iter()
                 .find(|(_, c)| c.in_flight.load(Ordering::Acquire) == 0)
-                .map(|(id, _)| *id)?;
+                .map(|(id, _)| *id)
+            else {
+                return Admission::Busy;
+            };
             if let Some(victim) = state.conns.remove(&idle) {
                 // notify_one keeps the wake-up for a connection task that has not yet waited.
                 victim.evicted.notify_one();
@@ -184,9 +220,10 @@ impl Live {
         }
         let id = state.next;
         state.next += 1;
+        state.open += 1;
         let conn = Arc::new(Conn::default());
         state.conns.insert(id, Arc::clone(&conn));
-        Some(Slot {
+        Admission::Admitted(Slot {
             live: Arc::clone(self),
             id,
             conn,
@@ -203,7 +240,11 @@ struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.live.lock().conns.remove(&self.id);
+        let mut state = self.live.lock();
+        state.conns.remove(&self.id);
+        state.open -= 1;
+        drop(state);
+        self.live.closed.notify_one();
     }
 }
 
@@ -227,6 +268,15 @@ impl Drop for Busy {
 mod tests {
     use super::*;
 
+    impl Live {
+        fn slot(self: &Arc<Self>) -> Slot {
+            match self.admit() {
+                Admission::Admitted(slot) => slot,
+                _ => panic!("not admitted"),
+            }
+        }
+    }
+
     #[test]
     fn the_limit_is_half_the_open_file_limit_at_most_max_connections() {
         assert_eq!(connection_limit(Some(256)), 128);
@@ -237,12 +287,24 @@ mod tests {
     }
 
     #[test]
+    fn evicted_connections_still_closing_count_until_they_end() {
+        let live = Arc::new(Live::new(2));
+        // Each admission past the limit evicts one whose task has not run yet: its socket is
+        // still open, so only CLOSING_SLACK of them may pile up before new ones are shed.
+        let slots: Vec<Slot> = (0..2 + CLOSING_SLACK).map(|_| live.slot()).collect();
+        assert!(matches!(live.admit(), Admission::Closing));
+        drop(slots);
+        assert_eq!(live.lock().open, 0);
+        assert!(matches!(live.admit(), Admission::Admitted(_)));
+    }
+
+    #[test]
     fn at_the_limit_a_new_connection_takes_the_place_of_the_oldest_idle_one() {
         let live = Arc::new(Live::new(2));
-        let oldest = live.admit().unwrap();
-        let busy_one = live.admit().unwrap();
+        let oldest = live.slot();
+        let busy_one = live.slot();
         let _busy = Busy::new(Arc::clone(&busy_one.conn));
-        let third = live.admit().unwrap();
+        let third = live.slot();
 
         assert_eq!(live.lock().conns.len(), 2);
         assert!(!live.lock().conns.contains_key(&oldest.id));
@@ -265,11 +327,11 @@ mod tests {
     #[test]
     fn when_every_connection_is_answering_a_request_a_new_one_is_shed() {
         let live = Arc::new(Live::new(1));
-        let only = live.admit().unwrap();
+        let only = live.slot();
         let busy = Busy::new(Arc::clone(&only.conn));
 
-        assert!(live.admit().is_none());
+        assert!(matches!(live.admit(), Admission::Busy));
         drop(busy);
-        assert!(live.admit().is_some());
+        assert!(matches!(live.admit(), Admission::Admitted(_)));
     }
 }

@@ -24,7 +24,6 @@ use crate::metrics::Metrics;
 use crate::sealed::Sealer;
 use crate::secret::Secret;
 use crate::store::{MemberLink, PendingLink, Store};
-use crate::zoom::ZoomError;
 use crate::zoom::user_auth::{GrantError, Pkce, UserApp, random_state};
 use crate::zoom::webhook::WebhookEvent;
 
@@ -86,9 +85,16 @@ pub enum LinkError {
     /// Zoom refused the code.
     #[error("Zoom refused the authorization code: start again with /zoom link")]
     CodeRefused,
-    /// Zoom could not be asked, or the link could not be kept.
-    #[error("the link could not be finished ({0}): try /zoom link again in a minute")]
+    /// Zoom could not be asked, or the link could not be kept. The detail is logged, never
+    /// shown: the page is public.
+    #[error("the link could not be finished: try /zoom link again in a minute")]
     Unavailable(String),
+}
+
+/// [`LinkError::Unavailable`], its detail logged for the operator.
+fn unavailable(detail: &dyn std::fmt::Display) -> LinkError {
+    tracing::warn!(error = %detail, "a Zoom link could not be finished");
+    LinkError::Unavailable(detail.to_string())
 }
 
 /// What the pending link keeps sealed: the PKCE verifier and the interaction to edit.
@@ -180,7 +186,7 @@ impl Accounts {
     ) -> Result<LinkStatus, LinkError> {
         let state = state.filter(|s| !s.is_empty()).ok_or(LinkError::NoState)?;
         let key = state_key(state);
-        let unavailable = |e: &dyn std::fmt::Display| LinkError::Unavailable(e.to_string());
+        let unavailable = |e: &dyn std::fmt::Display| unavailable(e);
         let pending = self
             .store
             .take_pending_link(&key)
@@ -229,8 +235,13 @@ impl Accounts {
         error: Option<&str>,
         verifier: &Secret,
     ) -> Result<(LinkStatus, bool), LinkError> {
-        if error.is_some() {
-            return Err(LinkError::Denied);
+        match error {
+            Some("access_denied") => return Err(LinkError::Denied),
+            Some(other) => {
+                tracing::info!(error = other, "Zoom sent a member back with an error");
+                return Err(LinkError::CodeRefused);
+            }
+            None => {}
         }
         let code = code.filter(|c| !c.is_empty()).ok_or(LinkError::NoCode)?;
         let grant = self
@@ -239,17 +250,36 @@ impl Accounts {
             .await
             .map_err(|e| match e {
                 GrantError::InvalidGrant { .. } => LinkError::CodeRefused,
-                other => LinkError::Unavailable(other.to_string()),
+                other => unavailable(&other),
             })?;
         let now = Timestamp::now();
         let tokens = Tokens::from_grant(&grant, now);
+        let stored = self.store_link(pending, &tokens, now).await;
+        if stored.is_err() {
+            // Nothing is linked: the bot does not keep a grant at Zoom it cannot use.
+            if let Err(err) = self.app.revoke(&tokens.refresh_token).await {
+                tracing::warn!(error = %err, "could not revoke the grant of a failed link");
+            }
+        }
+        stored
+    }
+
+    /// Reads the new account's user, stores the link (replacing the member's, and any other
+    /// member's link to the same Zoom user: Zoom keeps one grant per user and app), and gives up
+    /// the grant of an account it replaced.
+    async fn store_link(
+        &self,
+        pending: &PendingLink,
+        tokens: &Tokens,
+        now: Timestamp,
+    ) -> Result<(LinkStatus, bool), LinkError> {
         let bearer = Arc::new(tokens::Fixed(tokens.access_token(now)));
         let me = self
             .zoom
             .acting_as(bearer)
             .get_user("me")
             .await
-            .map_err(|e| LinkError::Unavailable(e.to_string()))?;
+            .map_err(|e| unavailable(&e))?;
         let link = MemberLink {
             member: pending.member,
             zoom_user: me.id.clone(),
@@ -258,12 +288,29 @@ impl Accounts {
             expires_at: tokens.expires_at,
             sealed: tokens.seal(&self.sealer, pending.member),
         };
-        let store_err = |e: crate::store::StoreError| LinkError::Unavailable(e.to_string());
+        let store_err = |e: crate::store::StoreError| unavailable(&e);
+        // Under the member's flight: a refresh in progress must not write over the new link.
+        let flight = self.cache.flight(pending.member);
+        let _flight = flight.lock().await;
         let old = self
             .store
             .member_link(pending.member)
             .await
             .map_err(store_err)?;
+        let others = self
+            .store
+            .zoom_user_links(&link.zoom_user)
+            .await
+            .map_err(store_err)?;
+        for other in others.iter().filter(|o| o.member != pending.member) {
+            // Their grant ended with this one: the other member links again when they want.
+            self.store
+                .delete_member_link(other.member)
+                .await
+                .map_err(store_err)?;
+            self.cache.forget(other.member);
+            self.count(|m| &m.accounts.links_dropped, "relinked_elsewhere");
+        }
         self.store.put_member_link(&link).await.map_err(store_err)?;
         self.store.flush().await.map_err(store_err)?;
         self.cache.forget(pending.member);
@@ -307,20 +354,23 @@ impl Accounts {
 
     /// Revokes the member's grant at Zoom, then forgets it. `None`: nothing was linked.
     pub async fn unlink(&self, member: MemberId) -> Result<Option<LinkStatus>, ServiceError> {
-        let Some(link) = self.store.member_link(member).await? else {
-            return Ok(None);
+        let link = {
+            let flight = self.cache.flight(member);
+            let _flight = flight.lock().await;
+            let Some(link) = self.store.delete_member_link(member).await? else {
+                return Ok(None);
+            };
+            self.store.flush().await?;
+            self.cache.forget(member);
+            link
         };
-        if !self.revoke(&link).await {
-            self.count(|m| &m.accounts.unlinks, "failed");
-            return Err(ServiceError::Zoom(ZoomError::Transport {
-                detail: "the revoke request failed".to_owned(),
-                sent: false,
-            }));
-        }
-        self.store.delete_member_link(member).await?;
-        self.store.flush().await?;
-        self.cache.forget(member);
-        self.count(|m| &m.accounts.unlinks, "unlinked");
+        // Forgotten first, so the member can always stop the bot using their account; the
+        // grant at Zoom is given up next, as far as Zoom answers.
+        let revoked = self.revoke(&link).await;
+        self.count(
+            |m| &m.accounts.unlinks,
+            if revoked { "unlinked" } else { "revoke_failed" },
+        );
         Ok(Some(LinkStatus {
             email: link.email,
             linked_at: link.linked_at,
@@ -331,6 +381,8 @@ impl Accounts {
     pub async fn deauthorized(&self, zoom_user: &str) -> Result<usize, ServiceError> {
         let links = self.store.zoom_user_links(zoom_user).await?;
         for link in &links {
+            let flight = self.cache.flight(link.member);
+            let _flight = flight.lock().await;
             self.store.delete_member_link(link.member).await?;
             self.cache.forget(link.member);
             self.count(|m| &m.accounts.links_dropped, "deauthorized");

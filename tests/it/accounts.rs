@@ -299,9 +299,29 @@ async fn the_token_endpoint_down_during_a_refresh_keeps_the_link() {
     let refresh_token = bot.zoom.current_refresh_token(ALICE).expect("a grant");
     bot.zoom.expire_user_tokens(ALICE);
     bot.zoom.set_user_token_failure(Some(503));
-    let (answer, _) = bot.meet(&alice, strings(&[("topic", "Zoom down")])).await;
-    assert!(answer.content.contains("Zoom"), "{}", answer.content);
-    assert!(!answer.content.starts_with("Scheduled"));
+    let before = bot.zoom.user_refresh_requests();
+    // Five at once: each asks Zoom at most once (those waiting behind a failed refresh share
+    // its answer), and none of it costs the link.
+    let tokens: Vec<String> = futures_util::future::join_all((0..5).map(|i| {
+        let (bot, alice) = (&bot, &alice);
+        async move {
+            let topic = format!("Zoom down {i}");
+            bot.slash(alice, "meet", strings(&[("topic", &topic)]))
+                .await
+                .1
+        }
+    }))
+    .await;
+    for token in &tokens {
+        let answer = bot.answer(token).await;
+        assert!(answer.content.contains("Zoom"), "{}", answer.content);
+        assert!(!answer.content.starts_with("Scheduled"));
+    }
+    let asked = bot.zoom.user_refresh_requests() - before;
+    assert!(
+        (1..=5).contains(&asked),
+        "{asked} refreshes for five commands"
+    );
     assert_eq!(bot.zoom.current_refresh_token(ALICE), Some(refresh_token));
     bot.zoom.set_user_token_failure(None);
     let (answer, _) = bot.meet(&alice, strings(&[("topic", "Zoom back")])).await;
@@ -310,6 +330,19 @@ async fn the_token_endpoint_down_during_a_refresh_keeps_the_link() {
         "{}",
         answer.content
     );
+}
+
+#[tokio::test]
+async fn a_zoom_account_linked_by_another_member_is_theirs_alone_from_then_on() {
+    let bot = bot().await;
+    let (alice, bob) = (member(), Member::regular(1_400_000_000_000_000_103));
+    link(&bot, &alice, ALICE).await;
+    link(&bot, &bob, ALICE).await;
+    assert!(
+        status_says_unlinked(&bot, &alice).await,
+        "Zoom ended Alice's grant"
+    );
+    assert!(status(&bot, &bob).await.contains(ALICE_EMAIL));
 }
 
 #[tokio::test]

@@ -12,7 +12,8 @@ use crate::meetings::{LinkOutcome, LinkStatus, ServiceError};
 pub fn link_started(url: &str, current: Option<&LinkStatus>) -> EditInteractionResponse {
     let mut text = "Open Zoom's page below and allow the bot. It then creates the meetings you schedule \
                     in your own Zoom account, so they show in your Zoom app and you host them yourself. The \
-                    link is yours alone and works once, for 10 minutes."
+                    link works once, for 10 minutes. Don't pass it on: whoever allows the bot through it \
+                    links their Zoom account to you."
         .to_owned();
     if let Some(current) = current {
         let _ = write!(

@@ -85,6 +85,12 @@ pub(super) struct TokenCache {
     /// The access token Zoom rejected, per member: refreshed next if the store still holds it,
     /// however fresh it looks (many calls may report the same token; it is refreshed once).
     rejected: Mutex<HashMap<MemberId, Secret>>,
+    /// A refreshed link the store refused to take (disk full): the only copy of the refresh
+    /// token Zoom now accepts, written again before anything else is done for the member.
+    unsaved: Mutex<HashMap<MemberId, MemberLink>>,
+    /// Per member: how many refreshes were tried, and how the last one failed. The callers that
+    /// waited behind a failed refresh get its error instead of each asking Zoom again in turn.
+    attempts: Mutex<HashMap<MemberId, (u64, Option<ZoomError>)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -107,7 +113,7 @@ impl TokenCache {
         lock(&self.tokens).remove(&member);
     }
 
-    fn flight(&self, member: MemberId) -> Arc<tokio::sync::Mutex<()>> {
+    pub(super) fn flight(&self, member: MemberId) -> Arc<tokio::sync::Mutex<()>> {
         Arc::clone(lock(&self.flights).entry(member).or_default())
     }
 
@@ -130,6 +136,25 @@ impl TokenCache {
     fn refreshed(&self, member: MemberId) {
         lock(&self.rejected).remove(&member);
     }
+
+    /// How many refreshes of `member` were tried so far.
+    fn tried(&self, member: MemberId) -> u64 {
+        lock(&self.attempts).get(&member).map_or(0, |(n, _)| *n)
+    }
+
+    /// The error of a refresh tried since `seen`, if it failed.
+    fn failed_since(&self, member: MemberId, seen: u64) -> Option<ZoomError> {
+        lock(&self.attempts)
+            .get(&member)
+            .filter(|(n, _)| *n != seen)
+            .and_then(|(_, err)| err.clone())
+    }
+
+    fn attempted(&self, member: MemberId, failure: Option<ZoomError>) {
+        let mut attempts = lock(&self.attempts);
+        let entry = attempts.entry(member).or_default();
+        *entry = (entry.0 + 1, failure);
+    }
 }
 
 impl Accounts {
@@ -139,21 +164,35 @@ impl Accounts {
         if let Some(token) = self.cache.fresh(member) {
             return Ok(token);
         }
+        let seen = self.cache.tried(member);
         let flight = self.cache.flight(member);
         let _flight = flight.lock().await;
         if let Some(token) = self.cache.fresh(member) {
             return Ok(token);
         }
+        if let Some(err) = self.cache.failed_since(member, seen) {
+            return Err(err);
+        }
         let unsaved = |e: crate::store::StoreError| ZoomError::Transport {
             detail: format!("the member's Zoom link could not be read or saved ({e})"),
             sent: false,
         };
-        let link = self
-            .store
-            .member_link(member)
-            .await
-            .map_err(unsaved)?
-            .ok_or(ZoomError::Unlinked)?;
+        let pending_write = lock(&self.cache.unsaved).get(&member).cloned();
+        let link = match pending_write {
+            // Written first: until it is, the store holds a refresh token Zoom refuses.
+            Some(link) => {
+                self.store.put_member_link(&link).await.map_err(unsaved)?;
+                self.store.flush().await.map_err(unsaved)?;
+                lock(&self.cache.unsaved).remove(&member);
+                link
+            }
+            None => self
+                .store
+                .member_link(member)
+                .await
+                .map_err(unsaved)?
+                .ok_or(ZoomError::Unlinked)?,
+        };
         let tokens = match Tokens::open(&self.sealer, &link) {
             Ok(tokens) => tokens,
             Err(err) => {
@@ -170,7 +209,10 @@ impl Accounts {
             self.cache.keep(member, &token);
             return Ok(token);
         }
-        self.refresh(link, &tokens).await
+        let refreshed = self.refresh(link, &tokens).await;
+        self.cache
+            .attempted(member, refreshed.as_ref().err().cloned());
+        refreshed
     }
 
     async fn refresh(&self, link: MemberLink, old: &Tokens) -> Result<Arc<Token>, ZoomError> {
@@ -222,10 +264,13 @@ impl Accounts {
         if let Err(err) = saved {
             tracing::error!(member = %member, error = %err, "a member's refreshed Zoom token could not be saved");
             self.count(|m| &m.accounts.refreshes, "unsaved");
-            // Kept in memory: this process can go on; a restart before the next good write
-            // finds the old token refused and asks the member to link again.
-            self.cache.keep(member, &token);
-            return Ok(token);
+            // Not used until it is durable: kept in memory and written again first at the
+            // member's next command (a restart before that loses it: the member links again).
+            lock(&self.cache.unsaved).insert(member, renewed);
+            return Err(ZoomError::Transport {
+                detail: "the refreshed Zoom token could not be saved".to_owned(),
+                sent: false,
+            });
         }
         self.count(|m| &m.accounts.refreshes, "ok");
         self.cache.keep(member, &token);
