@@ -156,12 +156,13 @@ impl Metrics {
 pub struct AccountMetrics {
     /// Accounts linked, by outcome (`linked`, `relinked`, `denied`, `refused`, `failed`).
     pub links: Counter,
-    /// Accounts unlinked by the member, by outcome (`unlinked`, `failed`).
+    /// Accounts unlinked by the member, by outcome (`unlinked`, `revoke_failed`: forgotten, but
+    /// Zoom did not confirm the revoke).
     pub unlinks: Counter,
     /// Token refreshes, by outcome (`ok`, `invalid_grant`, `unavailable`, `refused`, `unsaved`).
     pub refreshes: Counter,
     /// Links dropped without the member asking, by reason (`invalid_grant`, `deauthorized`,
-    /// `unreadable`).
+    /// `unreadable`, `relinked_elsewhere`: another member linked the same Zoom user).
     pub links_dropped: Counter,
 }
 
