@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod daily;
 mod flush;
 mod inbox;
 mod index;
@@ -21,15 +22,14 @@ use jiff::civil::Date;
 use async_trait::async_trait;
 
 use super::{
-    DailyCount, GuildSettings, InboxEntry, MeetingChange, MeetingRecord, MemberLink, MemberPrefs,
-    PendingLink, SettingsChange, Store, StoreError,
+    GuildSettings, InboxEntry, MeetingChange, MeetingRecord, MemberLink, MemberPrefs, PendingLink,
+    SettingsChange, Store, StoreError,
 };
 use crate::ids::{GuildId, MemberId};
 
 const MEETING: &str = "meeting record";
 const SETTINGS: &str = "server settings record";
 const PREFS: &str = "member preference record";
-const DAILY: &str = "daily quota record";
 
 /// The on-disk store.
 #[derive(Debug, Clone)]
@@ -55,7 +55,7 @@ pub struct SledStore {
     inbox: sled::Tree,
     /// Every webhook event's key → when it was received: a redelivery is a duplicate.
     inbox_keys: sled::Tree,
-    /// Daily quotas: counter name → its [`DailyCount`].
+    /// Daily quotas: counter name → its [`super::DailyCount`].
     daily: sled::Tree,
     /// `/zoom link`s begun: a hash of the state value → its [`PendingLink`].
     pending_links: sled::Tree,
@@ -260,39 +260,11 @@ impl Store for SledStore {
     }
 
     async fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError> {
-        loop {
-            let old = self.daily.get(counter).map_err(self.err())?;
-            let now = match &old {
-                Some(bytes) => decode(DAILY, bytes)?,
-                None => DailyCount { day, count: 0 },
-            };
-            let Some(taken) = now.taken(day, limit) else {
-                return Ok(false);
-            };
-            let swapped = self
-                .daily
-                .compare_and_swap(counter, old, Some(encode(&taken)))
-                .map_err(self.err())?;
-            if swapped.is_ok() {
-                return Ok(true);
-            }
-        }
+        self.take_day(counter, day, limit)
     }
 
     async fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError> {
-        loop {
-            let Some(old) = self.daily.get(counter).map_err(self.err())? else {
-                return Ok(());
-            };
-            let now: DailyCount = decode(DAILY, &old)?;
-            let swapped = self
-                .daily
-                .compare_and_swap(counter, Some(old), Some(encode(&now.given_back(day))))
-                .map_err(self.err())?;
-            if swapped.is_ok() {
-                return Ok(());
-            }
-        }
+        self.give_back_day(counter, day)
     }
 
     async fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
@@ -383,10 +355,7 @@ impl Store for SledStore {
     }
 
     async fn put_pending_link(&self, key: &str, pending: &PendingLink) -> Result<(), StoreError> {
-        self.pending_links
-            .insert(key, encode(pending))
-            .map_err(self.err())
-            .map(drop)
+        self.keep_pending(key, pending)
     }
 
     async fn take_pending_link(&self, key: &str) -> Result<Option<PendingLink>, StoreError> {
@@ -402,10 +371,7 @@ impl Store for SledStore {
     }
 
     async fn put_member_link(&self, link: &MemberLink) -> Result<(), StoreError> {
-        self.links
-            .insert(link.member.0.to_be_bytes(), encode(link))
-            .map_err(self.err())
-            .map(drop)
+        self.write_link(link)
     }
 
     async fn delete_member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError> {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
+use backon::Retryable;
 use bytes::Bytes;
 use jiff::Timestamp;
 use reqwest::{Method, StatusCode};
@@ -20,51 +20,10 @@ use serde::de::DeserializeOwned;
 use super::answer::{Limited, decode_error, json_body, parse, rate_limit};
 use super::auth::{Bearer, Credentials, Token, TokenProvider};
 use super::error::{ApiErrorBody, AuthProblem, ZoomError};
+pub use super::retry::RetryPolicy;
 use super::transport_error;
 use crate::config::{IDLE_CONNECTIONS_PER_HOST, ZoomConfig};
 use crate::metrics::Metrics;
-
-/// How long and how often the client retries.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// The most time spent waiting out per-second 429s for one call.
-    pub max_rate_limit_wait: Duration,
-    /// Attempts for a call whose failures are transient (5xx, transport), first one included.
-    pub max_attempts: u32,
-    /// The first backoff; it doubles per attempt, with jitter.
-    pub base_backoff: Duration,
-    /// The longest single backoff.
-    pub max_backoff: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_rate_limit_wait: Duration::from_secs(10),
-            max_attempts: 4,
-            base_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(2),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The waits between attempts: the n-th is `base_backoff × 2ⁿ⁻¹` capped at `max_backoff`,
-    /// times a jitter in [½, 1) (backon adds up to 100 % to a half-sized delay).
-    fn backoff(&self) -> ExponentialBuilder {
-        ExponentialBuilder::default()
-            .with_min_delay(self.base_backoff / 2)
-            .with_max_delay(self.max_backoff / 2)
-            .with_factor(2.0)
-            .with_jitter()
-            .with_max_times(usize::try_from(self.max_attempts.saturating_sub(1)).unwrap_or(0))
-    }
-
-    /// The wait after a per-second 429 that said nothing of when to come back.
-    fn rate_limit_fallback(&self) -> Duration {
-        self.backoff().build().next().unwrap_or(self.base_backoff)
-    }
-}
 
 /// A Zoom API client: cheap to share behind an `Arc`, safe to call from many tasks at once.
 #[derive(Debug)]
@@ -430,32 +389,5 @@ enum Failure {
 impl Failure {
     fn error(err: ZoomError) -> Self {
         Self::Limited(Limited::Error(err))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_stays_within_its_cap() {
-        let policy = RetryPolicy::default();
-        let waits: Vec<Duration> = policy.backoff().build().collect();
-        assert_eq!(waits.len(), 3, "4 attempts, 3 waits between them");
-        for (i, wait) in waits.iter().enumerate() {
-            let full = policy
-                .base_backoff
-                .saturating_mul(1 << i)
-                .min(policy.max_backoff);
-            assert!(*wait <= full, "wait {i}: {wait:?} > {full:?}");
-            assert!(*wait >= full / 2, "wait {i}: {wait:?} < half of {full:?}");
-        }
-        let long = RetryPolicy {
-            max_attempts: 12,
-            ..RetryPolicy::default()
-        };
-        assert!(long.backoff().build().all(|w| w <= long.max_backoff));
-        let fallback = policy.rate_limit_fallback();
-        assert!(fallback >= policy.base_backoff / 2 && fallback <= policy.base_backoff);
     }
 }

@@ -6,6 +6,7 @@ pub mod client;
 pub mod error;
 pub mod meetings;
 pub mod model;
+mod retry;
 pub mod user_auth;
 pub mod webhook;
 

@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 
 use super::SledStore;
-use super::decode;
+use super::{decode, encode};
 use crate::ids::MemberId;
 use crate::store::{MemberLink, PendingLink, StoreError};
 
@@ -12,6 +12,22 @@ const LINK: &str = "member link record";
 const PENDING: &str = "pending link record";
 
 impl SledStore {
+    /// [`crate::store::Store::put_pending_link`].
+    pub(super) fn keep_pending(&self, key: &str, pending: &PendingLink) -> Result<(), StoreError> {
+        self.pending_links
+            .insert(key, encode(pending))
+            .map_err(self.err())
+            .map(drop)
+    }
+
+    /// [`crate::store::Store::put_member_link`].
+    pub(super) fn write_link(&self, link: &MemberLink) -> Result<(), StoreError> {
+        self.links
+            .insert(link.member.0.to_be_bytes(), encode(link))
+            .map_err(self.err())
+            .map(drop)
+    }
+
     /// [`crate::store::Store::take_pending_link`]: sled's `remove` returns what it removed, so
     /// of two callbacks with the same state exactly one gets it.
     pub(super) fn take_pending(&self, key: &str) -> Result<Option<PendingLink>, StoreError> {
