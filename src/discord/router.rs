@@ -79,8 +79,9 @@ impl Router {
             if let Some(outcome) = outcome {
                 let name = telemetry::command_name(interaction);
                 let elapsed = started.elapsed();
-                self.metrics.commands.inc(&[&name, outcome.as_str()]);
+                // The duration first: a reader that saw the count sees its duration too.
                 self.metrics.command_seconds.observe(&[&name], elapsed);
+                self.metrics.commands.inc(&[&name, outcome.as_str()]);
                 tracing::info!(
                     outcome = outcome.as_str(),
                     elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
