@@ -283,6 +283,9 @@ impl Store for WatchedStore {
     ) -> Result<MemberPrefs, StoreError> {
         self.inner.set_member_timezone(member, timezone).await
     }
+    fn coordination(&self) -> &dyn crate::store::Coordination {
+        self.inner.coordination()
+    }
     async fn flush(&self) -> Result<(), StoreError> {
         let ticket = self.flushes.begin();
         let result = self.inner.flush().await;

@@ -279,6 +279,11 @@ mod tests {
         ) -> Result<MemberPrefs, StoreError> {
             Ok(MemberPrefs::default())
         }
+        fn coordination(&self) -> &dyn crate::store::Coordination {
+            static LOCAL: std::sync::LazyLock<crate::store::transient::Transient> =
+                std::sync::LazyLock::new(Default::default);
+            &*LOCAL
+        }
         async fn flush(&self) -> Result<(), StoreError> {
             match self {
                 Self::Hangs => std::future::pending().await,

@@ -29,7 +29,6 @@ pub use accounts::{Accounts, LinkError, LinkNotice, LinkOutcome, LinkStatus};
 pub use error::ServiceError;
 pub use lifecycle::{DueReminder, EventProblem, Herald, HeraldError, Pass};
 pub use limits::Limits;
-use limits::Recent;
 pub use reschedule::{RescheduleInput, Rescheduled};
 pub use settings::{EffectiveSettings, SettingsInput};
 pub use zoom::Zoom;
@@ -93,18 +92,16 @@ pub struct Meetings {
     limits: Limits,
     /// Members' own Zoom accounts, when the operator set up the user app.
     accounts: Option<Arc<Accounts>>,
-    /// Each member's meetings per server, for the server's cooldown.
-    recent: Recent<(GuildId, MemberId)>,
-    /// Each member's meetings in every server, for [`Limits::per_member`].
-    everywhere: Recent<MemberId>,
-    /// Each member's host-link requests, for [`Limits::host_links`].
-    links: Recent<MemberId>,
     /// Told when a reminder was scheduled or moved, so the scheduler looks at the index again.
     reminders_changed: tokio::sync::Notify,
     /// Told when a webhook event was received, so the worker applies it.
     webhooks_arrived: tokio::sync::Notify,
     /// Set once the webhook worker has taken up the inbox left by an earlier process.
     webhooks_resumed: std::sync::atomic::AtomicBool,
+    /// Whether this process held the webhook inbox's lease at its last look.
+    inbox_held: std::sync::atomic::AtomicBool,
+    /// Who this process is in the store's leases: replicas sharing a store tell theirs apart.
+    owner: String,
 }
 
 /// How long the record of a meeting is kept after its planned end (cancelled ones too): long
@@ -119,12 +116,11 @@ impl Meetings {
             store,
             limits: Limits::DEFAULT,
             accounts: None,
-            recent: Recent::default(),
-            everywhere: Recent::default(),
-            links: Recent::default(),
             reminders_changed: tokio::sync::Notify::new(),
             webhooks_arrived: tokio::sync::Notify::new(),
             webhooks_resumed: std::sync::atomic::AtomicBool::new(false),
+            inbox_held: std::sync::atomic::AtomicBool::new(false),
+            owner: crate::store::transient::new_owner(),
         }
     }
 
@@ -142,7 +138,12 @@ impl Meetings {
         self
     }
 
-    /// Members' own Zoom accounts, when set up.
+    /// The store, for what front ends keep beside the service (the replay guard).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Members' own Zoom accounts, when the operator set them up.
     pub fn accounts(&self) -> Option<&Arc<Accounts>> {
         self.accounts.as_ref()
     }
@@ -391,6 +392,14 @@ impl Meetings {
         if let Some(accounts) = &self.accounts {
             accounts.prune(Timestamp::now()).await?;
         }
+        // Cooldown slots older than the longest window, interactions past their token's life,
+        // expired leases: nothing counts them any more.
+        let longest = jiff::SignedDuration::try_from(crate::scheduling::Cooldown::LONGEST)
+            .unwrap_or(jiff::SignedDuration::from_hours(24));
+        self.store
+            .coordination()
+            .forget_transient(Timestamp::now(), Timestamp::now() - longest)
+            .await?;
         if pruned > 0 {
             self.store.flush().await?;
         }

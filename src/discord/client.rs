@@ -44,7 +44,7 @@ pub async fn client(
     metrics: Arc<Metrics>,
     gateway: Arc<GatewayStatus>,
 ) -> serenity::Result<Client> {
-    let seen = Arc::new(Seen::default());
+    let seen = Arc::new(Seen::new(Arc::clone(service.store())));
     let unreadable = unreadable::Unreadable {
         seen: Arc::clone(&seen),
         in_flight: Arc::clone(&in_flight),

@@ -64,7 +64,7 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        if !self.seen.first_time(interaction.id().get()) {
+        if !self.seen.first_time(interaction.id().get()).await {
             tracing::info!(id = %interaction.id(), "ignored an interaction delivered twice");
             return;
         }

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use crate::store::Store;
+
 /// Counts interactions being handled, so shutdown can wait for them.
 #[derive(Debug, Default)]
 pub struct InFlight {
@@ -53,59 +55,46 @@ impl Drop for InFlightGuard {
     }
 }
 
-/// Interaction ids seen lately. A gateway resume can deliver an interaction again; the second
-/// delivery must not create a second meeting (and could not be answered anyway).
-#[derive(Debug, Default)]
-pub struct Seen(std::sync::Mutex<SeenInner>);
-
-#[derive(Debug, Default)]
-struct SeenInner {
-    ids: std::collections::HashSet<u64>,
-    order: std::collections::VecDeque<(std::time::Instant, u64)>,
-}
+/// Interaction ids seen lately, through the store so replicas sharing it agree. A gateway resume
+/// can deliver an interaction again, and behind a load balancer a retried request can reach
+/// another replica; the second delivery must not create a second meeting (and could not be
+/// answered anyway).
+pub struct Seen(Arc<dyn Store>);
 
 /// How long an interaction can be answered (its token's lifetime), so how long to remember it.
-const SEEN_FOR: Duration = Duration::from_secs(15 * 60);
-/// A bound on memory whatever the rate.
-const SEEN_MAX: usize = 100_000;
+const SEEN_FOR: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
 
 impl Seen {
-    /// Whether `id` is new; remembers it.
-    pub fn first_time(&self, id: u64) -> bool {
-        let now = std::time::Instant::now();
-        let mut seen = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        while let Some(&(at, old)) = seen.order.front() {
-            if now - at < SEEN_FOR && seen.order.len() < SEEN_MAX {
-                break;
+    /// Remembers interactions in `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self(store)
+    }
+
+    /// Whether `id` is new; remembers it. A store that cannot say lets it through: refusing
+    /// would drop a member's command, and one whose store fails will say so anyway.
+    pub async fn first_time(&self, id: u64) -> bool {
+        let until = jiff::Timestamp::now() + SEEN_FOR;
+        let key = format!("interaction:{id}");
+        match self.0.coordination().first_delivery(&key, until).await {
+            Ok(first) => first,
+            Err(err) => {
+                tracing::warn!(error = %err, "the replay guard could not ask the store");
+                true
             }
-            seen.order.pop_front();
-            seen.ids.remove(&old);
         }
-        if !seen.ids.insert(id) {
-            return false;
-        }
-        seen.order.push_back((now, id));
-        true
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::MemoryStore;
 
-    #[test]
-    fn an_interaction_id_is_new_once_and_memory_stays_bounded() {
-        let seen = Seen::default();
-        assert!(seen.first_time(1));
-        assert!(!seen.first_time(1));
-        for id in 2..=(SEEN_MAX as u64 + 1) {
-            assert!(seen.first_time(id));
-        }
-        let inner = seen.0.lock().unwrap();
-        assert!(inner.ids.len() <= SEEN_MAX && inner.order.len() <= SEEN_MAX);
-        assert!(!inner.ids.contains(&1), "the oldest was forgotten");
+    #[tokio::test]
+    async fn an_interaction_id_is_new_once() {
+        let seen = Seen::new(Arc::new(MemoryStore::new()));
+        assert!(seen.first_time(1).await);
+        assert!(!seen.first_time(1).await);
+        assert!(seen.first_time(2).await);
     }
 }

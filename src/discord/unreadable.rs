@@ -74,7 +74,7 @@ impl RawEventHandler for Unreadable {
             tracing::warn!("an interaction without an id or token could not be read");
             return;
         };
-        if !self.seen.first_time(raw.id.get()) {
+        if !self.seen.first_time(raw.id.get()).await {
             return;
         }
         let _guard = self.in_flight.enter();

@@ -25,6 +25,13 @@ pub const MENTIONS_MAX: usize = 100;
 const IN_FLIGHT: usize = 32;
 /// Reminders read from the store per pass.
 const BATCH: usize = 512;
+/// How long a replica has a due reminder to itself: long enough to ask Zoom and post (with
+/// their retries), short enough that another replica soon takes over from one that died.
+const REMINDER_LEASE: SignedDuration = SignedDuration::from_mins(2);
+/// The shortest nap between passes.
+const MIN_NAP: Duration = Duration::from_millis(20);
+/// The nap after a pass that found every due reminder taken by another replica.
+const ELSEWHERE_NAP: Duration = Duration::from_secs(1);
 /// The longest the scheduler sleeps without looking at the wall clock: a clock that jumps forward
 /// is noticed within this, and the reminders in the skipped span are posted (or, past their
 /// start, dropped), not lost.
@@ -116,6 +123,8 @@ pub struct Pass {
     pub dropped: usize,
     /// To be tried again shortly.
     pub retried: usize,
+    /// Taken by another replica sharing the store.
+    pub elsewhere: usize,
 }
 
 enum Fate {
@@ -126,6 +135,8 @@ enum Fate {
     Retried,
     /// Nothing was due but the next wake-up (a series' event moved on, say).
     Nothing,
+    /// Another replica has it.
+    Elsewhere,
 }
 
 impl Meetings {
@@ -157,10 +168,29 @@ impl Meetings {
                 }
                 Fate::Dropped => pass.dropped += 1,
                 Fate::Retried => pass.retried += 1,
+                Fate::Elsewhere => pass.elsewhere += 1,
                 Fate::Nothing => {}
             }
         }
         Ok(pass)
+    }
+
+    /// Takes the lease of `record`'s due reminder. Replicas sharing the store read the same due
+    /// list: the one that takes this due time's lease does it. The lease is not given back: the
+    /// step moves the due time on, and a replica that stopped half-way is taken over once the
+    /// lease has run out.
+    async fn claim(&self, record: &MeetingRecord, now: Timestamp) -> Result<bool, ServiceError> {
+        let lease = format!(
+            "reminder:{}:{}:{}",
+            record.guild.0,
+            record.zoom_id,
+            record.reminder_due.map_or(0, Timestamp::as_second)
+        );
+        Ok(self
+            .store
+            .coordination()
+            .take_lease(&lease, &self.owner, now + REMINDER_LEASE, now)
+            .await?)
     }
 
     async fn remind(
@@ -170,6 +200,9 @@ impl Meetings {
         now: Timestamp,
     ) -> Result<Fate, ServiceError> {
         let (guild, zoom_id) = (record.guild, record.zoom_id);
+        if !self.claim(&record, now).await? {
+            return Ok(Fate::Elsewhere);
+        }
         let start = record.start;
         let stepped = |reminded, event_at| MeetingChange::Stepped {
             reminded,
@@ -327,14 +360,17 @@ impl Meetings {
     pub async fn run_reminders(self: Arc<Self>, herald: Arc<dyn Herald>, counted: impl Fn(Pass)) {
         loop {
             let now = Timestamp::now();
-            let full = match self.remind_due(herald.as_ref(), now).await {
+            let (full, shortest) = match self.remind_due(herald.as_ref(), now).await {
                 Ok(pass) => {
                     counted(pass);
-                    pass.picked >= BATCH
+                    // Everything due is another replica's: look again once it had time to post.
+                    let theirs = pass.picked > 0 && pass.elsewhere == pass.picked;
+                    let shortest = if theirs { ELSEWHERE_NAP } else { MIN_NAP };
+                    (pass.picked >= BATCH && !theirs, shortest)
                 }
                 Err(err) => {
                     tracing::warn!(error = %err, "the reminders' scheduler could not read or write the store");
-                    false
+                    (false, MIN_NAP)
                 }
             };
             if full {
@@ -344,7 +380,7 @@ impl Meetings {
             let nap = next.map_or(MAX_NAP, |due| {
                 Duration::try_from(due - Timestamp::now())
                     .unwrap_or(Duration::ZERO)
-                    .clamp(Duration::from_millis(20), MAX_NAP)
+                    .clamp(shortest, MAX_NAP)
             });
             tokio::select! {
                 () = tokio::time::sleep(nap) => {}

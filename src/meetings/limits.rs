@@ -1,17 +1,12 @@
 //! How much one member, one server and one Zoom host may ask of Zoom: the per-server cooldown a
 //! server's admins set, and the operator's limits no server setting lifts.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::Hash;
-use std::sync::{Mutex, PoisonError};
-use std::time::Instant;
-
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 use super::{Meetings, Requester, ServiceError};
-use crate::ids::GuildId;
+use crate::ids::{GuildId, MemberId};
 use crate::scheduling::Cooldown;
 use crate::store::GuildSettings;
 use crate::zoom::ZoomError;
@@ -65,53 +60,26 @@ pub fn utc_day() -> (Date, Timestamp) {
     (today, reset)
 }
 
-/// When each key's recent uses were, for a [`Cooldown`]. In memory: a restart forgets it, which
-/// errs on the member's side.
-pub struct Recent<K>(Mutex<HashMap<K, VecDeque<Instant>>>);
-
-impl<K> Default for Recent<K> {
-    fn default() -> Self {
-        Self(Mutex::default())
-    }
-}
-
-/// Above this many keys tracked, keys with nothing recent are dropped.
-const RECENT_PRUNE_AT: usize = 10_000;
-
-impl<K: Hash + Eq + Copy> Recent<K> {
-    /// Takes one of `key`'s slots under `rule`, or says when the next one frees up.
-    pub fn take(&self, key: K, rule: Cooldown) -> Result<Instant, Timestamp> {
-        let mut recent = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        // Read under the lock, so each key's times stay in order.
-        let now = Instant::now();
-        if recent.len() > RECENT_PRUNE_AT {
-            // Rules' windows differ: drop only what no window can still count.
-            recent.retain(|_, times| times.back().is_some_and(|t| now - *t < Cooldown::LONGEST));
-        }
-        let times = recent.entry(key).or_default();
-        while times.front().is_some_and(|t| now - *t >= rule.window()) {
-            times.pop_front();
-        }
-        if times.len() >= rule.count as usize {
-            let frees_in = times
-                .front()
-                .map_or(rule.window(), |t| rule.window().saturating_sub(now - *t));
-            return Err(SignedDuration::try_from(frees_in)
-                .ok()
-                .and_then(|d| Timestamp::now().checked_add(d).ok())
-                .unwrap_or_else(Timestamp::now));
-        }
-        times.push_back(now);
-        Ok(now)
+impl Meetings {
+    /// Takes one of `key`'s slots under `rule` through the store (so replicas sharing it share
+    /// the count), or says when the next one frees up.
+    pub(super) async fn take_slot(
+        &self,
+        key: &str,
+        rule: Cooldown,
+    ) -> Result<Result<Timestamp, Timestamp>, ServiceError> {
+        Ok(self
+            .store
+            .coordination()
+            .take_slot(key, rule.count, rule.window(), Timestamp::now())
+            .await?)
     }
 
     /// Gives back a slot taken for something that did not happen.
-    pub fn give_back(&self, key: K, taken: Instant) {
-        let mut recent = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(times) = recent.get_mut(&key)
-            && let Some(at) = times.iter().position(|t| *t == taken)
-        {
-            times.remove(at);
+    async fn give_back_slot(&self, key: &str, taken: Timestamp) {
+        let given = self.store.coordination().give_back_slot(key, taken).await;
+        if let Err(err) = given {
+            tracing::warn!(error = %err, "could not give back a cooldown slot");
         }
     }
 }
@@ -149,7 +117,7 @@ impl Meetings {
     ) -> Result<(), ServiceError> {
         let rule = settings.cooldown.unwrap_or(Cooldown::DEFAULT);
         if !rule.is_off() {
-            let slot = self.recent.take((who.guild, who.member), rule);
+            let slot = self.take_slot(&server_key(who), rule).await?;
             taken.server_slot = Some(slot.map_err(|retry_at| ServiceError::TooMany {
                 cooldown: rule,
                 retry_at,
@@ -157,7 +125,7 @@ impl Meetings {
         }
         let limit = self.limits.per_member;
         if !limit.is_off() {
-            let slot = self.everywhere.take(who.member, limit);
+            let slot = self.take_slot(&member_key(who.member), limit).await?;
             taken.member_slot =
                 Some(slot.map_err(|retry_at| ServiceError::MemberLimit { limit, retry_at })?);
         }
@@ -191,10 +159,10 @@ impl Meetings {
     /// Gives back what `taken` holds (the host's count only with `host`).
     pub(super) async fn give_back(&self, who: &Requester, taken: &Taken, host: bool) {
         if let Some(slot) = taken.server_slot {
-            self.recent.give_back((who.guild, who.member), slot);
+            self.give_back_slot(&server_key(who), slot).await;
         }
         if let Some(slot) = taken.member_slot {
-            self.everywhere.give_back(who.member, slot);
+            self.give_back_slot(&member_key(who.member), slot).await;
         }
         let counters = [
             (taken.server_day, guild_counter(who.guild)),
@@ -242,10 +210,25 @@ impl Meetings {
 pub(super) struct Taken {
     day: jiff::civil::Date,
     host: String,
-    server_slot: Option<Instant>,
-    member_slot: Option<Instant>,
+    server_slot: Option<Timestamp>,
+    member_slot: Option<Timestamp>,
     server_day: bool,
     host_day: bool,
+}
+
+/// A member's meetings in one server, for the server's cooldown.
+fn server_key(who: &Requester) -> String {
+    format!("meet:{}:{}", who.guild.0, who.member.0)
+}
+
+/// A member's meetings in every server, for [`Limits::per_member`].
+fn member_key(member: MemberId) -> String {
+    format!("meet:{}", member.0)
+}
+
+/// A member's host-link requests, for [`Limits::host_links`].
+pub(super) fn host_link_key(member: MemberId) -> String {
+    format!("link:{}", member.0)
 }
 
 fn guild_counter(guild: GuildId) -> String {
@@ -259,22 +242,6 @@ fn host_counter(host: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_rule_refuses_past_its_count_and_a_slot_given_back_is_free_again() {
-        let recent = Recent::default();
-        let rule = Cooldown {
-            count: 2,
-            window_minutes: 10,
-        };
-        let first = recent.take(1, rule).unwrap();
-        recent.take(1, rule).unwrap();
-        let retry_at = recent.take(1, rule).unwrap_err();
-        assert!(retry_at > Timestamp::now() + SignedDuration::from_mins(9));
-        recent.take(2, rule).expect("another key has its own slots");
-        recent.give_back(1, first);
-        recent.take(1, rule).expect("the slot given back");
-    }
 
     #[test]
     fn the_utc_day_ends_at_the_next_midnight_utc() {

@@ -123,9 +123,14 @@ impl Meetings {
         if record.end() + HOST_LINK_GRACE < Timestamp::now() {
             return Err(ServiceError::MeetingOver);
         }
-        self.links
-            .take(who.member, self.limits.host_links)
+        if !self.limits.host_links.is_off() {
+            self.take_slot(
+                &super::limits::host_link_key(who.member),
+                self.limits.host_links,
+            )
+            .await?
             .map_err(|retry_at| ServiceError::HostLinkLimit { retry_at })?;
+        }
         let meeting = self.in_zoom(&record).await?;
         let link = meeting.start_url.ok_or_else(|| {
             ZoomError::Unreadable("the meeting came without its start link".to_owned())

@@ -54,6 +54,8 @@ pub struct WebhookPass {
     pub applied: Vec<(String, SignedDuration)>,
     /// It stopped at an event Discord could not take yet.
     pub stopped: bool,
+    /// Another replica sharing the store was applying the inbox.
+    pub elsewhere: bool,
 }
 
 impl WebhookPass {
@@ -69,6 +71,10 @@ const BATCH: usize = 64;
 const IDLE: Duration = Duration::from_secs(30);
 /// After Discord failed, the worker waits this long, doubling up to [`IDLE`].
 const AFTER_FAILURE: Duration = Duration::from_secs(1);
+/// The lease whose holder applies the inbox.
+const INBOX_LEASE: &str = "webhook-inbox";
+/// How long the holder has it without renewing (it renews before each event).
+const INBOX_LEASE_FOR: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 /// A redelivery is recognised for this long after the first (Zoom retries within hours).
 const KEYS_KEPT: SignedDuration = SignedDuration::from_hours(72);
 
@@ -102,12 +108,24 @@ impl Meetings {
     /// Applies the inbox's events in the order received, each once; stops at the first whose
     /// effect Discord could not take, so it and those after it are applied later, in order.
     pub async fn apply_received(&self, teller: &dyn Teller) -> Result<WebhookPass, ServiceError> {
+        // Replicas sharing the store apply its inbox one at a time, in order: whoever holds the
+        // lease. A replica that takes it over may follow one that stopped half-way.
+        if !self.hold_inbox().await? {
+            return Ok(WebhookPass {
+                elsewhere: true,
+                ..WebhookPass::default()
+            });
+        }
         let pending = self.store.pending_events(BATCH).await?;
         let mut pass = WebhookPass {
             read: pending.len(),
             ..WebhookPass::default()
         };
         for entry in pending {
+            if !self.hold_inbox().await? {
+                pass.elsewhere = true;
+                break;
+            }
             // Events are applied one at a time: only the first one this process sees can have
             // been shown by a process that stopped before noting it.
             let unsure = !self
@@ -129,7 +147,36 @@ impl Meetings {
         if !pass.applied.is_empty() {
             self.store.flush().await?;
         }
+        let released = self
+            .store
+            .coordination()
+            .release_lease(INBOX_LEASE, &self.owner)
+            .await;
+        if let Err(err) = released {
+            tracing::debug!(error = %err, "the inbox's lease was not given back; it runs out");
+        }
+        self.inbox_held
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         Ok(pass)
+    }
+
+    /// Takes (or renews) the inbox's lease; `false`: another replica applies it now. Taking it
+    /// over from another means its last event may have been shown without being noted.
+    async fn hold_inbox(&self) -> Result<bool, ServiceError> {
+        let now = Timestamp::now();
+        let held = self
+            .store
+            .coordination()
+            .take_lease(INBOX_LEASE, &self.owner, now + INBOX_LEASE_FOR, now)
+            .await?;
+        let was = self
+            .inbox_held
+            .swap(held, std::sync::atomic::Ordering::SeqCst);
+        if held && !was {
+            self.webhooks_resumed
+                .store(false, std::sync::atomic::Ordering::SeqCst);
+        }
+        Ok(held)
     }
 
     /// Runs the webhook worker for good: events kept before a crash first, then each as it
@@ -144,7 +191,10 @@ impl Meetings {
             let wait = match self.apply_received(teller.as_ref()).await {
                 Ok(pass) => {
                     counted(&pass);
-                    if pass.stopped {
+                    if pass.elsewhere {
+                        // What arrived here waits for the other replica's pass, then for us.
+                        AFTER_FAILURE
+                    } else if pass.stopped {
                         backoff = (backoff * 2).min(IDLE);
                         backoff
                     } else if pass.read >= BATCH {

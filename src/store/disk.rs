@@ -62,6 +62,8 @@ pub struct SledStore {
     /// Members' linked Zoom accounts: member id → its [`MemberLink`].
     links: sled::Tree,
     flusher: Arc<Flusher>,
+    /// One process has the directory, so what replicas would share is this process's own.
+    transient: Arc<super::transient::Transient>,
 }
 
 fn backend(dir: &Path) -> impl Fn(sled::Error) -> StoreError + '_ {
@@ -114,6 +116,7 @@ impl SledStore {
             dir: dir.to_owned(),
             db,
             flusher: Arc::default(),
+            transient: Arc::default(),
         };
         store.index()?;
         Ok(store)
@@ -380,6 +383,10 @@ impl Store for SledStore {
 
     async fn zoom_user_links(&self, zoom_user: &str) -> Result<Vec<MemberLink>, StoreError> {
         self.links_of(zoom_user)
+    }
+
+    fn coordination(&self) -> &dyn super::Coordination {
+        &*self.transient
     }
 
     async fn flush(&self) -> Result<(), StoreError> {

@@ -28,6 +28,7 @@ pub struct MemoryStore {
     inbox: Mutex<Inbox>,
     pending_links: Mutex<HashMap<String, PendingLink>>,
     links: Mutex<HashMap<MemberId, MemberLink>>,
+    transient: super::transient::Transient,
     /// While set, flushes fail as on a full disk.
     flush_fails: AtomicBool,
 }
@@ -257,6 +258,10 @@ impl Store for MemoryStore {
             .filter(|l| l.zoom_user == zoom_user)
             .cloned()
             .collect())
+    }
+
+    fn coordination(&self) -> &dyn super::Coordination {
+        &self.transient
     }
 
     async fn flush(&self) -> Result<(), StoreError> {

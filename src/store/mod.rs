@@ -5,6 +5,7 @@ pub mod codec;
 pub mod disk;
 pub mod memory;
 mod records;
+pub mod transient;
 
 use std::path::PathBuf;
 
@@ -323,6 +324,50 @@ pub trait Store: Send + Sync {
     async fn delete_member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError>;
     /// Every member linked to the Zoom user `zoom_user` (a deauthorization names only it).
     async fn zoom_user_links(&self, zoom_user: &str) -> Result<Vec<MemberLink>, StoreError>;
+    /// What the processes sharing this store agree on but need not keep (cooldowns, the replay
+    /// guard, leases).
+    fn coordination(&self) -> &dyn Coordination;
     /// Makes every write so far durable.
     async fn flush(&self) -> Result<(), StoreError>;
+}
+
+/// What the processes sharing a store must agree on but need not keep: cooldown slots,
+/// deliveries already seen, leases. One process's own for sled and memory
+/// ([`transient::Transient`]); tables every replica sees for PostgreSQL.
+#[async_trait]
+pub trait Coordination: Send + Sync {
+    /// Takes one of `key`'s slots in a sliding window: at most `count` taken in any `window`
+    /// ending at `now`, atomically across every process sharing the store. `Ok(Ok(taken))`: the
+    /// slot (give it back with [`Coordination::give_back_slot`]); `Ok(Err(frees_at))`: none is free,
+    /// and when the oldest one frees up.
+    async fn take_slot(
+        &self,
+        key: &str,
+        count: u32,
+        window: std::time::Duration,
+        now: Timestamp,
+    ) -> Result<Result<Timestamp, Timestamp>, StoreError>;
+    /// Gives back a slot of `key` taken at `taken` (what it was taken for did not happen).
+    async fn give_back_slot(&self, key: &str, taken: Timestamp) -> Result<(), StoreError>;
+    /// Whether a delivery with `key` (an interaction id, …) is seen for the first time, across
+    /// every process sharing the store; it is remembered until `until`.
+    async fn first_delivery(&self, key: &str, until: Timestamp) -> Result<bool, StoreError>;
+    /// Takes the lease `name` for `owner` until `until` if it is free, expired at `now`, or
+    /// `owner`'s already (then renewed). `false`: another owner holds it.
+    async fn take_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Gives up the lease `name` if `owner` holds it.
+    async fn release_lease(&self, name: &str, owner: &str) -> Result<(), StoreError>;
+    /// Forgets deliveries remembered until before `now`, leases expired before `now`, and slots
+    /// taken before `slots_before`; returns how many.
+    async fn forget_transient(
+        &self,
+        now: Timestamp,
+        slots_before: Timestamp,
+    ) -> Result<usize, StoreError>;
 }

@@ -459,6 +459,9 @@ impl Store for ReadOnlyAtWill {
         self.check()?;
         self.inner.set_member_timezone(member, timezone).await
     }
+    fn coordination(&self) -> &dyn zoombot::store::Coordination {
+        self.inner.coordination()
+    }
     async fn flush(&self) -> Result<(), StoreError> {
         self.check()?;
         self.inner.flush().await

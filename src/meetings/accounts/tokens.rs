@@ -91,7 +91,14 @@ pub(super) struct TokenCache {
     /// Per member: how many refreshes were tried, and how the last one failed. The callers that
     /// waited behind a failed refresh get its error instead of each asking Zoom again in turn.
     attempts: Mutex<HashMap<MemberId, (u64, Option<ZoomError>)>>,
+    /// Who this process is in the store's leases (replicas sharing a store refresh a member's
+    /// token one at a time).
+    owner: std::sync::OnceLock<String>,
 }
+
+/// How long a replica may hold a member's refresh lease: a refresh (with its retries) and the
+/// save take well under it; one that died holding it is waited out.
+const REFRESH_LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -107,6 +114,10 @@ impl TokenCache {
 
     fn keep(&self, member: MemberId, token: &Arc<Token>) {
         lock(&self.tokens).insert(member, Arc::clone(token));
+    }
+
+    fn owner(&self) -> &str {
+        self.owner.get_or_init(crate::store::transient::new_owner)
     }
 
     pub(super) fn forget(&self, member: MemberId) {
@@ -173,6 +184,52 @@ impl Accounts {
         if let Some(err) = self.cache.failed_since(member, seen) {
             return Err(err);
         }
+        // The same flight across replicas sharing the store: whoever holds the member's lease
+        // reads, refreshes and saves; the others then read what it saved.
+        let lease = format!("member-token:{}", member.0);
+        let owner = self.cache.owner();
+        self.hold_lease(&lease, owner).await?;
+        let token = self.flown(member).await;
+        let released = self.store.coordination().release_lease(&lease, owner).await;
+        if let Err(err) = released {
+            tracing::debug!(error = %err, "a member's refresh lease was not given back; it runs out");
+        }
+        token
+    }
+
+    /// Waits (bounded) for the lease `name`: another replica refreshing the member's token
+    /// gives it back once it saved what Zoom returned.
+    async fn hold_lease(&self, name: &str, owner: &str) -> Result<(), ZoomError> {
+        let deadline = Timestamp::now() + REFRESH_LEASE;
+        let mut pause = std::time::Duration::from_millis(20);
+        loop {
+            let now = Timestamp::now();
+            let held = self
+                .store
+                .coordination()
+                .take_lease(name, owner, now + REFRESH_LEASE, now)
+                .await
+                .map_err(|e| ZoomError::Transport {
+                    detail: format!("the member's Zoom link could not be read ({e})"),
+                    sent: false,
+                })?;
+            if held {
+                return Ok(());
+            }
+            if now > deadline {
+                return Err(ZoomError::Transport {
+                    detail: "another replica is still refreshing the member's Zoom token"
+                        .to_owned(),
+                    sent: false,
+                });
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(500));
+        }
+    }
+
+    /// The flight itself, under the member's lease.
+    async fn flown(&self, member: MemberId) -> Result<Arc<Token>, ZoomError> {
         let unsaved = |e: crate::store::StoreError| ZoomError::Transport {
             detail: format!("the member's Zoom link could not be read or saved ({e})"),
             sent: false,

@@ -2,7 +2,7 @@
 //! what it was asked to post and fails on demand; the clock is handed in.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
@@ -263,4 +263,37 @@ async fn reminders_off_schedules_none_and_a_longer_lead_is_due_earlier() {
         .unwrap();
     let record = scheduled(&service, &member(1), "b").await;
     assert_eq!(due(&record), record.start - SignedDuration::from_hours(1));
+}
+
+#[tokio::test]
+async fn two_replicas_on_one_store_post_a_due_reminder_once_and_take_over_from_one_that_died() {
+    let (first, zoom, store) = service();
+    let second = Meetings::new(zoom as Arc<dyn crate::meetings::Zoom>, store.clone());
+    let (posts_first, posts_second) = (Posts::default(), Posts::default());
+    let record = scheduled(&first, &member(1), "sync").await;
+
+    let (a, b) = tokio::join!(
+        first.remind_due(&posts_first, due(&record)),
+        second.remind_due(&posts_second, due(&record)),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.posted + b.posted, 1, "{a:?} {b:?}");
+    assert_eq!(posts_first.taken().len() + posts_second.taken().len(), 1);
+
+    // The replica that posted died before recording it: the other waits out its lease.
+    store.put_meeting(&record).await.unwrap();
+    let (died, other) = if a.posted == 1 {
+        (&posts_first, (&second, &posts_second))
+    } else {
+        (&posts_second, (&first, &posts_first))
+    };
+    let within = other
+        .0
+        .remind_due(other.1, due(&record) + SignedDuration::from_secs(30));
+    assert_eq!(within.await.unwrap().elsewhere, 1, "still leased");
+    let after = other
+        .0
+        .remind_due(other.1, due(&record) + SignedDuration::from_mins(3));
+    assert_eq!(after.await.unwrap().posted, 1, "taken over");
+    assert_eq!(died.taken()[0].nonce, other.1.taken()[0].nonce);
 }

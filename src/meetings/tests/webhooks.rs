@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 
 use super::{member, service, topic};
 use crate::ids::GuildId;
@@ -271,4 +271,40 @@ async fn a_recording_goes_to_the_host_by_default_with_its_passcode_and_nowhere_w
     receive(&service, &done(2)).await;
     service.apply_received(&told).await.unwrap();
     assert_eq!(told.kinds(), ["recording"]);
+}
+
+#[tokio::test]
+async fn while_another_replica_applies_the_inbox_this_one_leaves_it_alone() {
+    let (service, _, store) = service();
+    let told = Told::default();
+    let r = meeting(&service).await;
+    let e = event(
+        "meeting.started",
+        r.zoom_id,
+        1,
+        &serde_json::json!({"uuid": "u1"}),
+    );
+    receive(&service, &e).await;
+    let now = Timestamp::now();
+    let other = store.coordination();
+    let held = other.take_lease(
+        "webhook-inbox",
+        "other replica",
+        now + SignedDuration::from_mins(1),
+        now,
+    );
+    assert!(held.await.unwrap());
+
+    let pass = service.apply_received(&told).await.unwrap();
+    assert!(pass.elsewhere);
+    assert_eq!(pass.read, 0);
+    assert!(told.kinds().is_empty());
+
+    other
+        .release_lease("webhook-inbox", "other replica")
+        .await
+        .unwrap();
+    let pass = service.apply_received(&told).await.unwrap();
+    assert_eq!((pass.applied.len(), pass.elsewhere), (1, false));
+    assert_eq!(told.kinds(), ["live"]);
 }
