@@ -12,9 +12,11 @@ use crate::secret::Secret;
 use crate::telemetry::LogFormat;
 
 mod accounts;
+mod database;
 mod webhooks;
 
 pub use accounts::{AccountsConfig, accounts_status};
+pub use database::{DatabaseConfig, database_status, without_password};
 use webhooks::public_url;
 pub use webhooks::{WebhookConfig, webhook_status};
 
@@ -88,6 +90,8 @@ pub struct BotConfig {
     /// `ZOOM_USER_CLIENT_ID`, `ZOOM_USER_CLIENT_SECRET` and `PUBLIC_URL`: members' own Zoom
     /// accounts, when set.
     pub accounts: Option<AccountsConfig>,
+    /// `DATABASE_URL` and `DATABASE_MAX_CONNECTIONS`: PostgreSQL as the store, when set.
+    pub database: Option<DatabaseConfig>,
 }
 
 impl BotConfig {
@@ -116,6 +120,7 @@ impl BotConfig {
         let limits = env.limits();
         let webhooks = WebhookConfig::read(&mut env);
         let accounts = AccountsConfig::read(&mut env, &zoom.oauth_url);
+        let database = DatabaseConfig::read(&mut env);
         env.finish().map(|()| Self {
             discord,
             zoom,
@@ -125,6 +130,7 @@ impl BotConfig {
             limits,
             webhooks,
             accounts,
+            database,
         })
     }
 }

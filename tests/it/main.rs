@@ -15,6 +15,7 @@ mod bot_binary;
 mod bot_meet;
 mod bot_settings;
 mod cli;
+mod compose;
 mod data_dir;
 mod fake_discord_selftest;
 mod fake_zoom_selftest;

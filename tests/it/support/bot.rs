@@ -47,6 +47,7 @@ pub fn bot_config(discord: &FakeDiscord, zoom: &FakeZoom, data_dir: &Path) -> Bo
         limits: zoombot::meetings::Limits::DEFAULT,
         webhooks: None,
         accounts: None,
+        database: None,
     }
 }
 
