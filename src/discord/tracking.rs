@@ -92,6 +92,40 @@ impl Seen {
     }
 }
 
+/// Where every interaction comes in, however it arrived (gateway, HTTP, or unreadable by
+/// serenity): the replay guard and the in-flight count, applied in this one place so that moving
+/// [`Seen`] (behind the store, for replicas) changes nothing else.
+#[derive(Debug, Clone, Default)]
+pub struct Intake {
+    seen: Arc<Seen>,
+    in_flight: Arc<InFlight>,
+}
+
+impl Intake {
+    /// Interactions counted in `in_flight`, each taken once.
+    pub fn new(in_flight: Arc<InFlight>) -> Self {
+        Self {
+            seen: Arc::new(Seen::default()),
+            in_flight,
+        }
+    }
+
+    /// The guard to hold while interaction `id` is handled, or `None` when it was taken before
+    /// (logged: a redelivery, or a replayed request).
+    pub fn admit(&self, id: u64) -> Option<InFlightGuard> {
+        if !self.seen.first_time(id) {
+            tracing::info!(id, "ignored an interaction delivered twice");
+            return None;
+        }
+        Some(self.in_flight.enter())
+    }
+
+    /// The interactions being handled.
+    pub fn in_flight(&self) -> &Arc<InFlight> {
+        &self.in_flight
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +141,19 @@ mod tests {
         let inner = seen.0.lock().unwrap();
         assert!(inner.ids.len() <= SEEN_MAX && inner.order.len() <= SEEN_MAX);
         assert!(!inner.ids.contains(&1), "the oldest was forgotten");
+    }
+
+    #[test]
+    fn an_interaction_is_admitted_once_and_counted_while_handled() {
+        let intake = Intake::new(Arc::new(InFlight::default()));
+        let guard = intake.admit(5).expect("new");
+        assert_eq!(intake.in_flight().count(), 1);
+        assert!(
+            intake.admit(5).is_none(),
+            "a second delivery is not admitted"
+        );
+        assert_eq!(intake.in_flight().count(), 1);
+        drop(guard);
+        assert_eq!(intake.in_flight().count(), 0);
     }
 }
