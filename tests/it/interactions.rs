@@ -313,86 +313,198 @@ async fn healthz_is_the_store_s_alone_and_no_gateway_is_opened() {
     );
 }
 
-/// The real binary in http mode, logging at trace: a signed /meet, a forged one, and a SIGTERM.
+/// The real binary in http mode against the fakes, logging at trace; killed when dropped.
+#[cfg(unix)]
+struct HttpBinary {
+    child: Option<std::process::Child>,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+    discord: FakeDiscord,
+    zoom: support::fake_zoom::FakeZoom,
+    addr: std::net::SocketAddr,
+    _root: tempfile::TempDir,
+}
+
+#[cfg(unix)]
+impl HttpBinary {
+    /// Starts it and waits until it has registered its commands and serves HTTP.
+    async fn start() -> Self {
+        let discord = FakeDiscord::start().await;
+        let zoom = support::fake_zoom::FakeZoom::start().await;
+        let root = tempfile::tempdir().unwrap();
+        let mut env = support::binary_env(&discord, &zoom, &root.path().join("data"));
+        env.extend([
+            ("RUST_LOG", "trace".to_owned()),
+            ("DISCORD_MODE", "http".to_owned()),
+            ("DISCORD_PUBLIC_KEY", signed::public_key_hex()),
+        ]);
+        let mut child = support::binary_command(env, &[], root.path())
+            .spawn()
+            .expect("start zoombot");
+        let log = support::capture_stderr(&mut child);
+        let mut bot = Self {
+            child: Some(child),
+            log,
+            discord,
+            zoom,
+            addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            _root: root,
+        };
+        assert!(support::registered(&bot.discord, 0).await, "{}", bot.log());
+        let line = bot.log_line("HTTP server listening").await;
+        bot.addr = support::listening_addr(&line).expect("an address");
+        bot
+    }
+
+    fn log(&self) -> String {
+        anstream::adapter::strip_str(&self.log.lock().unwrap()).to_string()
+    }
+
+    /// Waits (bounded) for a log line containing `text`.
+    async fn log_line(&self, text: &str) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(line) = self.log().lines().find(|l| l.contains(text)) {
+                return line.to_owned();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no {text:?} in {}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// A /meet as interaction `id` with `token`, signed and posted: its payload, signature and
+    /// the response (taken by the fake as Discord takes it).
+    async fn meet(&self, id: u64, token: &str) -> (String, Value) {
+        let payload = self
+            .discord
+            .prepare_http_interaction(fake_discord::slash_command_here(
+                id,
+                token,
+                &Member::regular(ALICE),
+                "meet",
+                strings(&[("topic", "Logged")]),
+            ));
+        let body = payload.to_string().into_bytes();
+        let now = signed::now();
+        let signature = sign(&now, &body);
+        let (status, response) = post(self.addr, body, &headers(&signature, &now)).await;
+        assert_eq!(status, 200, "{response}");
+        let response: Value = serde_json::from_str(&response).unwrap();
+        let id = payload["id"].as_str().unwrap();
+        assert_eq!(self.discord.take_http_response(id, &response), 204);
+        (signature, payload)
+    }
+
+    /// Sends SIGTERM.
+    fn terminate(&self) {
+        let pid = self.child.as_ref().expect("running").id().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+    }
+
+    /// Waits for it to exit: whether it exited with 0, and its log.
+    async fn exit(&mut self) -> (bool, String) {
+        let mut child = self.child.take().expect("running");
+        let status = tokio::task::spawn_blocking(move || child.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        (status.success(), self.log())
+    }
+}
+
+#[cfg(unix)]
+impl Drop for HttpBinary {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_logs_no_signature_or_token_and_shuts_down_cleanly() {
-    let discord = FakeDiscord::start().await;
-    let zoom = support::fake_zoom::FakeZoom::start().await;
-    let root = tempfile::tempdir().unwrap();
-    let mut env = support::binary_env(&discord, &zoom, &root.path().join("data"));
-    env.extend([
-        ("RUST_LOG", "trace".to_owned()),
-        ("DISCORD_MODE", "http".to_owned()),
-        ("DISCORD_PUBLIC_KEY", signed::public_key_hex()),
-    ]);
-    let mut child = support::binary_command(env, &[], root.path())
-        .spawn()
-        .expect("start zoombot");
-    let log = support::capture_stderr(&mut child);
-    let read_log = || anstream::adapter::strip_str(&log.lock().unwrap()).to_string();
-    assert!(support::registered(&discord, 0).await, "{}", read_log());
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    let addr = loop {
-        if let Some(addr) = support::listening_addr(&read_log()) {
-            break addr;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{}", read_log());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+async fn the_binary_logs_no_signature_or_token_even_at_trace() {
+    let mut bot = HttpBinary::start().await;
     let token = "interaction-token-secret-1";
-    let payload = discord.prepare_http_interaction(fake_discord::slash_command_here(
-        1_300_000_000_000_000_077,
-        token,
-        &Member::regular(ALICE),
-        "meet",
-        strings(&[("topic", "Logged")]),
-    ));
-    let body = payload.to_string().into_bytes();
+    let (signature, payload) = bot.meet(1_300_000_000_000_000_077, token).await;
     let now = signed::now();
-    let signature = sign(&now, &body);
-
-    let (status, response) = post(addr, body.clone(), &headers(&signature, &now)).await;
-    assert_eq!(status, 200, "{response}");
-    let response: Value = serde_json::from_str(&response).unwrap();
-    assert_eq!(
-        discord.take_http_response(payload["id"].as_str().unwrap(), &response),
-        204
-    );
     let forged = sign(&now, b"forged");
-    let (status, _) = post(addr, body, &headers(&forged, &now)).await;
+    let (status, _) = post(
+        bot.addr,
+        payload.to_string().into_bytes(),
+        &headers(&forged, &now),
+    )
+    .await;
     assert_eq!(status, 401);
     assert!(
-        discord
+        bot.discord
             .wait_for(|d| !d.followups(token).is_empty(), PATIENCE)
             .await,
         "no public follow-up: {}",
-        read_log()
+        bot.log()
     );
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let exited = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    bot.terminate();
 
-    let log = read_log();
-    assert!(exited.success(), "{log}");
-    assert!(log.contains("shut down; bye"), "{log}");
+    let (clean, log) = bot.exit().await;
+
+    assert!(clean, "{log}");
     assert!(
         log.contains("refused a request to the interactions endpoint"),
         "{log}"
     );
-    for secret in [
-        signature.as_str(),
-        forged.as_str(),
-        token,
-        FakeDiscord::BOT_TOKEN,
-    ] {
+    for secret in [signature.as_str(), &forged, token, FakeDiscord::BOT_TOKEN] {
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
     }
-    assert_eq!(discord.connection_count(), 0);
+    assert_eq!(bot.discord.connection_count(), 0);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_takes_no_new_interaction_and_lets_the_one_in_flight_finish() {
+    let mut bot = HttpBinary::start().await;
+    bot.zoom.set_latency(Duration::from_millis(1500));
+    let token = "interaction-token-in-flight";
+    bot.meet(1_300_000_000_000_000_078, token).await;
+
+    bot.terminate();
+    bot.log_line("takes no new interactions").await;
+    let (refused, _) = post_signed(bot.addr, &ping()).await;
+    let (clean, log) = bot.exit().await;
+
+    assert_eq!(refused, 503, "a new interaction while shutting down");
+    assert!(clean, "{log}");
+    assert!(
+        log.contains("in-flight commands finished") && log.contains("shut down; bye"),
+        "{log}"
+    );
+    assert!(
+        !bot.discord.followups(token).is_empty(),
+        "the meeting in flight was completed: {log}"
+    );
+    assert!(bot.discord.original(token).is_some_and(|m| !m.thinking));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interaction_serenity_cannot_read_is_still_answered_in_the_response() {
+    let bot = TestBot::start_http().await;
+    // An integer option carrying text: serenity's model refuses the whole interaction.
+    let options = json!([{"name": "topic", "type": 4, "value": "not a number"}]);
+
+    let (_, status, response) = bot
+        .slash_over_http(&Member::regular(ALICE), "meet", options)
+        .await;
+
+    assert_eq!(status, 200);
+    assert_eq!(response["type"], 4, "{response}");
+    let text = response["data"]["content"].as_str().unwrap_or_default();
+    assert!(text.contains("can't read"), "{text}");
+    assert_eq!(bot.zoom.meeting_count(), 0);
 }
