@@ -133,7 +133,7 @@ pub async fn run_on(
     }
 }
 
-/// The HTTP server, running until [`Server::stop`].
+/// The HTTP server, running until `stop` is sent (or the task is dropped).
 struct Server {
     task: AbortOnDrop,
     stop: tokio::sync::oneshot::Sender<()>,
