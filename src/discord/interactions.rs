@@ -175,6 +175,18 @@ impl Endpoint {
             .filter(|id| *id != 0)
             .ok_or(Rejected::Malformed)?;
         let guard = self.intake.admit(id).ok_or(Rejected::Duplicate)?;
+        // Follow-ups need the application id. The start-up check sets it; when Discord could not
+        // be asked then, a signed interaction names it.
+        if self.rest.http.application_id().is_none()
+            && let Some(application) = payload["application_id"]
+                .as_str()
+                .and_then(|a| a.parse::<u64>().ok())
+                .filter(|a| *a != 0)
+        {
+            self.rest
+                .http
+                .set_application_id(serenity::all::ApplicationId::new(application));
+        }
         let kind = payload["type"].as_u64().unwrap_or_default();
         let interaction = match serde_json::from_value::<Interaction>(payload) {
             Ok(interaction) => interaction,

@@ -313,6 +313,40 @@ async fn healthz_is_the_store_s_alone_and_no_gateway_is_opened() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_ups_work_when_discord_could_not_be_asked_at_start() {
+    let discord = FakeDiscord::start().await;
+    // The start-up check learns the application id; without it the bot learns it from the
+    // first signed interaction.
+    discord.fail_next_with("/users/@me", 500, 0, "Internal Server Error");
+    let zoom = support::fake_zoom::FakeZoom::start().await;
+    let bot = TestBot::launch(discord, zoom, signed::http_mode, None).await;
+    assert!(
+        bot.discord
+            .wait_for(
+                |d| !d.requests_matching("GET", "/users/@me").is_empty(),
+                PATIENCE
+            )
+            .await
+    );
+
+    let (token, status, response) = bot
+        .slash_over_http(
+            &Member::regular(ALICE),
+            "meet",
+            strings(&[("topic", "Late id")]),
+        )
+        .await;
+
+    assert_eq!(status, 200, "{response}");
+    let answer = bot.answer(&token).await;
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+}
+
 /// The real binary in http mode against the fakes, logging at trace; killed when dropped.
 #[cfg(unix)]
 struct HttpBinary {

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::Value;
-use zoombot::config::{DiscordMode, PublicKey};
+use zoombot::config::{BotConfig, DiscordMode, PublicKey};
 
 use super::bot::TestBot;
 use super::fake_discord::{self, Member};
@@ -72,18 +72,17 @@ pub async fn post_signed(addr: SocketAddr, body: &[u8]) -> (u16, String) {
     .await
 }
 
+/// Turns `config` to `DISCORD_MODE=http` with the test key.
+pub fn http_mode(config: &mut BotConfig) {
+    let public_key = PublicKey::from_hex(&public_key_hex()).expect("a valid key");
+    config.discord.mode = DiscordMode::Http { public_key };
+}
+
 impl TestBot {
     /// The bot in `DISCORD_MODE=http` with the test key, started as [`TestBot::start`] starts
     /// one (it has registered its commands when this returns).
     pub async fn start_http() -> Self {
-        Self::start_with(
-            |config| {
-                let public_key = PublicKey::from_hex(&public_key_hex()).expect("a valid key");
-                config.discord.mode = DiscordMode::Http { public_key };
-            },
-            None,
-        )
-        .await
+        Self::start_with(http_mode, None).await
     }
 
     /// Delivers `payload` as Discord delivers to an Interactions Endpoint URL: the fake
