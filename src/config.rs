@@ -13,10 +13,12 @@ use crate::telemetry::LogFormat;
 
 mod accounts;
 mod database;
+mod discord_mode;
 mod webhooks;
 
 pub use accounts::{AccountsConfig, accounts_status};
 pub use database::{DatabaseConfig, database_status, without_password};
+pub use discord_mode::{DiscordMode, PublicKey};
 use webhooks::public_url;
 pub use webhooks::{WebhookConfig, webhook_status};
 
@@ -67,6 +69,8 @@ pub struct DiscordConfig {
     pub guild_id: Option<u64>,
     /// `DISCORD_API_BASE`: a Discord REST proxy standing in for `https://discord.com`.
     pub api_base: Option<String>,
+    /// `DISCORD_MODE` (and `DISCORD_PUBLIC_KEY`): how interactions arrive.
+    pub mode: DiscordMode,
 }
 
 /// Everything the bot needs.
@@ -110,6 +114,7 @@ impl BotConfig {
             )),
             guild_id: env.snowflake("DISCORD_GUILD_ID"),
             api_base: env.get("DISCORD_API_BASE").map(|_| env.url("DISCORD_API_BASE", "https://discord.com")),
+            mode: env.discord_mode(),
         };
         let zoom = ZoomConfig::read(&mut env);
         let data_dir = env

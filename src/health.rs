@@ -1,4 +1,5 @@
-//! What "healthy" means: the Discord gateway is connected and the store's writes reach the disk.
+//! What "healthy" means: the Discord gateway is connected (when there is one: [`NoGateway`]) and
+//! the store's writes reach the disk.
 //! `GET /healthz` asks; `discord::GatewayStatus` knows the gateway's state.
 //!
 //! The store's health is what its flushes said, remembered by [`WatchedStore`] as the service
@@ -29,6 +30,17 @@ pub const STORE_TIMEOUT: Duration = Duration::from_secs(2);
 pub trait Gateway: Send + Sync {
     /// Whether it is connected, and its state in words ("connected", "resuming", …).
     fn state(&self) -> Pin<Box<dyn Future<Output = (bool, String)> + Send + '_>>;
+}
+
+/// No gateway: with `DISCORD_MODE=http` Discord posts interactions to the HTTP server, so there
+/// is no connection to be down, and health is the store's alone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoGateway;
+
+impl Gateway for NoGateway {
+    fn state(&self) -> Pin<Box<dyn Future<Output = (bool, String)> + Send + '_>> {
+        Box::pin(async { (true, "not used (DISCORD_MODE=http)".to_owned()) })
+    }
 }
 
 /// Checks the bot's health.

@@ -1,5 +1,6 @@
 //! The HTTP server on `HTTP_ADDR`: `GET /healthz` for orchestrators, `GET /metrics` for
-//! Prometheus; `POST /zoom/webhook` for Zoom when webhooks are configured (`webhook`). How
+//! Prometheus; `POST /zoom/webhook` for Zoom when webhooks are configured (`webhook`);
+//! `POST /discord/interactions` for Discord with `DISCORD_MODE=http` (`discord::interactions`). How
 //! connections are accepted, timed out and limited is in `connections`.
 
 mod connections;
@@ -39,6 +40,8 @@ pub struct HttpState {
     pub accounts: Option<Arc<crate::meetings::Accounts>>,
     /// `POST /zoom/user-webhook`: the user app's secret and its deauthorization notices.
     pub user_webhooks: Option<Webhooks>,
+    /// `POST /discord/interactions` (`DISCORD_MODE=http`); `None`: 404.
+    pub interactions: Option<Arc<crate::discord::interactions::Endpoint>>,
 }
 
 /// The HTTP server could not start.
@@ -80,6 +83,10 @@ pub fn router(state: HttpState) -> Router {
             "/zoom/user-webhook",
             post(webhook::receive_user).layer(limit),
         );
+    }
+    if let Some(endpoint) = &state.interactions {
+        let route = crate::discord::interactions::route(Arc::clone(endpoint));
+        router = router.route("/discord/interactions", route);
     }
     router.with_state(state)
 }
@@ -310,6 +317,7 @@ mod tests {
             webhooks: None,
             accounts: None,
             user_webhooks: None,
+            interactions: None,
         };
         let listener = bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -432,6 +440,20 @@ mod tests {
         let (status, body) = healthz_of(gateway, Arc::new(BrokenStore::Fails)).await;
         assert_eq!(status, 503);
         assert_eq!(body.lines().count(), 3, "{body}");
+    }
+
+    #[tokio::test]
+    async fn without_a_gateway_health_is_the_store_s_alone() {
+        let (store, flushes) = watch_flushes(Arc::new(BrokenStore::FailsOnce(AtomicUsize::new(0))));
+        let health = Health::new(Arc::new(crate::health::NoGateway), flushes);
+        assert_eq!(health.check().await, Ok(()));
+        assert!(store.flush().await.is_err());
+
+        let problems = health.check().await.unwrap_err();
+
+        assert_eq!(problems, ["store: the bot's data store failed: disk full"]);
+        store.flush().await.unwrap();
+        assert_eq!(health.check().await, Ok(()));
     }
 
     #[tokio::test]

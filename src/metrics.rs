@@ -32,6 +32,8 @@ pub struct Metrics {
     pub zoom_rate_limited: Counter,
     /// Discord REST calls that failed, by HTTP status and Discord's JSON error code.
     pub discord_rest_errors: Counter,
+    /// Requests to the HTTP interactions endpoint turned away, by reason (see the help text).
+    pub interactions_rejected: Counter,
     /// Reminders, by what became of them (`scheduled`, `posted`, `late`, `dropped`).
     pub reminders: Counter,
     /// Discord scheduled events, by outcome (`created`, `failed`) and Discord's error code
@@ -97,6 +99,15 @@ impl Metrics {
                 "zoombot_discord_rest_errors_total",
                 "Discord REST calls that failed, by HTTP status and Discord JSON error code.",
                 &["status", "code"],
+            ),
+            interactions_rejected: Counter::new(
+                &registry,
+                "zoombot_interactions_rejected_total",
+                "Requests to POST /discord/interactions turned away, by reason: \
+                 missing_signature, bad_signature, stale_timestamp (401); too_large (413); \
+                 malformed (400); duplicate (an interaction id already taken, 409); \
+                 shutting_down (503).",
+                &["reason"],
             ),
             reminders: Counter::new(
                 &registry,

@@ -84,6 +84,8 @@ fn discord_config() -> Result<DiscordConfig, Vec<String>> {
         token: Secret::new(token),
         guild_id: None,
         api_base,
+        // The checks are the same whichever way interactions arrive.
+        mode: crate::config::DiscordMode::Gateway,
     })
 }
 

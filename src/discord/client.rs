@@ -8,7 +8,7 @@ use serenity::all::{Client, ClientBuilder, Http, HttpBuilder};
 use super::events::Handler;
 use super::gateway::GatewayStatus;
 use super::router::Router;
-use super::tracking::{InFlight, Seen};
+use super::tracking::Intake;
 use super::{INTENTS, unreadable};
 use crate::config::{DiscordConfig, IDLE_CONNECTIONS_PER_HOST};
 use crate::meetings::Meetings;
@@ -40,23 +40,20 @@ pub async fn client(
     config: &DiscordConfig,
     http: Http,
     service: Arc<Meetings>,
-    in_flight: Arc<InFlight>,
+    intake: Intake,
     metrics: Arc<Metrics>,
     gateway: Arc<GatewayStatus>,
 ) -> serenity::Result<Client> {
-    let seen = Arc::new(Seen::new(Arc::clone(service.store())));
     let unreadable = unreadable::Unreadable {
-        seen: Arc::clone(&seen),
-        in_flight: Arc::clone(&in_flight),
+        intake: intake.clone(),
         metrics: Arc::clone(&metrics),
     };
     let handler = Handler {
         router: Router::new(service, Arc::clone(&metrics)),
         dev_guild: config.guild_id,
-        in_flight,
+        intake,
         metrics,
         gateway: Arc::clone(&gateway),
-        seen,
     };
     let client = ClientBuilder::new_with_http(http, INTENTS)
         .event_handler(handler)

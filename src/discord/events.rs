@@ -12,17 +12,16 @@ use super::commands;
 use super::gateway::GatewayStatus;
 use super::rest::Rest;
 use super::router::Router;
-use super::tracking::{InFlight, Seen};
+use super::tracking::Intake;
 use crate::metrics::Metrics;
 
 /// The event handler.
 pub struct Handler {
     pub(super) router: Router,
     pub(super) dev_guild: Option<u64>,
-    pub(super) in_flight: Arc<InFlight>,
+    pub(super) intake: Intake,
     pub(super) metrics: Arc<Metrics>,
     pub(super) gateway: Arc<GatewayStatus>,
-    pub(super) seen: Arc<Seen>,
 }
 
 impl Handler {
@@ -64,11 +63,9 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        if !self.seen.first_time(interaction.id().get()).await {
-            tracing::info!(id = %interaction.id(), "ignored an interaction delivered twice");
+        let Some(_guard) = self.intake.admit(interaction.id().get()).await else {
             return;
-        }
-        let _guard = self.in_flight.enter();
+        };
         let rest = self.rest(&ctx);
         // Over the gateway, the acknowledgement is a REST call like the others.
         self.router.handle(&rest, &rest, &interaction).await;

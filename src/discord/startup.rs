@@ -1,9 +1,9 @@
-//! Checks made at start, before the gateway connects: is `DISCORD_TOKEN` accepted, and can the
-//! bot get a Zoom token. Each says what it found in one log line an operator can act on.
+//! Checks made at start, before the gateway connects (or the interactions endpoint opens): is
+//! `DISCORD_TOKEN` accepted, and can the bot get a Zoom token. Each says what it found in one log line an operator can act on.
 
 use std::sync::Arc;
 
-use serenity::all::Http;
+use serenity::all::{ApplicationId, Http};
 
 use super::failure::Fatal;
 use crate::zoom::ZoomClient;
@@ -29,9 +29,12 @@ pub async fn check_discord(http: &Http) -> Result<(), Fatal> {
     // The application's id is what the Developer Portal shows; for bots made since 2021 it is the
     // bot user's id, which stands in when the application cannot be read.
     let application = match http.get_current_application_info().await {
-        Ok(app) => app.id.to_string(),
-        Err(_) => user.id.to_string(),
+        Ok(app) => app.id,
+        Err(_) => ApplicationId::new(user.id.get()),
     };
+    // Registering commands needs it: over the gateway READY would set it, but with
+    // `DISCORD_MODE=http` no READY comes.
+    http.set_application_id(application);
     tracing::info!(
         application = %application,
         bot = %user.name,

@@ -85,16 +85,65 @@ impl Seen {
     }
 }
 
+/// Where every interaction comes in, however it arrived (gateway, HTTP, or unreadable by
+/// serenity): the replay guard and the in-flight count, applied in this one place so that moving
+/// [`Seen`] (behind the store, for replicas) changes nothing else.
+#[derive(Clone)]
+pub struct Intake {
+    seen: Arc<Seen>,
+    in_flight: Arc<InFlight>,
+}
+
+impl Intake {
+    /// Interactions counted in `in_flight`, each taken once across every process sharing
+    /// `store`.
+    pub fn new(in_flight: Arc<InFlight>, store: Arc<dyn Store>) -> Self {
+        Self {
+            seen: Arc::new(Seen::new(store)),
+            in_flight,
+        }
+    }
+
+    /// The guard to hold while interaction `id` is handled, or `None` when it was taken before
+    /// (logged: a redelivery, or a replayed request).
+    pub async fn admit(&self, id: u64) -> Option<InFlightGuard> {
+        if !self.seen.first_time(id).await {
+            tracing::info!(id, "ignored an interaction delivered twice");
+            return None;
+        }
+        Some(self.in_flight.enter())
+    }
+
+    /// The interactions being handled.
+    pub fn in_flight(&self) -> &Arc<InFlight> {
+        &self.in_flight
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::MemoryStore;
 
     #[tokio::test]
-    async fn an_interaction_id_is_new_once() {
-        let seen = Seen::new(Arc::new(MemoryStore::new()));
-        assert!(seen.first_time(1).await);
-        assert!(!seen.first_time(1).await);
-        assert!(seen.first_time(2).await);
+    async fn an_interaction_is_admitted_once_across_intakes_on_one_store_and_counted_while_handled()
+    {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let intake = Intake::new(Arc::new(InFlight::default()), Arc::clone(&store));
+        let other_replica = Intake::new(Arc::new(InFlight::default()), store);
+        let guard = intake.admit(5).await.expect("new");
+        assert_eq!(intake.in_flight().count(), 1);
+        assert!(
+            intake.admit(5).await.is_none(),
+            "a second delivery is not admitted"
+        );
+        assert!(
+            other_replica.admit(5).await.is_none(),
+            "nor one to another process on the same store"
+        );
+        assert!(other_replica.admit(6).await.is_some());
+        assert_eq!(intake.in_flight().count(), 1);
+        drop(guard);
+        assert_eq!(intake.in_flight().count(), 0);
     }
 }

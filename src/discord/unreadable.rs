@@ -14,15 +14,14 @@ use serenity::all::{
 
 use super::reply;
 use super::rest::Rest;
-use super::tracking::{InFlight, Seen};
+use super::tracking::Intake;
 use crate::metrics::Metrics;
 
 /// Answers the interactions serenity could not parse.
 pub struct Unreadable {
-    /// Shared with the event handler, so a redelivered interaction is answered once either way.
-    pub seen: Arc<Seen>,
-    /// Shared with the event handler, so shutdown waits for these answers too.
-    pub in_flight: Arc<InFlight>,
+    /// Shared with the event handler, so a redelivered interaction is answered once either way
+    /// and shutdown waits for these answers too.
+    pub intake: Intake,
     /// Where failed answers are counted.
     pub metrics: Arc<Metrics>,
 }
@@ -49,7 +48,7 @@ fn raw(payload: &Value) -> Option<Raw<'_>> {
 }
 
 /// The answer Discord accepts for an interaction of `kind`: an autocomplete takes only choices.
-fn answer_for(kind: u64) -> Option<CreateInteractionResponse> {
+pub(super) fn answer_for(kind: u64) -> Option<CreateInteractionResponse> {
     match kind {
         // A PING comes only to the HTTP endpoint, which answers it itself.
         1 => None,
@@ -74,10 +73,9 @@ impl RawEventHandler for Unreadable {
             tracing::warn!("an interaction without an id or token could not be read");
             return;
         };
-        if !self.seen.first_time(raw.id.get()).await {
+        let Some(_guard) = self.intake.admit(raw.id.get()).await else {
             return;
-        }
-        let _guard = self.in_flight.enter();
+        };
         // serde drops the reason when it falls back to `Unknown`: ask again to log it.
         let why = serde_json::from_value::<Interaction>(event.value.clone())
             .err()

@@ -24,6 +24,7 @@ mod health;
 mod host_links;
 mod hostile_input;
 mod http_server;
+mod interactions;
 mod lifecycle;
 mod metrics;
 mod operator_told;

@@ -72,6 +72,7 @@ async fn serve(inbox: Option<Arc<Recorder>>) -> Server {
         }),
         accounts: None,
         user_webhooks: None,
+        interactions: None,
     };
     let listener = http::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

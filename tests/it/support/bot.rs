@@ -38,6 +38,7 @@ pub fn bot_config(discord: &FakeDiscord, zoom: &FakeZoom, data_dir: &Path) -> Bo
             token: Secret::new(FakeDiscord::BOT_TOKEN),
             guild_id: Some(FakeDiscord::GUILD_ID),
             api_base: Some(discord.url()),
+            mode: zoombot::config::DiscordMode::Gateway,
         },
         zoom: zoom_config(zoom),
         data_dir: data_dir.to_owned(),
@@ -163,7 +164,8 @@ impl TestBot {
         (status, response.text().await.expect("a body"))
     }
 
-    fn next(&self) -> (u64, String) {
+    /// A fresh interaction id and its token.
+    pub fn next(&self) -> (u64, String) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         (id, format!("interaction-token-{id}"))
     }

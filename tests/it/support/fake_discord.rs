@@ -1096,6 +1096,42 @@ impl FakeDiscord {
     pub fn gateway_queries(&self) -> Vec<String> {
         self.lock().gateway.queries.clone()
     }
+
+    // ---- interactions over HTTP (an Interactions Endpoint URL) -----------------------------
+
+    /// An interaction Discord is about to post to an Interactions Endpoint URL: registered as
+    /// [`FakeDiscord::dispatch`] registers one (its 3 s clock starts now; a command's `data.id`
+    /// becomes the registered id), and returned as Discord would post it.
+    pub fn prepare_http_interaction(&self, payload: Value) -> Value {
+        let mut payload = payload;
+        register_interaction(&mut self.lock(), &mut payload);
+        self.inner.poke();
+        payload
+    }
+
+    /// Takes `response`, the endpoint's 200 body, as interaction `id`'s first response, as
+    /// Discord takes it: the same checks and effects as a callback by REST (which then gets
+    /// 40060). The status a callback would have got: 204 when accepted.
+    pub fn take_http_response(&self, id: &str, response: &Value) -> u16 {
+        let reply = {
+            let mut state = self.lock();
+            let Some(token) = state.interactions.get(id).map(|i| i.token.clone()) else {
+                return 404;
+            };
+            let method = Method::POST;
+            let req = Req {
+                method: &method,
+                path: "",
+                query: "",
+                authorization: None,
+                body: Some(response),
+                at: state.now(),
+            };
+            interaction_callback(&mut state, &req, id, &token)
+        };
+        self.inner.poke();
+        reply.status
+    }
 }
 
 fn register_interaction(state: &mut State, data: &mut Value) {

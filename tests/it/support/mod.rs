@@ -5,6 +5,7 @@ pub mod binary;
 pub mod bot;
 pub mod fake_discord;
 pub mod fake_zoom;
+pub mod signed;
 pub mod specs;
 
 use std::io::Read;

@@ -1,0 +1,97 @@
+//! The tasks that run beside the intake of interactions, whichever it is: forgetting old
+//! meetings, posting reminders, and showing Zoom's webhook events in Discord (through REST, so the
+//! same in both modes).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serenity::all::Http;
+
+use super::AbortOnDrop;
+use crate::discord;
+use crate::meetings::Meetings;
+use crate::metrics::Metrics;
+
+/// How often records of meetings past their retention are forgotten.
+const PRUNE_EVERY: Duration = Duration::from_secs(6 * 60 * 60);
+
+/// Forgets meetings past their retention at start and every [`PRUNE_EVERY`].
+pub(super) async fn prune_forever(service: Arc<Meetings>) -> std::io::Result<()> {
+    let mut every = tokio::time::interval(PRUNE_EVERY);
+    loop {
+        every.tick().await;
+        match service.prune().await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "forgot meetings past their retention"),
+            Err(err) => tracing::warn!(error = %err, "could not prune old meeting records"),
+        }
+    }
+}
+
+/// Tells members about their linked accounts, posts reminders and applies Zoom's webhook
+/// events, all through `http` (stopped when dropped).
+pub(super) fn discord_tasks(
+    service: &Arc<Meetings>,
+    http: &Arc<Http>,
+    metrics: &Arc<Metrics>,
+) -> [AbortOnDrop; 2] {
+    let rest = || discord::rest::Rest::new(Arc::clone(http), Arc::clone(metrics));
+    if let Some(accounts) = service.accounts() {
+        accounts.set_notice(Arc::new(discord::zoom::DiscordLinkNotice(rest())));
+    }
+    let herald = Arc::new(discord::announce::DiscordHerald::new(rest()));
+    let teller = Arc::new(discord::effects::DiscordTeller(rest()));
+    let webhooks = AbortOnDrop(tokio::spawn({
+        let (service, metrics) = (Arc::clone(service), Arc::clone(metrics));
+        async move {
+            service
+                .run_webhooks(teller, |pass| {
+                    metrics
+                        .webhook_inbox
+                        .set(i64::try_from(pass.waiting()).unwrap_or(i64::MAX));
+                    for (event, since) in &pass.applied {
+                        // The label set stays bounded: the known types, or "other".
+                        let event = crate::meetings::webhooks::KNOWN
+                            .iter()
+                            .find(|k| *k == event)
+                            .copied()
+                            .unwrap_or("other");
+                        metrics.webhooks_applied.inc(&[event]);
+                        let since = std::time::Duration::try_from(*since).unwrap_or_default();
+                        metrics.webhook_seconds.observe(&[event], since);
+                    }
+                })
+                .await;
+            Ok(())
+        }
+    }));
+    let reminders = AbortOnDrop(tokio::spawn(remind_forever(
+        Arc::clone(service),
+        herald,
+        Arc::clone(metrics),
+    )));
+    [reminders, webhooks]
+}
+
+/// Posts reminders as they fall due (see `meetings::lifecycle`), counting them in `metrics`.
+async fn remind_forever(
+    service: Arc<Meetings>,
+    herald: Arc<discord::announce::DiscordHerald>,
+    metrics: Arc<Metrics>,
+) -> std::io::Result<()> {
+    service
+        .run_reminders(herald, |pass| {
+            // Late ones were posted too: `posted` counts every reminder that reached Discord.
+            for (outcome, n) in [
+                ("posted", pass.posted),
+                ("late", pass.late),
+                ("dropped", pass.dropped),
+            ] {
+                if n > 0 {
+                    metrics.reminders.inc_by(&[outcome], n as u64);
+                }
+            }
+        })
+        .await;
+    Ok(())
+}
