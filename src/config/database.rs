@@ -129,8 +129,15 @@ mod tests {
         ]);
         assert!(config.is_none());
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems.iter().all(|p| !p.contains("hunter2")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("DATABASE_MAX_CONNECTIONS")));
+        assert!(
+            problems.iter().all(|p| !p.contains("hunter2")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("DATABASE_MAX_CONNECTIONS"))
+        );
         assert!(problems.iter().any(|p| p.contains("postgres://")));
     }
 

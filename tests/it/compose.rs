@@ -82,7 +82,11 @@ fn the_example_runs_two_http_replicas_on_the_postgres_service_through_one_rest_p
         let parsed = reqwest::Url::parse(&url.replace("${POSTGRES_PASSWORD}", "pw"))
             .unwrap_or_else(|e| panic!("{name}: {url}: {e}"));
         assert_eq!(parsed.scheme(), "postgres");
-        assert_eq!(parsed.host_str(), Some("postgres"), "{name}: the postgres service");
+        assert_eq!(
+            parsed.host_str(),
+            Some("postgres"),
+            "{name}: the postgres service"
+        );
         assert_eq!(parsed.username(), user, "{name}");
         assert_eq!(parsed.path(), format!("/{db}"), "{name}");
 
@@ -103,7 +107,10 @@ fn the_example_runs_two_http_replicas_on_the_postgres_service_through_one_rest_p
             .as_hash()
             .map(|m| m.keys().map(text).collect())
             .unwrap_or_default();
-        assert!(waits.iter().any(|w| w == "migrate"), "{name}: after migrate");
+        assert!(
+            waits.iter().any(|w| w == "migrate"),
+            "{name}: after migrate"
+        );
     }
     assert_eq!(
         services["migrate"]["command"]
@@ -124,7 +131,10 @@ fn every_variable_the_example_sets_or_asks_for_is_documented() {
     };
     for (name, replica) in replicas(&compose) {
         for (key, _) in environment(&replica) {
-            assert!(documented(&key), "{name} sets {key}, which .env.example does not document");
+            assert!(
+                documented(&key),
+                "{name} sets {key}, which .env.example does not document"
+            );
         }
     }
     // What Compose asks of the operator's .env (not the bot's variables): the README says.
@@ -171,7 +181,11 @@ fn the_balancer_spreads_discords_and_zooms_endpoints_over_both_replicas() {
         .lines()
         .find(|l| l.trim_start().starts_with("@public"))
         .expect("the public paths");
-    for path in ["/discord/interactions", "/zoom/webhook", "/zoom/oauth/callback"] {
+    for path in [
+        "/discord/interactions",
+        "/zoom/webhook",
+        "/zoom/oauth/callback",
+    ] {
         assert!(public.contains(path), "{path} reaches the replicas");
     }
     assert!(!public.contains("/metrics"), "metrics stay inside");

@@ -3,6 +3,7 @@
 #[cfg(unix)]
 pub mod binary;
 pub mod bot;
+pub mod discord_signature;
 pub mod fake_discord;
 pub mod fake_zoom;
 pub mod signed;
