@@ -234,6 +234,40 @@ mod tests {
         ) -> Result<Vec<crate::store::MemberLink>, StoreError> {
             Ok(Vec::new())
         }
+        async fn take_slot(
+            &self,
+            _: &str,
+            _: u32,
+            _: std::time::Duration,
+            now: jiff::Timestamp,
+        ) -> Result<Result<jiff::Timestamp, jiff::Timestamp>, StoreError> {
+            Ok(Ok(now))
+        }
+        async fn give_back_slot(&self, _: &str, _: jiff::Timestamp) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn first_delivery(&self, _: &str, _: jiff::Timestamp) -> Result<bool, StoreError> {
+            Ok(true)
+        }
+        async fn take_lease(
+            &self,
+            _: &str,
+            _: &str,
+            _: jiff::Timestamp,
+            _: jiff::Timestamp,
+        ) -> Result<bool, StoreError> {
+            Ok(true)
+        }
+        async fn release_lease(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn forget_transient(
+            &self,
+            _: jiff::Timestamp,
+            _: jiff::Timestamp,
+        ) -> Result<usize, StoreError> {
+            Ok(0)
+        }
         async fn forget_event_keys(&self, _: jiff::Timestamp) -> Result<usize, StoreError> {
             Ok(0)
         }

@@ -11,6 +11,7 @@ mod inbox;
 mod index;
 mod keys;
 mod links;
+mod transient;
 
 use flush::Flusher;
 use keys::{end_key, meeting_key, ordered};
@@ -61,6 +62,7 @@ pub struct SledStore {
     pending_links: sled::Tree,
     /// Members' linked Zoom accounts: member id → its [`MemberLink`].
     links: sled::Tree,
+    transient: transient::Trees,
     flusher: Arc<Flusher>,
 }
 
@@ -111,6 +113,7 @@ impl SledStore {
             daily: tree("daily")?,
             pending_links: tree("pending_links")?,
             links: tree("member_links")?,
+            transient: transient::Trees::open(&db).map_err(backend(dir))?,
             dir: dir.to_owned(),
             db,
             flusher: Arc::default(),
@@ -380,6 +383,46 @@ impl Store for SledStore {
 
     async fn zoom_user_links(&self, zoom_user: &str) -> Result<Vec<MemberLink>, StoreError> {
         self.links_of(zoom_user)
+    }
+
+    async fn take_slot(
+        &self,
+        key: &str,
+        count: u32,
+        window: std::time::Duration,
+        now: Timestamp,
+    ) -> Result<Result<Timestamp, Timestamp>, StoreError> {
+        self.slot(key, count, window, now)
+    }
+
+    async fn give_back_slot(&self, key: &str, taken: Timestamp) -> Result<(), StoreError> {
+        self.unslot(key, taken)
+    }
+
+    async fn first_delivery(&self, key: &str, until: Timestamp) -> Result<bool, StoreError> {
+        self.delivered(key, until)
+    }
+
+    async fn take_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.lease(name, owner, until, now)
+    }
+
+    async fn release_lease(&self, name: &str, owner: &str) -> Result<(), StoreError> {
+        self.unlease(name, owner)
+    }
+
+    async fn forget_transient(
+        &self,
+        now: Timestamp,
+        slots_before: Timestamp,
+    ) -> Result<usize, StoreError> {
+        self.forget_short_lived(now, slots_before)
     }
 
     async fn flush(&self) -> Result<(), StoreError> {

@@ -9,6 +9,7 @@ use jiff::civil::Date;
 
 use async_trait::async_trait;
 
+use super::transient::{self, Lease};
 use super::{
     DailyCount, GuildSettings, InboxEntry, MeetingChange, MeetingRecord, MemberLink, MemberPrefs,
     PendingLink, SettingsChange, Store, StoreError,
@@ -28,6 +29,11 @@ pub struct MemoryStore {
     inbox: Mutex<Inbox>,
     pending_links: Mutex<HashMap<String, PendingLink>>,
     links: Mutex<HashMap<MemberId, MemberLink>>,
+    /// Sliding-window slots: key → when each was taken.
+    slots: Mutex<HashMap<String, Vec<Timestamp>>>,
+    /// Deliveries seen: key → until when they are remembered.
+    deliveries: Mutex<HashMap<String, Timestamp>>,
+    leases: Mutex<HashMap<String, Lease>>,
     /// While set, flushes fail as on a full disk.
     flush_fails: AtomicBool,
 }
@@ -257,6 +263,90 @@ impl Store for MemoryStore {
             .filter(|l| l.zoom_user == zoom_user)
             .cloned()
             .collect())
+    }
+
+    async fn take_slot(
+        &self,
+        key: &str,
+        count: u32,
+        window: std::time::Duration,
+        now: Timestamp,
+    ) -> Result<Result<Timestamp, Timestamp>, StoreError> {
+        let mut slots = lock(&self.slots);
+        Ok(transient::take_slot(
+            slots.entry(key.to_owned()).or_default(),
+            count,
+            window,
+            now,
+        ))
+    }
+
+    async fn give_back_slot(&self, key: &str, taken: Timestamp) -> Result<(), StoreError> {
+        if let Some(slots) = lock(&self.slots).get_mut(key) {
+            transient::give_back_slot(slots, taken);
+        }
+        Ok(())
+    }
+
+    async fn first_delivery(&self, key: &str, until: Timestamp) -> Result<bool, StoreError> {
+        let mut seen = lock(&self.deliveries);
+        if seen.contains_key(key) {
+            return Ok(false);
+        }
+        seen.insert(key.to_owned(), until);
+        Ok(true)
+    }
+
+    async fn take_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut leases = lock(&self.leases);
+        if leases.get(name).is_some_and(|l| !l.takeable(owner, now)) {
+            return Ok(false);
+        }
+        let lease = Lease {
+            owner: owner.to_owned(),
+            until,
+        };
+        leases.insert(name.to_owned(), lease);
+        Ok(true)
+    }
+
+    async fn release_lease(&self, name: &str, owner: &str) -> Result<(), StoreError> {
+        let mut leases = lock(&self.leases);
+        if leases.get(name).is_some_and(|l| l.owner == owner) {
+            leases.remove(name);
+        }
+        Ok(())
+    }
+
+    async fn forget_transient(
+        &self,
+        now: Timestamp,
+        slots_before: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let mut forgotten = 0;
+        let mut count = |before: usize, after: usize| forgotten += before - after;
+        let mut seen = lock(&self.deliveries);
+        let before = seen.len();
+        seen.retain(|_, until| *until >= now);
+        count(before, seen.len());
+        let mut leases = lock(&self.leases);
+        let before = leases.len();
+        leases.retain(|_, l| l.until >= now);
+        count(before, leases.len());
+        let mut slots = lock(&self.slots);
+        for taken in slots.values_mut() {
+            let before = taken.len();
+            taken.retain(|t| *t >= slots_before);
+            count(before, taken.len());
+        }
+        slots.retain(|_, taken| !taken.is_empty());
+        Ok(forgotten)
     }
 
     async fn flush(&self) -> Result<(), StoreError> {

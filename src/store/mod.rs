@@ -4,7 +4,9 @@
 pub mod codec;
 pub mod disk;
 pub mod memory;
+pub mod postgres;
 mod records;
+mod transient;
 
 use std::path::PathBuf;
 
@@ -17,6 +19,7 @@ use crate::ids::{ChannelId, GuildId, MemberId, MessageId};
 
 pub use disk::SledStore;
 pub use memory::MemoryStore;
+pub use postgres::PgStore;
 pub use records::{
     DailyCount, GuildSettings, Held, InboxEntry, MeetingRecord, MemberLink, MemberPrefs,
     PendingLink, SettingField,
@@ -48,6 +51,17 @@ pub enum StoreError {
         version: u64,
         /// The newest version this build reads.
         supported: u32,
+    },
+    /// The database's schema was made by a newer zoombot: refused, nothing changed in it.
+    #[error(
+        "the database's schema is version {found}, this zoombot knows up to {known}; run the newer zoombot \
+         (the database was left as it is)"
+    )]
+    NewerSchema {
+        /// The schema version the database records.
+        found: u32,
+        /// The newest schema version this build knows.
+        known: u32,
     },
     /// Another process holds the data directory.
     #[error(
@@ -323,6 +337,40 @@ pub trait Store: Send + Sync {
     async fn delete_member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError>;
     /// Every member linked to the Zoom user `zoom_user` (a deauthorization names only it).
     async fn zoom_user_links(&self, zoom_user: &str) -> Result<Vec<MemberLink>, StoreError>;
+    /// Takes one of `key`'s slots in a sliding window: at most `count` taken in any `window`
+    /// ending at `now`, atomically across every process sharing the store. `Ok(Ok(taken))`: the
+    /// slot (give it back with [`Store::give_back_slot`]); `Ok(Err(frees_at))`: none is free,
+    /// and when the oldest one frees up.
+    async fn take_slot(
+        &self,
+        key: &str,
+        count: u32,
+        window: std::time::Duration,
+        now: Timestamp,
+    ) -> Result<Result<Timestamp, Timestamp>, StoreError>;
+    /// Gives back a slot of `key` taken at `taken` (what it was taken for did not happen).
+    async fn give_back_slot(&self, key: &str, taken: Timestamp) -> Result<(), StoreError>;
+    /// Whether a delivery with `key` (an interaction id, …) is seen for the first time, across
+    /// every process sharing the store; it is remembered until `until`.
+    async fn first_delivery(&self, key: &str, until: Timestamp) -> Result<bool, StoreError>;
+    /// Takes the lease `name` for `owner` until `until` if it is free, expired at `now`, or
+    /// `owner`'s already (then renewed). `false`: another owner holds it.
+    async fn take_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Gives up the lease `name` if `owner` holds it.
+    async fn release_lease(&self, name: &str, owner: &str) -> Result<(), StoreError>;
+    /// Forgets deliveries remembered until before `now`, leases expired before `now`, and slots
+    /// taken before `slots_before`; returns how many.
+    async fn forget_transient(
+        &self,
+        now: Timestamp,
+        slots_before: Timestamp,
+    ) -> Result<usize, StoreError>;
     /// Makes every write so far durable.
     async fn flush(&self) -> Result<(), StoreError>;
 }

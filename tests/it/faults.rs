@@ -415,6 +415,46 @@ impl Store for ReadOnlyAtWill {
     ) -> Result<Vec<zoombot::store::MemberLink>, StoreError> {
         self.inner.zoom_user_links(zoom_user).await
     }
+    async fn take_slot(
+        &self,
+        key: &str,
+        count: u32,
+        window: std::time::Duration,
+        now: jiff::Timestamp,
+    ) -> Result<Result<jiff::Timestamp, jiff::Timestamp>, StoreError> {
+        self.check()?;
+        self.inner.take_slot(key, count, window, now).await
+    }
+    async fn give_back_slot(&self, key: &str, taken: jiff::Timestamp) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.give_back_slot(key, taken).await
+    }
+    async fn first_delivery(&self, key: &str, until: jiff::Timestamp) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner.first_delivery(key, until).await
+    }
+    async fn take_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        until: jiff::Timestamp,
+        now: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner.take_lease(name, owner, until, now).await
+    }
+    async fn release_lease(&self, name: &str, owner: &str) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.release_lease(name, owner).await
+    }
+    async fn forget_transient(
+        &self,
+        now: jiff::Timestamp,
+        slots_before: jiff::Timestamp,
+    ) -> Result<usize, StoreError> {
+        self.check()?;
+        self.inner.forget_transient(now, slots_before).await
+    }
     async fn forget_event_keys(&self, before: jiff::Timestamp) -> Result<usize, StoreError> {
         self.inner.forget_event_keys(before).await
     }

@@ -5,6 +5,8 @@ pub mod binary;
 pub mod bot;
 pub mod fake_discord;
 pub mod fake_zoom;
+#[cfg(unix)]
+pub mod postgres;
 pub mod specs;
 
 use std::io::Read;
