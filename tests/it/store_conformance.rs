@@ -172,22 +172,21 @@ impl Backend {
             Place::Postgres(ref url) => {
                 let client = support::postgres::raw(url).await;
                 let (table, _, key, zoom_id) = sql_key(raw);
-                let sql = match raw {
-                    Raw::Meeting(..) => "INSERT INTO meetings (guild, zoom_id, ends_at, record) \
-                         VALUES ($1, $2, now() + interval '1 day', $3) \
-                         ON CONFLICT (guild, zoom_id) DO UPDATE SET record = EXCLUDED.record"
-                        .to_owned(),
-                    _ => {
-                        let column = if table == "guild_settings" {
-                            "guild"
-                        } else {
-                            "member"
-                        };
-                        format!(
-                            "INSERT INTO {table} ({column}, record) SELECT $1, $3 WHERE $2::bigint = $2 \
-                             ON CONFLICT ({column}) DO UPDATE SET record = EXCLUDED.record"
-                        )
-                    }
+                let sql = if let Raw::Meeting(..) = raw {
+                    "INSERT INTO meetings (guild, zoom_id, ends_at, record) \
+                     VALUES ($1, $2, now() + interval '1 day', $3) \
+                     ON CONFLICT (guild, zoom_id) DO UPDATE SET record = EXCLUDED.record"
+                        .to_owned()
+                } else {
+                    let column = if table == "guild_settings" {
+                        "guild"
+                    } else {
+                        "member"
+                    };
+                    format!(
+                        "INSERT INTO {table} ({column}, record) SELECT $1, $3 WHERE $2::bigint = $2 \
+                         ON CONFLICT ({column}) DO UPDATE SET record = EXCLUDED.record"
+                    )
                 };
                 client
                     .execute(&sql, &[&key, &zoom_id, &bytes])

@@ -163,11 +163,11 @@ impl PgStore {
             )
             .await
             .map_err(self.fail.db())?;
-        let counted = client
+        let taken = client
             .execute(&statement, &[&counter, &day, &limit])
             .await
             .map_err(self.fail.db())?;
-        Ok(counted == 1)
+        Ok(taken == 1)
     }
 
     /// [`crate::store::Store::give_back_daily`].

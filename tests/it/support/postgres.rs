@@ -260,9 +260,10 @@ fn shared() -> &'static Result<Shared, String> {
 
 /// `None` after the notice that PostgreSQL is unavailable; a failure when it is required.
 fn unavailable<T>(why: &str) -> Option<T> {
-    if std::env::var("ZOOMBOT_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-        panic!("ZOOMBOT_REQUIRE_POSTGRES=1 and no PostgreSQL server could be started: {why}");
-    }
+    assert!(
+        !std::env::var("ZOOMBOT_REQUIRE_POSTGRES").is_ok_and(|v| v == "1"),
+        "ZOOMBOT_REQUIRE_POSTGRES=1 and no PostgreSQL server could be started: {why}"
+    );
     eprintln!(
         "skipped: no PostgreSQL server could be started ({why}); set ZOOMBOT_REQUIRE_POSTGRES=1 to fail instead"
     );
