@@ -8,6 +8,7 @@
 //! (settings, preferences, quotas, inbox, links), `transient.rs` (slots, deliveries, leases),
 //! `url.rs` (the password kept out of messages).
 
+mod fail;
 mod meetings;
 mod records;
 mod schema;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use tokio_postgres::NoTls;
@@ -29,6 +30,7 @@ use super::{
 };
 use crate::ids::{GuildId, MemberId};
 
+use fail::{Fail, chain};
 pub use schema::{Migrated, SCHEMA_VERSION};
 pub use url::redact;
 
@@ -38,6 +40,10 @@ pub const DEFAULT_POOL_SIZE: usize = 16;
 /// How long connecting may take (unless the URL says `connect_timeout`): an unreachable server is
 /// reported, not waited for.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long one operation may take in all: a server that stopped answering (hung, or its host
+/// gone without closing the connection) fails the operation rather than holding it for good.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long an operation waits for a free connection: a pool exhausted by a stuck server fails
 /// the operation rather than queueing callers for good.
@@ -65,59 +71,6 @@ pub struct SchemaStatus {
     pub found: Option<u32>,
     /// The newest version this build knows.
     pub known: u32,
-}
-
-/// Turns driver and pool errors into [`StoreError::Backend`] naming the database by its URL
-/// without the password.
-pub(crate) struct Fail {
-    url: String,
-    password: Option<String>,
-}
-
-impl Fail {
-    fn new(url: &str, config: Option<&tokio_postgres::Config>) -> Self {
-        let password = config
-            .and_then(tokio_postgres::Config::get_password)
-            .map(|p| String::from_utf8_lossy(p).into_owned())
-            .filter(|p| !p.is_empty());
-        Self {
-            url: redact(url),
-            password,
-        }
-    }
-
-    /// `what` went wrong, with the URL, never the password.
-    fn backend(&self, what: &str) -> StoreError {
-        let mut message = format!("PostgreSQL at {}: {what}", self.url);
-        if let Some(password) = &self.password {
-            message = message.replace(password.as_str(), "***");
-        }
-        StoreError::Backend(message)
-    }
-
-    pub(crate) fn db(&self) -> impl Fn(tokio_postgres::Error) -> StoreError + '_ {
-        move |e| self.backend(&chain(&e))
-    }
-
-    fn pool(&self) -> impl Fn(PoolError) -> StoreError + '_ {
-        move |e| match e {
-            PoolError::Backend(e) => self.backend(&chain(&e)),
-            PoolError::Timeout(_) => self.backend("no connection could be had in time"),
-            other => self.backend(&other.to_string()),
-        }
-    }
-}
-
-/// An error and its causes, one after the other (the driver's own text is only its kind).
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(e) = cause {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        cause = e.source();
-    }
-    text
 }
 
 /// A Discord id (a `u64`) as PostgreSQL's `bigint`: the same 64 bits, so every id round-trips.
@@ -198,6 +151,21 @@ impl PgStore {
         Ok(Self { pool, fail })
     }
 
+    /// `operation`, failed as a backend failure when it takes longer than [`OPERATION_TIMEOUT`].
+    async fn bounded<T>(
+        &self,
+        operation: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(OPERATION_TIMEOUT, operation)
+            .await
+            .unwrap_or_else(|_| {
+                Err(self.fail.backend(&format!(
+                    "no answer within {} s",
+                    OPERATION_TIMEOUT.as_secs()
+                )))
+            })
+    }
+
     /// A connection from the pool.
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.pool.get().await.map_err(self.fail.pool())
@@ -207,7 +175,7 @@ impl PgStore {
 #[async_trait]
 impl Store for PgStore {
     async fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
-        self.write_meeting(record).await
+        self.bounded(self.write_meeting(record)).await
     }
 
     async fn meeting(
@@ -215,7 +183,7 @@ impl Store for PgStore {
         guild: GuildId,
         zoom_id: i64,
     ) -> Result<Option<MeetingRecord>, StoreError> {
-        self.read_meeting(guild, zoom_id).await
+        self.bounded(self.read_meeting(guild, zoom_id)).await
     }
 
     async fn update_meeting(
@@ -224,11 +192,12 @@ impl Store for PgStore {
         zoom_id: i64,
         change: &MeetingChange,
     ) -> Result<Option<MeetingRecord>, StoreError> {
-        self.change_meeting(guild, zoom_id, change).await
+        self.bounded(self.change_meeting(guild, zoom_id, change))
+            .await
     }
 
     async fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
-        self.meetings_of(guild).await
+        self.bounded(self.meetings_of(guild)).await
     }
 
     async fn meetings_ending_after(
@@ -236,11 +205,11 @@ impl Store for PgStore {
         guild: GuildId,
         after: Timestamp,
     ) -> Result<Vec<MeetingRecord>, StoreError> {
-        self.meetings_after(guild, after).await
+        self.bounded(self.meetings_after(guild, after)).await
     }
 
     async fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
-        self.meeting_numbered(zoom_id).await
+        self.bounded(self.meeting_numbered(zoom_id)).await
     }
 
     async fn due_reminders(
@@ -248,27 +217,27 @@ impl Store for PgStore {
         until: Timestamp,
         limit: usize,
     ) -> Result<Vec<MeetingRecord>, StoreError> {
-        self.due(until, limit).await
+        self.bounded(self.due(until, limit)).await
     }
 
     async fn next_reminder(&self) -> Result<Option<Timestamp>, StoreError> {
-        self.next_due().await
+        self.bounded(self.next_due()).await
     }
 
     async fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
-        self.prune(ended_before).await
+        self.bounded(self.prune(ended_before)).await
     }
 
     async fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError> {
-        self.take_day(counter, day, limit).await
+        self.bounded(self.take_day(counter, day, limit)).await
     }
 
     async fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError> {
-        self.give_back_day(counter, day).await
+        self.bounded(self.give_back_day(counter, day)).await
     }
 
     async fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
-        self.read_settings(guild).await
+        self.bounded(self.read_settings(guild)).await
     }
 
     async fn update_guild_settings(
@@ -276,11 +245,11 @@ impl Store for PgStore {
         guild: GuildId,
         change: SettingsChange<'_>,
     ) -> Result<GuildSettings, StoreError> {
-        self.change_settings(guild, change).await
+        self.bounded(self.change_settings(guild, change)).await
     }
 
     async fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
-        self.read_prefs(member).await
+        self.bounded(self.read_prefs(member)).await
     }
 
     async fn set_member_timezone(
@@ -288,51 +257,51 @@ impl Store for PgStore {
         member: MemberId,
         timezone: Option<&str>,
     ) -> Result<MemberPrefs, StoreError> {
-        self.change_timezone(member, timezone).await
+        self.bounded(self.change_timezone(member, timezone)).await
     }
 
     async fn receive_event(&self, key: &str, raw: &str, at: Timestamp) -> Result<bool, StoreError> {
-        self.receive(key, raw, at).await
+        self.bounded(self.receive(key, raw, at)).await
     }
 
     async fn pending_events(&self, limit: usize) -> Result<Vec<InboxEntry>, StoreError> {
-        self.pending(limit).await
+        self.bounded(self.pending(limit)).await
     }
 
     async fn applied_event(&self, seq: u64) -> Result<(), StoreError> {
-        self.applied(seq).await
+        self.bounded(self.applied(seq)).await
     }
 
     async fn forget_event_keys(&self, before: Timestamp) -> Result<usize, StoreError> {
-        self.forget_keys(before).await
+        self.bounded(self.forget_keys(before)).await
     }
 
     async fn put_pending_link(&self, key: &str, pending: &PendingLink) -> Result<(), StoreError> {
-        self.keep_pending(key, pending).await
+        self.bounded(self.keep_pending(key, pending)).await
     }
 
     async fn take_pending_link(&self, key: &str) -> Result<Option<PendingLink>, StoreError> {
-        self.take_pending(key).await
+        self.bounded(self.take_pending(key)).await
     }
 
     async fn forget_pending_links(&self, before: Timestamp) -> Result<usize, StoreError> {
-        self.forget_pending(before).await
+        self.bounded(self.forget_pending(before)).await
     }
 
     async fn member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError> {
-        self.read_link(member).await
+        self.bounded(self.read_link(member)).await
     }
 
     async fn put_member_link(&self, link: &MemberLink) -> Result<(), StoreError> {
-        self.write_link(link).await
+        self.bounded(self.write_link(link)).await
     }
 
     async fn delete_member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError> {
-        self.remove_link(member).await
+        self.bounded(self.remove_link(member)).await
     }
 
     async fn zoom_user_links(&self, zoom_user: &str) -> Result<Vec<MemberLink>, StoreError> {
-        self.links_of(zoom_user).await
+        self.bounded(self.links_of(zoom_user)).await
     }
 
     async fn take_slot(
@@ -342,15 +311,15 @@ impl Store for PgStore {
         window: Duration,
         now: Timestamp,
     ) -> Result<Result<Timestamp, Timestamp>, StoreError> {
-        self.slot(key, count, window, now).await
+        self.bounded(self.slot(key, count, window, now)).await
     }
 
     async fn give_back_slot(&self, key: &str, taken: Timestamp) -> Result<(), StoreError> {
-        self.unslot(key, taken).await
+        self.bounded(self.unslot(key, taken)).await
     }
 
     async fn first_delivery(&self, key: &str, until: Timestamp) -> Result<bool, StoreError> {
-        self.delivered(key, until).await
+        self.bounded(self.delivered(key, until)).await
     }
 
     async fn take_lease(
@@ -360,11 +329,11 @@ impl Store for PgStore {
         until: Timestamp,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        self.lease(name, owner, until, now).await
+        self.bounded(self.lease(name, owner, until, now)).await
     }
 
     async fn release_lease(&self, name: &str, owner: &str) -> Result<(), StoreError> {
-        self.unlease(name, owner).await
+        self.bounded(self.unlease(name, owner)).await
     }
 
     async fn forget_transient(
@@ -372,7 +341,8 @@ impl Store for PgStore {
         now: Timestamp,
         slots_before: Timestamp,
     ) -> Result<usize, StoreError> {
-        self.forget_short_lived(now, slots_before).await
+        self.bounded(self.forget_short_lived(now, slots_before))
+            .await
     }
 
     /// A commit is durable in PostgreSQL: there is nothing more to wait for.

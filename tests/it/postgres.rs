@@ -363,3 +363,63 @@ async fn operations_survive_a_postgresql_restart_mid_run() {
     assert!(up.unwrap(), "counted once the server is up");
     drop(server);
 }
+
+/// Unreadable records due for a reminder must not hold up the readable ones: each leaves the
+/// index of due times once read (as on sled), the record itself left as it is.
+#[tokio::test]
+async fn unreadable_records_due_for_a_reminder_do_not_hold_up_the_others() {
+    let Some(db) = support::postgres::database().await else {
+        return;
+    };
+    let store = PgStore::connect(&db.url, 2).await.unwrap();
+    let due: jiff::Timestamp = "2026-12-02T10:00:00Z".parse().unwrap();
+    let readable = zoombot::store::MeetingRecord {
+        reminder_due: Some(due + jiff::SignedDuration::from_mins(5)),
+        ..record(10)
+    };
+    store.put_meeting(&readable).await.unwrap();
+    let client = raw(&db.url).await;
+    let newer = br#"{"v":9,"d":{}}"#.as_slice();
+    for zoom_id in 1..=3_i64 {
+        client
+            .execute(
+                "INSERT INTO meetings (guild, zoom_id, ends_at, reminder_due, record) \
+                 VALUES ($1, $2, $3, $3, $4)",
+                &[&1_i64, &zoom_id, &due, &newer],
+            )
+            .await
+            .unwrap();
+    }
+
+    let until = due + jiff::SignedDuration::from_hours(1);
+    let first = store.due_reminders(until, 2).await.unwrap();
+    let second = store.due_reminders(until, 2).await.unwrap();
+    let third = store.due_reminders(until, 2).await.unwrap();
+
+    assert_eq!(first, [], "the batch held two unreadable ones");
+    assert_eq!(
+        second,
+        [readable.clone()],
+        "the third unreadable one went, then this"
+    );
+    assert_eq!(
+        third,
+        [readable],
+        "it stays due until stepped; the others are out"
+    );
+    let kept: Vec<Vec<u8>> = client
+        .query(
+            "SELECT record FROM meetings WHERE guild = 1 ORDER BY zoom_id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(kept, [newer, newer, newer], "left as they are");
+    assert!(matches!(
+        store.meeting(GuildId(1), 1).await,
+        Err(StoreError::NewerVersion { version: 9, .. })
+    ));
+}

@@ -151,7 +151,8 @@ impl PgStore {
     }
 
     /// [`crate::store::Store::due_reminders`]. One unreadable record must not hold up every
-    /// server's reminders: it is skipped (and left as it is), as sled does.
+    /// server's reminders: it leaves the index (its due time is cleared, the record itself is
+    /// left as it is), as sled drops its index entry, so it cannot fill every batch.
     pub(super) async fn due(
         &self,
         until: Timestamp,
@@ -160,7 +161,7 @@ impl PgStore {
         let client = self.client().await?;
         let statement = client
             .prepare_cached(
-                "SELECT record, zoom_id FROM meetings WHERE reminder_due <= $1 \
+                "SELECT record, guild, zoom_id FROM meetings WHERE reminder_due <= $1 \
                  ORDER BY reminder_due, guild, zoom_id LIMIT $2",
             )
             .await
@@ -169,17 +170,26 @@ impl PgStore {
             .query(&statement, &[&until, &limit(limit_to)])
             .await
             .map_err(self.fail.db())?;
-        Ok(rows
-            .iter()
-            .filter_map(|row| match read(row) {
-                Ok(record) => Some(record),
+        let mut due = Vec::with_capacity(rows.len());
+        for row in &rows {
+            match read(row) {
+                Ok(record) => due.push(record),
                 Err(err) => {
-                    let zoom_id: i64 = row.get(1);
-                    tracing::warn!(error = %err, meeting_id = zoom_id, "a meeting's reminder is skipped: its record cannot be read");
-                    None
+                    let (guild, zoom_id): (i64, i64) = (row.get(1), row.get(2));
+                    tracing::warn!(error = %err, meeting_id = zoom_id, "a meeting's reminder is dropped: its record cannot be read");
+                    // Only while the record is still the unreadable one.
+                    client
+                        .execute(
+                            "UPDATE meetings SET reminder_due = NULL \
+                             WHERE guild = $1 AND zoom_id = $2 AND record = $3",
+                            &[&guild, &zoom_id, &row.get::<_, &[u8]>(0)],
+                        )
+                        .await
+                        .map_err(self.fail.db())?;
                 }
-            })
-            .collect())
+            }
+        }
+        Ok(due)
     }
 
     /// [`crate::store::Store::next_reminder`].
