@@ -399,7 +399,7 @@ async fn unreadable_records_due_for_a_reminder_do_not_hold_up_the_others() {
     assert_eq!(first, [], "the batch held two unreadable ones");
     assert_eq!(
         second,
-        [readable.clone()],
+        std::slice::from_ref(&readable),
         "the third unreadable one went, then this"
     );
     assert_eq!(
