@@ -39,6 +39,9 @@ RUN mkdir src \
 # COPY keeps the sources' modification times, which can be older than the stub's build: touch the
 # crate roots so cargo rebuilds zoombot instead of keeping the stub.
 COPY src ./src
+# The PostgreSQL schema's migrations are built into the binary (include_str! in
+# src/store/postgres/schema.rs).
+COPY migrations ./migrations
 RUN touch src/main.rs src/lib.rs \
     && cargo build --release --locked \
     && mkdir -p -m 700 out/data \

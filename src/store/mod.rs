@@ -4,6 +4,7 @@
 pub mod codec;
 pub mod disk;
 pub mod memory;
+pub mod postgres;
 mod records;
 pub mod transient;
 
@@ -18,6 +19,7 @@ use crate::ids::{ChannelId, GuildId, MemberId, MessageId};
 
 pub use disk::SledStore;
 pub use memory::MemoryStore;
+pub use postgres::PgStore;
 pub use records::{
     DailyCount, GuildSettings, Held, InboxEntry, MeetingRecord, MemberLink, MemberPrefs,
     PendingLink, SettingField,
@@ -49,6 +51,17 @@ pub enum StoreError {
         version: u64,
         /// The newest version this build reads.
         supported: u32,
+    },
+    /// The database's schema was made by a newer zoombot: refused, nothing changed in it.
+    #[error(
+        "the database's schema is version {found}, this zoombot knows up to {known}; run the newer zoombot \
+         (the database was left as it is)"
+    )]
+    NewerSchema {
+        /// The schema version the database records.
+        found: u32,
+        /// The newest schema version this build knows.
+        known: u32,
     },
     /// Another process holds the data directory.
     #[error(
@@ -350,7 +363,8 @@ pub trait Coordination: Send + Sync {
     /// Gives back a slot of `key` taken at `taken` (what it was taken for did not happen).
     async fn give_back_slot(&self, key: &str, taken: Timestamp) -> Result<(), StoreError>;
     /// Whether a delivery with `key` (an interaction id, …) is seen for the first time, across
-    /// every process sharing the store; it is remembered until `until`.
+    /// every process sharing the store; it is remembered until [`Coordination::forget_transient`]
+    /// is called after `until`.
     async fn first_delivery(&self, key: &str, until: Timestamp) -> Result<bool, StoreError>;
     /// Takes the lease `name` for `owner` until `until` if it is free, expired at `now`, or
     /// `owner`'s already (then renewed). `false`: another owner holds it.

@@ -35,6 +35,14 @@ struct Deliveries {
     order: VecDeque<String>,
 }
 
+/// When a slot taken at `taken` frees up again in a `window`.
+pub fn frees_at(taken: Timestamp, window: Duration) -> Timestamp {
+    SignedDuration::try_from(window)
+        .ok()
+        .and_then(|w| taken.checked_add(w).ok())
+        .unwrap_or(Timestamp::MAX)
+}
+
 /// A new name for a lease owner: unique across processes (and across services in one, as
 /// tests run two replicas in one process).
 pub fn new_owner() -> String {
@@ -56,17 +64,16 @@ impl Transient {
         window: Duration,
         now: Timestamp,
     ) -> Result<Timestamp, Timestamp> {
-        let window = SignedDuration::try_from(window).unwrap_or(LONGEST_WINDOW);
         let mut slots = lock(&self.slots);
         if slots.len() > SLOT_KEYS_PRUNE_AT {
             slots.retain(|_, times| times.back().is_some_and(|t| now - LONGEST_WINDOW < *t));
         }
         let times = slots.entry(key.to_owned()).or_default();
-        while times.front().is_some_and(|t| *t <= now - window) {
+        while times.front().is_some_and(|t| frees_at(*t, window) <= now) {
             times.pop_front();
         }
         if times.len() >= count as usize {
-            return Err(times.front().map_or(now + window, |t| *t + window));
+            return Err(frees_at(times.front().copied().unwrap_or(now), window));
         }
         // Kept in order even if the clock stepped back: the oldest stays at the front.
         let taken = times.back().map_or(now, |last| now.max(*last));
@@ -84,10 +91,10 @@ impl Transient {
         }
     }
 
-    /// [`super::Coordination::first_delivery`]; `now` decides whether a remembered key has expired.
-    pub fn first_delivery(&self, key: &str, until: Timestamp, now: Timestamp) -> bool {
+    /// [`super::Coordination::first_delivery`].
+    pub fn first_delivery(&self, key: &str, until: Timestamp) -> bool {
         let mut deliveries = lock(&self.deliveries);
-        if deliveries.until.get(key).is_some_and(|t| *t > now) {
+        if deliveries.until.contains_key(key) {
             return false;
         }
         if deliveries.until.insert(key.to_owned(), until).is_none() {
@@ -127,7 +134,7 @@ impl Transient {
         {
             let mut deliveries = lock(&self.deliveries);
             let before = deliveries.until.len();
-            deliveries.until.retain(|_, until| *until > now);
+            deliveries.until.retain(|_, until| *until >= now);
             let Deliveries { until, order } = &mut *deliveries;
             order.retain(|key| until.contains_key(key));
             forgotten += before - until.len();
@@ -165,12 +172,7 @@ impl Coordination for Transient {
         Ok(())
     }
     async fn first_delivery(&self, key: &str, until: Timestamp) -> Result<bool, StoreError> {
-        Ok(Transient::first_delivery(
-            self,
-            key,
-            until,
-            Timestamp::now(),
-        ))
+        Ok(Transient::first_delivery(self, key, until))
     }
     async fn take_lease(
         &self,
@@ -229,18 +231,19 @@ mod tests {
     #[test]
     fn a_delivery_is_new_once_until_it_is_forgotten() {
         let t = Transient::default();
-        assert!(t.first_delivery("i:1", at(900), at(0)));
-        assert!(!t.first_delivery("i:1", at(900), at(10)));
-        assert!(t.first_delivery("i:1", at(1900), at(901)), "expired");
-        assert_eq!(t.forget(at(2000), at(0)), 1);
-        assert!(t.first_delivery("i:1", at(2900), at(2000)));
+        assert!(t.first_delivery("i:1", at(900)));
+        assert!(!t.first_delivery("i:1", at(900)));
+        assert_eq!(t.forget(at(800), at(0)), 0, "kept until its time");
+        assert!(!t.first_delivery("i:1", at(900)));
+        assert_eq!(t.forget(at(901), at(0)), 1);
+        assert!(t.first_delivery("i:1", at(1900)));
     }
 
     #[test]
     fn deliveries_stay_bounded() {
         let t = Transient::default();
         for id in 0..=DELIVERIES_MAX {
-            assert!(t.first_delivery(&id.to_string(), at(900), at(0)));
+            assert!(t.first_delivery(&id.to_string(), at(900)));
         }
         let deliveries = lock(&t.deliveries);
         assert!(deliveries.until.len() <= DELIVERIES_MAX);

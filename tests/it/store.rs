@@ -1,6 +1,6 @@
-//! The sled store: what is written is read back after reopening, concurrent updates of different
-//! fields all land, unreadable and newer records are refused and left as they are, and a data
-//! directory in use is named in the error.
+//! What only the sled store does: what is written is read back after reopening, a data directory
+//! in use is named in the error, concurrent flushes all complete, records written before an index
+//! existed are indexed. The contract every backend keeps alike is in `store_conformance.rs`.
 
 use crate::support;
 
@@ -10,12 +10,12 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use support::fake_zoom::FakeZoom;
 use support::zoom_client;
-use zoombot::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
+use zoombot::ids::{ChannelId, GuildId, MemberId, RoleId};
 use zoombot::meetings::{Meetings, Requester, ServiceError};
 use zoombot::scheduling::plan::{MeetInput, Recording};
 use zoombot::store::{
-    GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingField, SettingsChange,
-    SledStore, Store, StoreError,
+    GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, SettingsChange, SledStore, Store,
+    StoreError,
 };
 
 const GUILD: GuildId = GuildId(1_200_000_000_000_000_001);
@@ -62,15 +62,6 @@ fn plant(dir: &Path, tree: &str, key: &[u8], bytes: &[u8]) {
         .insert(key, bytes)
         .expect("insert");
     db.flush().expect("flush");
-}
-
-fn raw(dir: &Path, tree: &str, key: &[u8]) -> Option<Vec<u8>> {
-    let db = raw_open(dir);
-    db.open_tree(tree)
-        .expect("tree")
-        .get(key)
-        .expect("get")
-        .map(|v| v.to_vec())
 }
 
 fn record(zoom_id: i64) -> MeetingRecord {
@@ -147,172 +138,6 @@ async fn everything_written_and_flushed_is_there_after_reopening() {
     assert_eq!(ids, [1, 2], "another server's meeting is not listed");
     assert_eq!(store.meeting(GUILD, 3).await.unwrap(), None);
     assert!(store.guild_settings(GuildId(1)).await.unwrap().is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_updates_of_different_fields_lose_nothing() {
-    const ROUNDS: u32 = 300;
-    type Setter = fn(&mut GuildSettings, u32);
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(reopen(dir.path()));
-    let setters: [Setter; 6] = [
-        |s, i| s.duration_minutes = Some(i + 1),
-        |s, i| s.timezone = Some(format!("zone-{i}")),
-        |s, i| s.host_user = Some(format!("user-{i}")),
-        |s, i| s.creator_role = Some(RoleId(u64::from(i))),
-        |s, i| s.waiting_room = Some(i % 2 == 0),
-        |s, i| s.mute_upon_entry = Some(i % 2 == 1),
-    ];
-    let writers: Vec<_> = setters
-        .into_iter()
-        .map(|setter| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move {
-                for i in 0..ROUNDS {
-                    let mut change = GuildSettings::default();
-                    setter(&mut change, i);
-                    store
-                        .update_guild_settings(GUILD, SettingsChange::Set(&change))
-                        .await
-                        .unwrap();
-                }
-            })
-        })
-        .collect();
-    for writer in writers {
-        writer.await.unwrap();
-    }
-    let last = ROUNDS - 1;
-    let mut expected = GuildSettings::default();
-    for setter in setters {
-        setter(&mut expected, last);
-    }
-    assert_eq!(store.guild_settings(GUILD).await.unwrap(), expected);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_cancel_and_the_note_of_its_message_racing_on_one_record_both_land() {
-    const ROUNDS: u64 = 300;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(reopen(dir.path()));
-    store.put_meeting(&record(1)).await.unwrap();
-
-    let notes = {
-        let store = Arc::clone(&store);
-        tokio::spawn(async move {
-            for i in 1..=ROUNDS {
-                let change = MeetingChange::Message {
-                    channel: ChannelId(i),
-                    message: MessageId(i),
-                };
-                store.update_meeting(GUILD, 1, &change).await.unwrap();
-            }
-        })
-    };
-    let cancel = {
-        let store = Arc::clone(&store);
-        tokio::spawn(async move {
-            for i in 1..=ROUNDS {
-                let change = if i == ROUNDS {
-                    MeetingChange::Cancel
-                } else {
-                    MeetingChange::Uuid(format!("uuid-{i}"))
-                };
-                store.update_meeting(GUILD, 1, &change).await.unwrap();
-            }
-        })
-    };
-    notes.await.unwrap();
-    cancel.await.unwrap();
-
-    let stored = store.meeting(GUILD, 1).await.unwrap().unwrap();
-    assert_eq!(stored.message, Some(MessageId(ROUNDS)));
-    assert_eq!(stored.channel, ChannelId(ROUNDS));
-    assert!(stored.cancelled);
-    assert_eq!(stored.uuid, Some(format!("uuid-{}", ROUNDS - 1)));
-    assert_eq!(
-        store
-            .update_meeting(GUILD, 2, &MeetingChange::Cancel)
-            .await
-            .unwrap(),
-        None,
-        "no record, nothing made up"
-    );
-}
-
-#[tokio::test]
-async fn an_unreadable_settings_record_is_refused_and_never_overwritten() {
-    let dir = tempfile::tempdir().unwrap();
-    let key = GUILD.0.to_be_bytes();
-    plant(dir.path(), "guild_settings", &key, b"\x00\x01not json");
-
-    let store = reopen(dir.path());
-    assert!(matches!(
-        store.guild_settings(GUILD).await,
-        Err(StoreError::Corrupt { .. })
-    ));
-    let ten_minutes = GuildSettings {
-        duration_minutes: Some(10),
-        ..GuildSettings::default()
-    };
-    let update = store
-        .update_guild_settings(GUILD, SettingsChange::Set(&ten_minutes))
-        .await;
-    assert!(
-        matches!(update, Err(StoreError::Corrupt { .. })),
-        "{update:?}"
-    );
-    store.flush().await.unwrap();
-    drop(store);
-
-    assert_eq!(
-        raw(dir.path(), "guild_settings", &key).as_deref(),
-        Some(&b"\x00\x01not json"[..])
-    );
-}
-
-#[tokio::test]
-async fn records_from_a_newer_zoombot_are_refused_by_name_and_left_as_they_are() {
-    let dir = tempfile::tempdir().unwrap();
-    let newer_settings = br#"{"v":2,"d":{"duration_minutes":45,"new_field":{"x":1}}}"#;
-    let newer_prefs = br#"{"v":7,"d":{"timezone":"Europe/Paris"}}"#;
-    let guild_key = GUILD.0.to_be_bytes();
-    let member_key = 9u64.to_be_bytes();
-    plant(dir.path(), "guild_settings", &guild_key, newer_settings);
-    plant(dir.path(), "member_prefs", &member_key, newer_prefs);
-
-    let store = reopen(dir.path());
-    let err = store
-        .update_guild_settings(GUILD, SettingsChange::Reset(SettingField::WaitingRoom))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            StoreError::NewerVersion {
-                version: 2,
-                supported: 1,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(err.to_string().contains("newer zoombot"), "{err}");
-    assert!(matches!(
-        store.set_member_timezone(MemberId(9), None).await,
-        Err(StoreError::NewerVersion { version: 7, .. })
-    ));
-    store.flush().await.unwrap();
-    drop(store);
-
-    assert_eq!(
-        raw(dir.path(), "guild_settings", &guild_key).as_deref(),
-        Some(&newer_settings[..])
-    );
-    assert_eq!(
-        raw(dir.path(), "member_prefs", &member_key).as_deref(),
-        Some(&newer_prefs[..])
-    );
 }
 
 #[tokio::test]
@@ -463,171 +288,6 @@ async fn a_meeting_recorded_before_the_zoom_id_index_existed_is_found_by_its_num
         Some(GUILD)
     );
     assert_eq!(store.zoom_meeting(78).await.unwrap(), None);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_daily_quota_taken_from_many_tasks_at_once_counts_exactly_its_limit() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(reopen(dir.path()));
-    let day = jiff::civil::date(2026, 12, 2);
-    let tasks: Vec<_> = (0..8)
-        .map(|_| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move {
-                let mut taken = 0;
-                for _ in 0..20 {
-                    taken += usize::from(store.take_daily("host:me", day, 50).await.unwrap());
-                }
-                taken
-            })
-        })
-        .collect();
-    let mut taken = 0;
-    for task in tasks {
-        taken += task.await.unwrap();
-    }
-
-    assert_eq!(taken, 50);
-    assert!(!store.take_daily("host:me", day, 50).await.unwrap());
-    store.give_back_daily("host:me", day).await.unwrap();
-    assert!(
-        store.take_daily("host:me", day, 50).await.unwrap(),
-        "one given back"
-    );
-    let tomorrow = day.tomorrow().unwrap();
-    assert!(
-        store.take_daily("host:me", tomorrow, 50).await.unwrap(),
-        "a new day starts from zero"
-    );
-}
-
-#[tokio::test]
-async fn only_meetings_that_have_not_ended_are_read_for_lists_even_after_their_times_change() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = reopen(dir.path());
-    let now = Timestamp::now();
-    let hours = |h: i64| jiff::SignedDuration::from_hours(h);
-    for (id, start) in [
-        (1, now - hours(48)),
-        (2, now + hours(1)),
-        (3, now - hours(3)),
-    ] {
-        store
-            .put_meeting(&MeetingRecord {
-                start,
-                ..record(id)
-            })
-            .await
-            .unwrap();
-    }
-    let ids = async |store: &SledStore| {
-        let mut ids: Vec<i64> = store
-            .meetings_ending_after(GUILD, now)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.zoom_id)
-            .collect();
-        ids.sort_unstable();
-        ids
-    };
-    assert_eq!(ids(&store).await, [2]);
-
-    // Moved into the future, and out of it again: the index follows the record.
-    store
-        .put_meeting(&MeetingRecord {
-            start: now + hours(5),
-            ..record(3)
-        })
-        .await
-        .unwrap();
-    store
-        .put_meeting(&MeetingRecord {
-            start: now - hours(10),
-            ..record(2)
-        })
-        .await
-        .unwrap();
-    assert_eq!(ids(&store).await, [3]);
-    assert!(
-        store
-            .meetings_ending_after(GuildId(GUILD.0 + 1), now - hours(1000))
-            .await
-            .unwrap()
-            .is_empty(),
-        "another server's meetings stay apart"
-    );
-}
-
-/// The same named operations leave the same records in every backend: the in-memory store the
-/// service's tests use behaves as the sled store users run.
-#[tokio::test]
-async fn the_named_operations_do_the_same_on_sled_and_in_memory() {
-    async fn replay(store: &dyn Store) -> (Vec<MeetingRecord>, GuildSettings, MemberPrefs) {
-        store.put_meeting(&record(1)).await.unwrap();
-        store.put_meeting(&record(2)).await.unwrap();
-        let message = MeetingChange::Message {
-            channel: ChannelId(8),
-            message: MessageId(80),
-        };
-        for (id, change) in [
-            (1, message),
-            (1, MeetingChange::Uuid("abc==".into())),
-            (2, MeetingChange::Cancel),
-        ] {
-            assert!(
-                store
-                    .update_meeting(GUILD, id, &change)
-                    .await
-                    .unwrap()
-                    .is_some()
-            );
-        }
-        let first = GuildSettings {
-            duration_minutes: Some(45),
-            waiting_room: Some(true),
-            ..GuildSettings::default()
-        };
-        let second = GuildSettings {
-            waiting_room: Some(false),
-            host_user: Some("ops@example.com".into()),
-            ..GuildSettings::default()
-        };
-        for change in [
-            SettingsChange::Set(&first),
-            SettingsChange::Set(&second),
-            SettingsChange::Reset(SettingField::Duration),
-        ] {
-            store.update_guild_settings(GUILD, change).await.unwrap();
-        }
-        store
-            .set_member_timezone(MemberId(9), Some("Asia/Tokyo"))
-            .await
-            .unwrap();
-        (
-            store.guild_meetings(GUILD).await.unwrap(),
-            store.guild_settings(GUILD).await.unwrap(),
-            store.member_prefs(MemberId(9)).await.unwrap(),
-        )
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let on_disk = replay(&reopen(dir.path())).await;
-    let in_memory = replay(&zoombot::store::MemoryStore::new()).await;
-
-    assert_eq!(on_disk, in_memory);
-    let (meetings, settings, prefs) = on_disk;
-    assert_eq!(meetings[0].message, Some(MessageId(80)));
-    assert_eq!(meetings[0].uuid.as_deref(), Some("abc=="));
-    assert!(!meetings[0].cancelled && meetings[1].cancelled);
-    assert_eq!(
-        settings,
-        GuildSettings {
-            waiting_room: Some(false),
-            host_user: Some("ops@example.com".into()),
-            ..GuildSettings::default()
-        }
-    );
-    assert_eq!(prefs.timezone.as_deref(), Some("Asia/Tokyo"));
 }
 
 /// The index of due times the reminders' scheduler reads follows every change of a meeting's

@@ -6,6 +6,8 @@ pub mod bot;
 pub mod discord_signature;
 pub mod fake_discord;
 pub mod fake_zoom;
+#[cfg(unix)]
+pub mod postgres;
 pub mod signed;
 pub mod specs;
 

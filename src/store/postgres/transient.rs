@@ -1,0 +1,154 @@
+//! The short-lived records every replica shares: sliding-window slots, deliveries seen, leases.
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::PgStore;
+use crate::store::StoreError;
+use crate::store::transient::frees_at;
+
+fn count(rows: u64) -> usize {
+    usize::try_from(rows).unwrap_or(usize::MAX)
+}
+
+impl PgStore {
+    /// [`crate::store::Store::take_slot`]: one transaction under an advisory lock on the key,
+    /// so concurrent takers of one key (in any replica) count one after the other; other keys
+    /// do not wait.
+    pub(super) async fn slot(
+        &self,
+        key: &str,
+        count: u32,
+        window: Duration,
+        now: Timestamp,
+    ) -> Result<Result<Timestamp, Timestamp>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(self.fail.db())?;
+        let lock = tx
+            .prepare_cached("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .await
+            .map_err(self.fail.db())?;
+        tx.execute(&lock, &[&key]).await.map_err(self.fail.db())?;
+        // The slots out of the window are free again (a window longer than time itself
+        // frees none).
+        if let Some(cutoff) = SignedDuration::try_from(window)
+            .ok()
+            .and_then(|w| now.checked_sub(w).ok())
+        {
+            let expire = tx
+                .prepare_cached("DELETE FROM slots WHERE key = $1 AND taken <= $2")
+                .await
+                .map_err(self.fail.db())?;
+            tx.execute(&expire, &[&key, &cutoff])
+                .await
+                .map_err(self.fail.db())?;
+        }
+        let held = tx
+            .prepare_cached("SELECT count(*), min(taken) FROM slots WHERE key = $1")
+            .await
+            .map_err(self.fail.db())?;
+        let row = tx.query_one(&held, &[&key]).await.map_err(self.fail.db())?;
+        let (held, oldest): (i64, Option<Timestamp>) = (row.get(0), row.get(1));
+        let answer = if held < i64::from(count) {
+            let take = tx
+                .prepare_cached("INSERT INTO slots (key, taken) VALUES ($1, $2)")
+                .await
+                .map_err(self.fail.db())?;
+            tx.execute(&take, &[&key, &now])
+                .await
+                .map_err(self.fail.db())?;
+            Ok(now)
+        } else {
+            Err(oldest.map_or(Timestamp::MAX, |t| frees_at(t, window)))
+        };
+        tx.commit().await.map_err(self.fail.db())?;
+        Ok(answer)
+    }
+
+    /// [`crate::store::Store::give_back_slot`]: one of the key's slots taken then, not all.
+    pub(super) async fn unslot(&self, key: &str, taken: Timestamp) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM slots WHERE id = \
+                 (SELECT id FROM slots WHERE key = $1 AND taken = $2 LIMIT 1)",
+                &[&key, &taken],
+            )
+            .await
+            .map_err(self.fail.db())?;
+        Ok(())
+    }
+
+    /// [`crate::store::Store::first_delivery`]: the primary key lets exactly one insert in.
+    pub(super) async fn delivered(&self, key: &str, until: Timestamp) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "INSERT INTO deliveries (key, until) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .await
+            .map_err(self.fail.db())?;
+        let inserted = client
+            .execute(&statement, &[&key, &until])
+            .await
+            .map_err(self.fail.db())?;
+        Ok(inserted == 1)
+    }
+
+    /// [`crate::store::Store::take_lease`]: one conditional upsert; no row changes when
+    /// another owner holds an unexpired lease.
+    pub(super) async fn lease(
+        &self,
+        name: &str,
+        owner: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "INSERT INTO leases AS l (name, owner, until) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until = EXCLUDED.until \
+                 WHERE l.until < $4 OR l.owner = EXCLUDED.owner",
+            )
+            .await
+            .map_err(self.fail.db())?;
+        let taken = client
+            .execute(&statement, &[&name, &owner, &until, &now])
+            .await
+            .map_err(self.fail.db())?;
+        Ok(taken == 1)
+    }
+
+    /// [`crate::store::Store::release_lease`].
+    pub(super) async fn unlease(&self, name: &str, owner: &str) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM leases WHERE name = $1 AND owner = $2",
+                &[&name, &owner],
+            )
+            .await
+            .map_err(self.fail.db())?;
+        Ok(())
+    }
+
+    /// [`crate::store::Store::forget_transient`].
+    pub(super) async fn forget_short_lived(
+        &self,
+        now: Timestamp,
+        slots_before: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let client = self.client().await?;
+        let mut forgotten = 0;
+        for (sql, at) in [
+            ("DELETE FROM deliveries WHERE until < $1", &now),
+            ("DELETE FROM leases WHERE until < $1", &now),
+            ("DELETE FROM slots WHERE taken < $1", &slots_before),
+        ] {
+            forgotten += count(client.execute(sql, &[at]).await.map_err(self.fail.db())?);
+        }
+        Ok(forgotten)
+    }
+}
