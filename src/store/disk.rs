@@ -11,6 +11,7 @@ mod inbox;
 mod index;
 mod keys;
 mod links;
+mod settings;
 
 use flush::Flusher;
 use keys::{end_key, meeting_key, ordered};
@@ -282,25 +283,7 @@ impl Store for SledStore {
         guild: GuildId,
         change: SettingsChange<'_>,
     ) -> Result<GuildSettings, StoreError> {
-        let key = guild.0.to_be_bytes();
-        loop {
-            let old = self.guilds.get(key).map_err(self.err())?;
-            // An unreadable or newer record is refused here, so it is never overwritten.
-            let mut settings = match &old {
-                Some(bytes) => decode(SETTINGS, bytes)?,
-                None => GuildSettings::default(),
-            };
-            change.apply(&mut settings);
-            let new = encode(&settings);
-            let swapped = self
-                .guilds
-                .compare_and_swap(key, old, Some(new))
-                .map_err(self.err())?;
-            if swapped.is_ok() {
-                return Ok(settings);
-            }
-            // Another update got in between: start over from what it wrote.
-        }
+        self.change_settings(guild, change)
     }
 
     async fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
@@ -319,23 +302,7 @@ impl Store for SledStore {
         member: MemberId,
         timezone: Option<&str>,
     ) -> Result<MemberPrefs, StoreError> {
-        let key = member.0.to_be_bytes();
-        loop {
-            let old = self.members.get(key).map_err(self.err())?;
-            // Refuse to replace what a newer zoombot wrote.
-            let mut prefs = match &old {
-                Some(bytes) => decode(PREFS, bytes)?,
-                None => MemberPrefs::default(),
-            };
-            prefs.timezone = timezone.map(str::to_owned);
-            let swapped = self
-                .members
-                .compare_and_swap(key, old, Some(encode(&prefs)))
-                .map_err(self.err())?;
-            if swapped.is_ok() {
-                return Ok(prefs);
-            }
-        }
+        self.change_timezone(member, timezone)
     }
 
     async fn receive_event(&self, key: &str, raw: &str, at: Timestamp) -> Result<bool, StoreError> {

@@ -1,5 +1,6 @@
 //! Where the bot keeps what it must remember: the meetings it created, servers' settings and
-//! members' time zones. Behind a trait so the service does not care how; sled on disk by default.
+//! members' time zones. Behind a trait so the service does not care how; sled on disk by default,
+//! PostgreSQL (`postgres`) for several replicas sharing one database.
 
 pub mod codec;
 pub mod disk;
