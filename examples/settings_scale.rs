@@ -2,12 +2,14 @@
 //! prints one JSON line: its size on disk, the latency of the settings lookups a /meet makes
 //! (`Meetings::meet_defaults`: server settings + member preferences), and how long the release
 //! binary takes from start to ready (commands registered) on that directory against the fake
-//! Discord.
+//! Discord. Then the same on PostgreSQL (a second line): the same servers written to a fresh
+//! database, the same lookups, and a replica's start to ready on it in `DISCORD_MODE=http`.
 //!
 //! ```text
 //! cargo build --release && cargo run --release --example settings_scale
 //! ```
-//! Reads `GUILDS` (100000), `LOOKUPS` (100000) and `STARTS` (5).
+//! Reads `GUILDS` (100000), `LOOKUPS` (100000), `STARTS` (5) and `DATABASE_URL` (unset: a
+//! throwaway PostgreSQL started here as the tests start one; `none`: sled only).
 
 // Shared with the tests and the other examples, each using part of it: the fakes are checked for
 // dead code in the test crate, which uses all of them.
@@ -17,6 +19,13 @@ mod fake_discord;
 #[allow(dead_code)]
 #[path = "../tests/it/support/fake_zoom.rs"]
 mod fake_zoom;
+
+#[allow(dead_code)]
+#[path = "../tests/it/support/discord_signature.rs"]
+mod discord_signature;
+#[allow(dead_code)]
+#[path = "../tests/it/support/postgres.rs"]
+mod postgres;
 
 #[allow(dead_code)]
 #[path = "support/figures.rs"]
@@ -38,7 +47,7 @@ use zoombot::meetings::{Meetings, Requester};
 use zoombot::scheduling::Cooldown;
 use zoombot::scheduling::plan::Recording;
 use zoombot::secret::Secret;
-use zoombot::store::{GuildSettings, SettingsChange, SledStore, Store};
+use zoombot::store::{GuildSettings, PgStore, SettingsChange, SledStore, Store};
 
 const FIRST_GUILD: u64 = 1_000_000_000_000_000_000;
 const ZONES: [&str; 4] = [
@@ -123,12 +132,18 @@ async fn lookups(service: &Meetings, guilds: u64, lookups: u64) -> Vec<f64> {
     out
 }
 
-/// Milliseconds from starting the release binary on `dir` to its commands being registered.
-async fn start_to_ready(dir: &Path, discord: &FakeDiscord, zoom: &FakeZoom) -> f64 {
+/// Milliseconds from starting the release binary on `dir` (with `extra` variables) to its
+/// commands being registered.
+async fn start_to_ready(
+    dir: &Path,
+    discord: &FakeDiscord,
+    zoom: &FakeZoom,
+    extra: &[(&str, &str)],
+) -> f64 {
     let registrations = |d: &FakeDiscord| d.requests_matching("PUT", "/commands").len();
     let before = registrations(discord);
     let began = Instant::now();
-    let mut child = release_bot::spawn(discord, zoom, dir, &[]);
+    let mut child = release_bot::spawn(discord, zoom, dir, extra);
     let ready = discord
         .wait_for(|d| registrations(d) > before, Duration::from_secs(30))
         .await;
@@ -185,15 +200,99 @@ async fn main() {
     let zoom = FakeZoom::start().await;
     let mut ready = Vec::new();
     for _ in 0..starts {
-        ready.push(start_to_ready(data.path(), &discord, &zoom).await);
+        ready.push(start_to_ready(data.path(), &discord, &zoom, &[]).await);
     }
     println!(
         "{}",
         serde_json::json!({
+            "store": "sled",
             "guilds": guilds,
             "fill_s": (fill_s * 10.0).round() / 10.0,
             "data_dir_mb": (size_mb * 10.0).round() / 10.0,
             "open_ms": (open_ms * 10.0).round() / 10.0,
+            "lookup_p50_us_median": (median(p50) * 10.0).round() / 10.0,
+            "lookup_p99_us_median": (median(p99) * 10.0).round() / 10.0,
+            "lookup_runs": 5,
+            "lookups_per_run": n_lookups,
+            "start_to_ready_ms_median": median(ready.clone()).round(),
+            "start_to_ready_ms_runs": ready.iter().map(|r| r.round()).collect::<Vec<_>>(),
+        })
+    );
+    if std::env::var("DATABASE_URL").is_ok_and(|v| v == "none") {
+        return;
+    }
+    postgres_leg(guilds, n_lookups, starts, &discord, &zoom).await;
+}
+
+/// The same servers, lookups and starts on PostgreSQL.
+async fn postgres_leg(
+    guilds: u64,
+    n_lookups: u64,
+    starts: u32,
+    discord: &FakeDiscord,
+    zoom: &FakeZoom,
+) {
+    let server = match std::env::var("DATABASE_URL") {
+        Ok(_) => None,
+        Err(_) => Some(postgres::Server::start().expect("a throwaway PostgreSQL")),
+    };
+    let admin = std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+        server
+            .as_ref()
+            .map(|s| s.url("postgres"))
+            .unwrap_or_default()
+    });
+    let url = postgres::create_database(&admin).await;
+    let store = Arc::new(PgStore::connect(&url, 16).await.expect("connect"));
+    let began = Instant::now();
+    // Sixteen writers at once, as replicas' commands would arrive: the fill is not the figure.
+    let writers: Vec<_> = (0..16)
+        .map(|w| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                for i in (w..guilds).step_by(16) {
+                    let wanted = settings(i);
+                    store
+                        .update_guild_settings(
+                            GuildId(FIRST_GUILD + i),
+                            SettingsChange::Set(&wanted),
+                        )
+                        .await
+                        .expect("write");
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.expect("writer");
+    }
+    let fill_s = began.elapsed().as_secs_f64();
+    let service = service(store);
+    let mut p50 = Vec::new();
+    let mut p99 = Vec::new();
+    for _ in 0..5 {
+        let run = lookups(&service, guilds, n_lookups).await;
+        p50.push(percentile(&run, 50.0));
+        p99.push(percentile(&run, 99.0));
+    }
+    drop(service);
+    let data = tempfile::tempdir().expect("data dir");
+    let key = discord_signature::public_key_hex();
+    let extra = [
+        ("DATABASE_URL", url.as_str()),
+        ("DISCORD_MODE", "http"),
+        ("DISCORD_PUBLIC_KEY", key.as_str()),
+    ];
+    let mut ready = Vec::new();
+    for _ in 0..starts {
+        ready.push(start_to_ready(data.path(), discord, zoom, &extra).await);
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "store": "postgres",
+            "guilds": guilds,
+            "fill_s": (fill_s * 10.0).round() / 10.0,
             "lookup_p50_us_median": (median(p50) * 10.0).round() / 10.0,
             "lookup_p99_us_median": (median(p99) * 10.0).round() / 10.0,
             "lookup_runs": 5,

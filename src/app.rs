@@ -20,7 +20,7 @@ use crate::http::{self, HttpState};
 use crate::meetings::Meetings;
 use crate::meetings::webhooks::Inbox;
 use crate::metrics::Metrics;
-use crate::store::{SledStore, Store};
+use crate::store::{PgStore, SledStore, Store};
 use crate::zoom::ZoomClient;
 
 /// How long shutdown waits for commands being handled, at least: a create whose first send hangs
@@ -58,12 +58,30 @@ pub enum AppError {
     Http(#[from] http::BindError),
 }
 
-/// Runs the bot, with its store in `DATA_DIR`, until a shutdown signal.
+/// Runs the bot, with its store in `DATA_DIR` (or the PostgreSQL of `DATABASE_URL`), until a
+/// shutdown signal.
 pub async fn run(config: BotConfig) -> Result<(), AppError> {
     // Before anything is opened: the umask must cover the data directory and sled's files.
     crate::process::prepare();
-    // Both first, so a taken HTTP_ADDR or DATA_DIR stops the bot before it connects to anything.
+    // First, so a taken HTTP_ADDR or an unusable store stops the bot before it connects to
+    // anything.
     let listener = http::bind(config.http_addr).await?;
+    let store = open_store(&config).await?;
+    run_on(config, listener, store).await
+}
+
+/// The store the configuration names: PostgreSQL (its schema brought up to date) when
+/// `DATABASE_URL` is set, else sled in `DATA_DIR`.
+async fn open_store(config: &BotConfig) -> Result<Arc<dyn Store>, AppError> {
+    if let Some(database) = &config.database {
+        let store = PgStore::connect(database.url.expose(), database.max_connections).await?;
+        tracing::info!(
+            database = %database.shown(),
+            max_connections = database.max_connections,
+            "store opened: PostgreSQL, schema up to date"
+        );
+        return Ok(Arc::new(store));
+    }
     crate::process::check_writable(&config.data_dir)?;
     let sled = SledStore::open(&config.data_dir)?;
     crate::process::warn_if_shared(&config.data_dir);
@@ -72,7 +90,7 @@ pub async fn run(config: BotConfig) -> Result<(), AppError> {
         servers_with_settings = sled.guild_count(),
         "store opened"
     );
-    run_on(config, listener, Arc::new(sled)).await
+    Ok(Arc::new(sled))
 }
 
 /// What both ways of taking interactions share: the service and what it runs on, the HTTP
@@ -245,6 +263,7 @@ fn log_start(config: &BotConfig, http_addr: std::net::SocketAddr) {
         zoom_api = %config.zoom.api_base,
         dev_guild = config.discord.guild_id.map_or_else(|| "none".to_owned(), |g| g.to_string()),
         discord_api = config.discord.api_base.as_deref().unwrap_or("https://discord.com"),
+        store = %crate::config::database_status(config.database.as_ref()),
         data_dir = %config.data_dir.display(),
         http = %http_addr,
         "starting zoombot"

@@ -2,6 +2,7 @@
 //! `healthcheck` asks a running bot's `/healthz` (for container health checks).
 
 pub mod accounts;
+pub mod database;
 pub mod doctor;
 pub mod webhook;
 
@@ -41,6 +42,10 @@ pub enum Command {
     /// Ask the bot running on this machine whether it is healthy (GET /healthz on its HTTP
     /// port); exit code 0 if so, 1 if not. For container health checks.
     Healthcheck,
+    /// Bring the PostgreSQL schema (`DATABASE_URL`) up to date and exit: a deploy step before
+    /// new replicas start (each replica also does it at start). Exit code 2 without
+    /// `DATABASE_URL`.
+    Migrate,
     /// Zoom's webhooks.
     Webhook {
         /// The webhook action.
@@ -107,6 +112,7 @@ const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(4);
 pub async fn run(command: Command) -> ExitCode {
     match command {
         Command::Healthcheck => return healthcheck().await,
+        Command::Migrate => return database::migrate().await,
         Command::Webhook {
             action: WebhookAction::Test { meeting, url },
         } => return webhook::test(meeting, url).await,
@@ -120,6 +126,7 @@ pub async fn run(command: Command) -> ExitCode {
                 println!("FAIL  configuration");
                 // Discord's and the webhooks' problems too, so one run lists everything to fix.
                 webhook::check();
+                database::check().await;
                 doctor::check_discord().await;
             }
             return ExitCode::FAILURE;
@@ -136,6 +143,7 @@ pub async fn run(command: Command) -> ExitCode {
         Command::Doctor => return doctor(&zoom, &client).await,
         Command::Meet { action } => meet(&client, action).await,
         Command::Healthcheck => return healthcheck().await,
+        Command::Migrate => return database::migrate().await,
         Command::Webhook {
             action: WebhookAction::Test { meeting, url },
         } => return webhook::test(meeting, url).await,
@@ -224,8 +232,9 @@ async fn doctor(zoom: &ZoomConfig, client: &ZoomClient) -> ExitCode {
     let zoom_ok = doctor_zoom(zoom, client).await;
     let webhooks_ok = webhook::check();
     let accounts_ok = accounts::check().await;
+    let store_ok = database::check().await;
     let discord_ok = doctor::check_discord().await;
-    if zoom_ok && webhooks_ok && accounts_ok && discord_ok {
+    if zoom_ok && webhooks_ok && accounts_ok && store_ok && discord_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

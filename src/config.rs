@@ -17,7 +17,7 @@ mod discord_mode;
 mod webhooks;
 
 pub use accounts::{AccountsConfig, accounts_status};
-pub use database::{DatabaseConfig, database_status, without_password};
+pub use database::{DatabaseConfig, database_status};
 pub use discord_mode::{DiscordMode, PublicKey};
 use webhooks::public_url;
 pub use webhooks::{WebhookConfig, webhook_status};

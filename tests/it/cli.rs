@@ -537,3 +537,86 @@ async fn doctor_checks_the_user_app_credentials_and_names_the_redirect_url() {
     );
     assert!(!text.contains("not-the-secret"), "{text}");
 }
+
+#[tokio::test]
+async fn migrate_brings_the_schema_up_once_and_doctor_reports_its_version() {
+    let Some(db) = support::postgres::database().await else {
+        return;
+    };
+    let with_db = |mut vars: Vec<(String, String)>| {
+        vars.push(("DATABASE_URL".to_owned(), db.url.clone()));
+        vars
+    };
+    let zoom = FakeZoom::start().await;
+    let discord = FakeDiscord::start().await;
+    let before = zoombot(&["doctor"], with_db(env_with_discord(&zoom, &discord))).await;
+    assert!(
+        line(&stdout(&before), "store").contains("no schema yet"),
+        "{}",
+        stdout(&before)
+    );
+
+    let first = zoombot(&["migrate"], with_db(Vec::new())).await;
+    let again = zoombot(&["migrate"], with_db(Vec::new())).await;
+
+    assert!(first.status.success(), "{}", stderr(&first));
+    let known = zoombot::store::postgres::SCHEMA_VERSION;
+    assert!(
+        stdout(&first).contains(&format!("from version 0 to {known}")),
+        "{}",
+        stdout(&first)
+    );
+    assert!(again.status.success());
+    assert!(stdout(&again).contains("up to date"), "{}", stdout(&again));
+    let after = zoombot(&["doctor"], with_db(env_with_discord(&zoom, &discord))).await;
+    let store = line(&stdout(&after), "store").to_owned();
+    assert!(
+        store.starts_with("ok") && store.contains(&format!("schema version {known}")),
+        "{store}"
+    );
+    assert!(after.status.success(), "{}", stdout(&after));
+}
+
+#[tokio::test]
+async fn migrate_without_a_database_says_it_is_for_postgresql_and_exits_2() {
+    let out = zoombot(&["migrate"], Vec::new()).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("DATABASE_URL is not set"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_database_stops_the_bot_at_start_naming_it_without_its_password() {
+    let zoom = FakeZoom::start().await;
+    let discord = FakeDiscord::start().await;
+    // A port nothing listens on: refused at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let url = format!("postgres://zoombot:hunter2@127.0.0.1:{closed}/zoombot");
+    let mut vars = env_with_discord(&zoom, &discord);
+    vars.push(("DATABASE_URL".to_owned(), url));
+    vars.push(("HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()));
+
+    let started = std::time::Instant::now();
+    let out = zoombot(&[], vars).await;
+
+    assert!(!out.status.success());
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains(&format!(
+            "postgres://zoombot:***@127.0.0.1:{closed}/zoombot"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(
+        discord.requests().is_empty(),
+        "nothing asked of Discord before the store was there"
+    );
+}

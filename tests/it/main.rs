@@ -31,6 +31,7 @@ mod operator_told;
 mod postgres;
 mod properties;
 mod readme;
+mod replicas;
 mod security;
 mod store;
 mod store_conformance;

@@ -807,6 +807,7 @@ async fn member_links_are_kept_found_by_zoom_user_and_removed(b: Backend) {
     );
 }
 
+#[allow(clippy::too_many_lines)] // one contract, read top to bottom
 async fn concurrent_slots_at_the_limit_are_taken_exactly_count_times(b: Backend) {
     let window = Duration::from_secs(60);
     let now = at("2026-12-02T10:00:00Z");
@@ -995,6 +996,7 @@ async fn a_delivery_is_first_once_across_replicas(b: Backend) {
     );
 }
 
+#[allow(clippy::too_many_lines)] // one contract, read top to bottom
 async fn a_lease_is_exclusive_renewed_by_its_owner_and_taken_over_when_expired(b: Backend) {
     let now = at("2026-12-02T10:00:00Z");
     let until = now + SignedDuration::from_secs(30);
