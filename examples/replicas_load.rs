@@ -14,7 +14,8 @@
 //! `ZOOM_LATENCY_MS` (100); `FAULT_PERCENT` (5) of Zoom API requests failing at random (the fake's
 //! mix: 5xx before and after creating, timeouts after creating, 429s); `REPLICAS` (2);
 //! `KILL_AT_S` (0: never) when replica 0 is killed (SIGKILL); `DATABASE_URL` (unset: a throwaway
-//! PostgreSQL started here, as the tests start one).
+//! PostgreSQL started here, as the tests start one); `DATABASE_MAX_CONNECTIONS` (unset: the bot's
+//! default) handed to each replica.
 //!
 //! Per leg: ack p50/p99 (the HTTP response, which is the acknowledgement), `scheduled` (told the
 //! host link), `told_error`, `no_answer`; `lost` (a Zoom meeting nobody was told of or nobody
@@ -187,6 +188,10 @@ fn spawn(
     ];
     if let Some(url) = database {
         env.push(("DATABASE_URL", url));
+    }
+    let pool = std::env::var("DATABASE_MAX_CONNECTIONS").ok();
+    if let Some(pool) = &pool {
+        env.push(("DATABASE_MAX_CONNECTIONS", pool));
     }
     release_bot::spawn(discord, zoom, dir, &env)
 }
