@@ -6,7 +6,9 @@
 //! makes them, never a flush made for the probe: a probe that writes to disk lets anyone who can
 //! reach `/healthz` make the bot do I/O as fast as they can ask, and it queues behind the flushes
 //! that members' commands wait on. The cost is that a disk that fails while nothing is written
-//! shows at the next write, which is when it matters.
+//! shows at the next write, which is when it matters. Every other operation's backend failure
+//! counts too, until one succeeds: a PostgreSQL flush has nothing to wait for, so a database
+//! that went away shows at the next read.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -109,6 +111,9 @@ struct Flushes {
     under_way: BTreeMap<u64, Instant>,
     /// The error of the last flush that finished, if it failed.
     last_error: Option<String>,
+    /// The backend's error of the last other operation, if it failed (a database that went away
+    /// shows here before any flush: PostgreSQL's flushes have nothing to wait for).
+    last_operation_error: Option<String>,
 }
 
 impl FlushWatch {
@@ -143,7 +148,24 @@ impl FlushWatch {
                 humantime::format_duration(timeout)
             ));
         }
-        state.last_error.as_ref().map(|err| format!("store: {err}"))
+        state
+            .last_error
+            .as_ref()
+            .or(state.last_operation_error.as_ref())
+            .map(|err| format!("store: {err}"))
+    }
+
+    /// Notes how an operation other than a flush ended: only the backend's failures count (a
+    /// record that cannot be read is that record's problem, not the store's).
+    fn operation(&self, failed: Option<&StoreError>) {
+        let mut state = self.lock();
+        match failed {
+            Some(err @ StoreError::Backend(_)) => {
+                state.last_operation_error = Some(err.to_string())
+            }
+            Some(_) => {}
+            None => state.last_operation_error = None,
+        }
     }
 }
 
@@ -165,23 +187,31 @@ impl Drop for FlushTicket {
     }
 }
 
-/// A store whose flushes [`FlushWatch`] remembers; everything else goes straight through.
+/// A store whose flushes [`FlushWatch`] remembers, and whether its last other operation reached
+/// the backend; everything goes straight through.
 struct WatchedStore {
     inner: Arc<dyn Store>,
     flushes: Arc<FlushWatch>,
 }
 
+impl WatchedStore {
+    fn seen<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        self.flushes.operation(result.as_ref().err());
+        result
+    }
+}
+
 #[async_trait]
 impl Store for WatchedStore {
     async fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
-        self.inner.put_meeting(record).await
+        self.seen(self.inner.put_meeting(record).await)
     }
     async fn meeting(
         &self,
         guild: GuildId,
         zoom_id: i64,
     ) -> Result<Option<MeetingRecord>, StoreError> {
-        self.inner.meeting(guild, zoom_id).await
+        self.seen(self.inner.meeting(guild, zoom_id).await)
     }
     async fn update_meeting(
         &self,
@@ -189,111 +219,111 @@ impl Store for WatchedStore {
         zoom_id: i64,
         change: &MeetingChange,
     ) -> Result<Option<MeetingRecord>, StoreError> {
-        self.inner.update_meeting(guild, zoom_id, change).await
+        self.seen(self.inner.update_meeting(guild, zoom_id, change).await)
     }
     async fn guild_meetings(&self, guild: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
-        self.inner.guild_meetings(guild).await
+        self.seen(self.inner.guild_meetings(guild).await)
     }
     async fn meetings_ending_after(
         &self,
         guild: GuildId,
         after: Timestamp,
     ) -> Result<Vec<MeetingRecord>, StoreError> {
-        self.inner.meetings_ending_after(guild, after).await
+        self.seen(self.inner.meetings_ending_after(guild, after).await)
     }
     async fn zoom_meeting(&self, zoom_id: i64) -> Result<Option<MeetingRecord>, StoreError> {
-        self.inner.zoom_meeting(zoom_id).await
+        self.seen(self.inner.zoom_meeting(zoom_id).await)
     }
     async fn due_reminders(
         &self,
         until: Timestamp,
         limit: usize,
     ) -> Result<Vec<MeetingRecord>, StoreError> {
-        self.inner.due_reminders(until, limit).await
+        self.seen(self.inner.due_reminders(until, limit).await)
     }
     async fn next_reminder(&self) -> Result<Option<Timestamp>, StoreError> {
-        self.inner.next_reminder().await
+        self.seen(self.inner.next_reminder().await)
     }
     async fn receive_event(&self, key: &str, raw: &str, at: Timestamp) -> Result<bool, StoreError> {
-        self.inner.receive_event(key, raw, at).await
+        self.seen(self.inner.receive_event(key, raw, at).await)
     }
     async fn pending_events(
         &self,
         limit: usize,
     ) -> Result<Vec<crate::store::InboxEntry>, StoreError> {
-        self.inner.pending_events(limit).await
+        self.seen(self.inner.pending_events(limit).await)
     }
     async fn applied_event(&self, seq: u64) -> Result<(), StoreError> {
-        self.inner.applied_event(seq).await
+        self.seen(self.inner.applied_event(seq).await)
     }
     async fn put_pending_link(
         &self,
         key: &str,
         pending: &crate::store::PendingLink,
     ) -> Result<(), StoreError> {
-        self.inner.put_pending_link(key, pending).await
+        self.seen(self.inner.put_pending_link(key, pending).await)
     }
     async fn take_pending_link(
         &self,
         key: &str,
     ) -> Result<Option<crate::store::PendingLink>, StoreError> {
-        self.inner.take_pending_link(key).await
+        self.seen(self.inner.take_pending_link(key).await)
     }
     async fn forget_pending_links(&self, before: Timestamp) -> Result<usize, StoreError> {
-        self.inner.forget_pending_links(before).await
+        self.seen(self.inner.forget_pending_links(before).await)
     }
     async fn member_link(
         &self,
         member: crate::ids::MemberId,
     ) -> Result<Option<crate::store::MemberLink>, StoreError> {
-        self.inner.member_link(member).await
+        self.seen(self.inner.member_link(member).await)
     }
     async fn put_member_link(&self, link: &crate::store::MemberLink) -> Result<(), StoreError> {
-        self.inner.put_member_link(link).await
+        self.seen(self.inner.put_member_link(link).await)
     }
     async fn delete_member_link(
         &self,
         member: crate::ids::MemberId,
     ) -> Result<Option<crate::store::MemberLink>, StoreError> {
-        self.inner.delete_member_link(member).await
+        self.seen(self.inner.delete_member_link(member).await)
     }
     async fn zoom_user_links(
         &self,
         zoom_user: &str,
     ) -> Result<Vec<crate::store::MemberLink>, StoreError> {
-        self.inner.zoom_user_links(zoom_user).await
+        self.seen(self.inner.zoom_user_links(zoom_user).await)
     }
     async fn forget_event_keys(&self, before: Timestamp) -> Result<usize, StoreError> {
-        self.inner.forget_event_keys(before).await
+        self.seen(self.inner.forget_event_keys(before).await)
     }
     async fn prune_meetings(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
-        self.inner.prune_meetings(ended_before).await
+        self.seen(self.inner.prune_meetings(ended_before).await)
     }
     async fn take_daily(&self, counter: &str, day: Date, limit: u32) -> Result<bool, StoreError> {
-        self.inner.take_daily(counter, day, limit).await
+        self.seen(self.inner.take_daily(counter, day, limit).await)
     }
     async fn give_back_daily(&self, counter: &str, day: Date) -> Result<(), StoreError> {
-        self.inner.give_back_daily(counter, day).await
+        self.seen(self.inner.give_back_daily(counter, day).await)
     }
     async fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
-        self.inner.guild_settings(guild).await
+        self.seen(self.inner.guild_settings(guild).await)
     }
     async fn update_guild_settings(
         &self,
         guild: GuildId,
         change: SettingsChange<'_>,
     ) -> Result<GuildSettings, StoreError> {
-        self.inner.update_guild_settings(guild, change).await
+        self.seen(self.inner.update_guild_settings(guild, change).await)
     }
     async fn member_prefs(&self, member: MemberId) -> Result<MemberPrefs, StoreError> {
-        self.inner.member_prefs(member).await
+        self.seen(self.inner.member_prefs(member).await)
     }
     async fn set_member_timezone(
         &self,
         member: MemberId,
         timezone: Option<&str>,
     ) -> Result<MemberPrefs, StoreError> {
-        self.inner.set_member_timezone(member, timezone).await
+        self.seen(self.inner.set_member_timezone(member, timezone).await)
     }
     fn coordination(&self) -> &dyn crate::store::Coordination {
         self.inner.coordination()

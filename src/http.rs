@@ -148,12 +148,15 @@ mod tests {
         }
     }
 
-    /// A store whose flush fails, never finishes, is counted, or fails only the first time.
+    /// A store whose flush fails, never finishes, is counted, or fails only the first time; or
+    /// whose reads of a meeting fail as an unreachable database's while the flag is set (and
+    /// whose reads by Zoom id always find an unreadable record).
     enum BrokenStore {
         Fails,
         Hangs,
         Counts(AtomicUsize),
         FailsOnce(AtomicUsize),
+        Unreachable(std::sync::atomic::AtomicBool),
     }
 
     #[async_trait::async_trait]
@@ -162,7 +165,12 @@ mod tests {
             Ok(())
         }
         async fn meeting(&self, _: GuildId, _: i64) -> Result<Option<MeetingRecord>, StoreError> {
-            Ok(None)
+            match self {
+                Self::Unreachable(down) if down.load(Ordering::SeqCst) => Err(StoreError::Backend(
+                    "PostgreSQL at postgres://db: connection refused".into(),
+                )),
+                _ => Ok(None),
+            }
         }
         async fn guild_meetings(&self, _: GuildId) -> Result<Vec<MeetingRecord>, StoreError> {
             Ok(Vec::new())
@@ -175,7 +183,13 @@ mod tests {
             Ok(Vec::new())
         }
         async fn zoom_meeting(&self, _: i64) -> Result<Option<MeetingRecord>, StoreError> {
-            Ok(None)
+            match self {
+                Self::Unreachable(_) => Err(StoreError::Corrupt {
+                    what: "meeting record",
+                    detail: "Syntax error at byte column 3".into(),
+                }),
+                _ => Ok(None),
+            }
         }
         async fn due_reminders(
             &self,
@@ -302,7 +316,7 @@ mod tests {
                 Self::FailsOnce(n) if n.fetch_add(1, Ordering::SeqCst) == 0 => {
                     Err(StoreError::Backend("disk full".to_owned()))
                 }
-                Self::FailsOnce(_) => Ok(()),
+                Self::FailsOnce(_) | Self::Unreachable(_) => Ok(()),
             }
         }
     }
@@ -408,6 +422,29 @@ mod tests {
 
         store.flush().await.unwrap();
 
+        assert_eq!(get_healthz(addr).await, (200, "ok\n".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn unhealthy_while_the_backend_fails_operations_and_not_for_one_unreadable_record() {
+        let broken = Arc::new(BrokenStore::Unreachable(true.into()));
+        let (store, flushes) = watch_flushes(Arc::clone(&broken) as Arc<dyn Store>);
+        let addr = serve_health(connected(), flushes).await;
+        assert!(store.zoom_meeting(1).await.is_err());
+        assert_eq!(get_healthz(addr).await.0, 200, "one record's problem");
+
+        assert!(store.meeting(GuildId(1), 1).await.is_err());
+        let (status, body) = get_healthz(addr).await;
+        assert_eq!(status, 503);
+        assert!(
+            body.contains("store: the bot's data store failed: PostgreSQL"),
+            "{body}"
+        );
+
+        if let BrokenStore::Unreachable(down) = &*broken {
+            down.store(false, Ordering::SeqCst);
+        }
+        store.meeting(GuildId(1), 1).await.unwrap();
         assert_eq!(get_healthz(addr).await, (200, "ok\n".to_owned()));
     }
 

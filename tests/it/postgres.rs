@@ -423,3 +423,52 @@ async fn unreadable_records_due_for_a_reminder_do_not_hold_up_the_others() {
         Err(StoreError::NewerVersion { version: 9, .. })
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_postgresql_is_down_commands_say_so_healthz_is_503_and_both_recover() {
+    use support::bot::{TestBot, strings};
+    use support::fake_discord::Member;
+    let Some(server) = own_server() else {
+        return;
+    };
+    let url = create_database(&server.url("postgres")).await;
+    let store = Arc::new(PgStore::connect(&url, 4).await.expect("connect"));
+    let bot = TestBot::start_with(|_| {}, Some(store)).await;
+    let alice = Member::regular(1_400_000_000_000_000_401);
+    assert_eq!(bot.http_get("/healthz").await.0, 200);
+
+    let server = tokio::task::spawn_blocking(move || server.stop().map(|()| server))
+        .await
+        .unwrap()
+        .expect("pg_ctl stop");
+    let (answer, _) = bot.meet(&alice, strings(&[("topic", "While down")])).await;
+    assert!(
+        !answer.content.starts_with("Scheduled")
+            && answer.content.to_lowercase().contains("try again"),
+        "{}",
+        answer.content
+    );
+    let (status, body) = bot.http_get("/healthz").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body.contains("store:") && body.contains("PostgreSQL at"),
+        "{body}"
+    );
+    assert_eq!(
+        bot.zoom.meeting_count(),
+        0,
+        "nothing made that could not be recorded"
+    );
+
+    let _server = tokio::task::spawn_blocking(move || server.start_again().map(|()| server))
+        .await
+        .unwrap()
+        .expect("pg_ctl start");
+    let (answer, _) = bot.meet(&alice, strings(&[("topic", "Back")])).await;
+    assert!(
+        answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+    assert_eq!(bot.http_get("/healthz").await.0, 200);
+}

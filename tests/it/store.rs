@@ -18,7 +18,7 @@ use zoombot::store::{
     StoreError,
 };
 
-const GUILD: GuildId = GuildId(1_200_000_000_000_000_001);
+use crate::store_conformance::{GUILD, record};
 
 /// How long a data directory may stay locked after the handle that had it was dropped: sled
 /// lets go of its file lock only once its background threads have let go of the database.
@@ -62,32 +62,6 @@ fn plant(dir: &Path, tree: &str, key: &[u8], bytes: &[u8]) {
         .insert(key, bytes)
         .expect("insert");
     db.flush().expect("flush");
-}
-
-fn record(zoom_id: i64) -> MeetingRecord {
-    MeetingRecord {
-        guild: GUILD,
-        channel: ChannelId(7),
-        message: None,
-        creator: MemberId(9),
-        zoom_id,
-        topic: "Weekly sync".into(),
-        start: "2026-12-01T09:30:00Z".parse::<Timestamp>().unwrap(),
-        duration_minutes: 45,
-        timezone: "Europe/Berlin".into(),
-        cancelled: false,
-        uuid: None,
-        created_at: None,
-        event: None,
-        reminder_due: None,
-        reminded: None,
-        reminder_minutes: None,
-        series: None,
-        skipped: Vec::new(),
-        event_at: None,
-        held: None,
-        member_host: false,
-    }
 }
 
 #[tokio::test]

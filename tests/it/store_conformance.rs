@@ -16,7 +16,7 @@ use zoombot::store::{
     PgStore, SettingField, SettingsChange, SledStore, Store, StoreError,
 };
 
-const GUILD: GuildId = GuildId(1_200_000_000_000_000_001);
+pub const GUILD: GuildId = GuildId(1_200_000_000_000_000_001);
 const OTHER: GuildId = GuildId(1_200_000_000_000_000_002);
 
 /// A backend under test.
