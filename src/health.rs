@@ -161,7 +161,7 @@ impl FlushWatch {
         let mut state = self.lock();
         match failed {
             Some(err @ StoreError::Backend(_)) => {
-                state.last_operation_error = Some(err.to_string())
+                state.last_operation_error = Some(err.to_string());
             }
             Some(_) => {}
             None => state.last_operation_error = None,

@@ -25,6 +25,18 @@ const AFTER_429: [Duration; 3] = [
     Duration::from_millis(800),
 ];
 
+/// Over HTTP the first response goes back in the endpoint's own HTTP response, and a webhook call
+/// made right after it can reach Discord before Discord has taken that response: Discord then
+/// answers 10015 (Unknown Webhook). Such a call is tried again after each of these waits (1.5 s
+/// in all; for a token past its 15 minutes, where 10015 is final, that is all it costs).
+const BEFORE_THE_ACK_IS_TAKEN: [Duration; 5] = [
+    Duration::from_millis(20),
+    Duration::from_millis(80),
+    Duration::from_millis(200),
+    Duration::from_millis(400),
+    Duration::from_millis(800),
+];
+
 /// Discord's JSON error code of a failed call, if it is one.
 pub fn error_code(err: &serenity::Error) -> Option<isize> {
     match err {
@@ -145,7 +157,7 @@ impl Rest {
         answer: EditInteractionResponse,
     ) -> serenity::Result<()> {
         let result = self
-            .patiently(|| answer.clone().execute(&self.http, target.token))
+            .on_webhook(|| answer.clone().execute(&self.http, target.token))
             .await;
         if let Err(err) = &result {
             tracing::warn!(error = %err, "could not answer the interaction");
@@ -159,8 +171,24 @@ impl Rest {
         target: &Target<'_>,
         message: CreateInteractionResponseFollowup,
     ) -> serenity::Result<Message> {
-        self.patiently(|| message.clone().execute(&self.http, (None, target.token)))
+        self.on_webhook(|| message.clone().execute(&self.http, (None, target.token)))
             .await
+    }
+
+    /// [`Self::patiently`] for a call on the interaction's webhook, again after a 10015 that
+    /// may only mean Discord has not taken the first response yet ([`BEFORE_THE_ACK_IS_TAKEN`]).
+    async fn on_webhook<T, F, Fut>(&self, mut call: F) -> serenity::Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = serenity::Result<T>>,
+    {
+        for wait in BEFORE_THE_ACK_IS_TAKEN {
+            match self.patiently(&mut call).await {
+                Err(err) if error_code(&err) == Some(10015) => tokio::time::sleep(wait).await,
+                done => return done,
+            }
+        }
+        self.patiently(call).await
     }
 
     /// Marks the public message of a cancelled meeting (if it has one) as cancelled, `by` whom

@@ -542,3 +542,40 @@ async fn an_interaction_serenity_cannot_read_is_still_answered_in_the_response()
     assert!(text.contains("can't read"), "{text}");
     assert_eq!(bot.zoom.meeting_count(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_that_reaches_discord_before_it_took_the_response_is_sent_again() {
+    let bot = TestBot::start_http().await;
+    let (id, token) = bot.next();
+    let payload = bot
+        .discord
+        .prepare_http_interaction(fake_discord::slash_command_here(
+            id,
+            &token,
+            &Member::regular(ALICE),
+            "meetings",
+            json!([{"name": "list", "type": 1, "options": []}]),
+        ));
+    let (status, text) = post_signed(bot.http_addr, payload.to_string().as_bytes()).await;
+    assert_eq!(status, 200);
+
+    // Discord has not taken the HTTP response yet: the bot's edit of the original meets 10015.
+    let refused = |d: &FakeDiscord| {
+        d.requests()
+            .iter()
+            .any(|r| r.method == "PATCH" && r.path.contains(&token) && r.status == 404)
+    };
+    assert!(
+        bot.discord.wait_for(refused, PATIENCE).await,
+        "no early edit"
+    );
+    let response: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(
+        bot.discord.take_http_response(&id.to_string(), &response),
+        204
+    );
+
+    let answer = bot.answer(&token).await;
+    assert!(!answer.thinking);
+    assert!(answer.ephemeral, "still the private answer");
+}

@@ -138,9 +138,20 @@ impl Replicas {
         let done = |d: &FakeDiscord| d.original(token).is_some_and(|m| !m.thinking);
         assert!(
             self.discord.wait_for(done, PATIENCE).await,
-            "no answer for {token}"
+            "no answer for {token}; the replicas' logs:\n{}",
+            self.logs()
         );
         self.discord.original(token).expect("answered").text()
+    }
+
+    /// Every replica's log, for a failure's message.
+    fn logs(&self) -> String {
+        self.running
+            .iter()
+            .enumerate()
+            .map(|(r, replica)| format!("--- replica {r}\n{}", replica.log.lock().unwrap()))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// A /meet on every replica: each one's scheduler looks at the due reminders at once.
