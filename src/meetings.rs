@@ -392,18 +392,23 @@ impl Meetings {
         if let Some(accounts) = &self.accounts {
             accounts.prune(Timestamp::now()).await?;
         }
-        // Cooldown slots older than the longest window, interactions past their token's life,
-        // expired leases: nothing counts them any more.
-        let longest = jiff::SignedDuration::try_from(crate::scheduling::Cooldown::LONGEST)
-            .unwrap_or(jiff::SignedDuration::from_hours(24));
-        self.store
-            .coordination()
-            .forget_transient(Timestamp::now(), Timestamp::now() - longest)
-            .await?;
         if pruned > 0 {
             self.store.flush().await?;
         }
         Ok(pruned)
+    }
+
+    /// Forgets cooldown slots older than the longest window, interactions past their token's
+    /// life and expired leases: nothing counts them any more. Returns how many.
+    pub async fn forget_transient(&self) -> Result<usize, ServiceError> {
+        let longest = jiff::SignedDuration::try_from(crate::scheduling::Cooldown::LONGEST)
+            .unwrap_or(jiff::SignedDuration::from_hours(24));
+        let now = Timestamp::now();
+        Ok(self
+            .store
+            .coordination()
+            .forget_transient(now, now - longest)
+            .await?)
     }
 
     async fn save(&self, record: &MeetingRecord) -> Result<(), ServiceError> {

@@ -14,16 +14,27 @@ use crate::metrics::Metrics;
 
 /// How often records of meetings past their retention are forgotten.
 const PRUNE_EVERY: Duration = Duration::from_secs(6 * 60 * 60);
+/// How often expired cooldown slots, interactions seen and leases are forgotten: interaction ids
+/// are kept 15 minutes, so this bounds the replay guard to about half an hour of them.
+const FORGET_TRANSIENT_EVERY: Duration = Duration::from_secs(15 * 60);
 
-/// Forgets meetings past their retention at start and every [`PRUNE_EVERY`].
+/// Forgets meetings past their retention at start and every [`PRUNE_EVERY`], and what the
+/// store's coordination no longer needs every [`FORGET_TRANSIENT_EVERY`].
 pub(super) async fn prune_forever(service: Arc<Meetings>) -> std::io::Result<()> {
-    let mut every = tokio::time::interval(PRUNE_EVERY);
+    let mut records = tokio::time::interval(PRUNE_EVERY);
+    let mut transient = tokio::time::interval(FORGET_TRANSIENT_EVERY);
     loop {
-        every.tick().await;
-        match service.prune().await {
-            Ok(0) => {}
-            Ok(pruned) => tracing::info!(pruned, "forgot meetings past their retention"),
-            Err(err) => tracing::warn!(error = %err, "could not prune old meeting records"),
+        tokio::select! {
+            _ = records.tick() => match service.prune().await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "forgot meetings past their retention"),
+                Err(err) => tracing::warn!(error = %err, "could not prune old meeting records"),
+            },
+            _ = transient.tick() => {
+                if let Err(err) = service.forget_transient().await {
+                    tracing::warn!(error = %err, "could not forget expired cooldowns, deliveries and leases");
+                }
+            }
         }
     }
 }
