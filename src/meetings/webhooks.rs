@@ -14,6 +14,7 @@ use crate::store::{MeetingChange, MeetingRecord};
 use crate::zoom::webhook::{EventObject, WebhookEvent};
 
 mod effect;
+mod lease;
 
 pub use effect::{Effect, NotYet, Teller};
 
@@ -71,10 +72,6 @@ const BATCH: usize = 64;
 const IDLE: Duration = Duration::from_secs(30);
 /// After Discord failed, the worker waits this long, doubling up to [`IDLE`].
 const AFTER_FAILURE: Duration = Duration::from_secs(1);
-/// The lease whose holder applies the inbox.
-const INBOX_LEASE: &str = "webhook-inbox";
-/// How long the holder has it without renewing (it renews before each event).
-const INBOX_LEASE_FOR: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 /// A redelivery is recognised for this long after the first (Zoom retries within hours).
 const KEYS_KEPT: SignedDuration = SignedDuration::from_hours(72);
 
@@ -147,36 +144,8 @@ impl Meetings {
         if !pass.applied.is_empty() {
             self.store.flush().await?;
         }
-        let released = self
-            .store
-            .coordination()
-            .release_lease(INBOX_LEASE, &self.owner)
-            .await;
-        if let Err(err) = released {
-            tracing::debug!(error = %err, "the inbox's lease was not given back; it runs out");
-        }
-        self.inbox_held
-            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.let_go_of_inbox().await;
         Ok(pass)
-    }
-
-    /// Takes (or renews) the inbox's lease; `false`: another replica applies it now. Taking it
-    /// over from another means its last event may have been shown without being noted.
-    async fn hold_inbox(&self) -> Result<bool, ServiceError> {
-        let now = Timestamp::now();
-        let held = self
-            .store
-            .coordination()
-            .take_lease(INBOX_LEASE, &self.owner, now + INBOX_LEASE_FOR, now)
-            .await?;
-        let was = self
-            .inbox_held
-            .swap(held, std::sync::atomic::Ordering::SeqCst);
-        if held && !was {
-            self.webhooks_resumed
-                .store(false, std::sync::atomic::Ordering::SeqCst);
-        }
-        Ok(held)
     }
 
     /// Runs the webhook worker for good: events kept before a crash first, then each as it

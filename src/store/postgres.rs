@@ -170,6 +170,16 @@ impl PgStore {
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.pool.get().await.map_err(self.fail.pool())
     }
+
+    /// One statement on a connection from the pool; the rows it changed.
+    async fn execute(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        client.execute(sql, params).await.map_err(self.fail.db())
+    }
 }
 
 #[async_trait]

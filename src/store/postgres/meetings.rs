@@ -204,11 +204,9 @@ impl PgStore {
 
     /// [`crate::store::Store::prune_meetings`], through the index by end.
     pub(super) async fn prune(&self, ended_before: Timestamp) -> Result<usize, StoreError> {
-        let client = self.client().await?;
-        let pruned = client
+        let pruned = self
             .execute("DELETE FROM meetings WHERE ends_at < $1", &[&ended_before])
-            .await
-            .map_err(self.fail.db())?;
+            .await?;
         Ok(usize::try_from(pruned).unwrap_or(usize::MAX))
     }
 

@@ -172,15 +172,12 @@ impl PgStore {
 
     /// [`crate::store::Store::give_back_daily`].
     pub(super) async fn give_back_day(&self, counter: &str, day: Date) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        client
-            .execute(
-                "UPDATE daily_counts SET count = greatest(count - 1, 0) \
+        self.execute(
+            "UPDATE daily_counts SET count = greatest(count - 1, 0) \
                  WHERE counter = $1 AND day = $2",
-                &[&counter, &day],
-            )
-            .await
-            .map_err(self.fail.db())?;
+            &[&counter, &day],
+        )
+        .await?;
         Ok(())
     }
 
@@ -237,24 +234,19 @@ impl PgStore {
 
     /// [`crate::store::Store::applied_event`].
     pub(super) async fn applied(&self, seq: u64) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        client
-            .execute("DELETE FROM webhook_inbox WHERE seq = $1", &[&sql_id(seq)])
-            .await
-            .map_err(self.fail.db())?;
+        self.execute("DELETE FROM webhook_inbox WHERE seq = $1", &[&sql_id(seq)])
+            .await?;
         Ok(())
     }
 
     /// [`crate::store::Store::forget_event_keys`].
     pub(super) async fn forget_keys(&self, before: Timestamp) -> Result<usize, StoreError> {
-        let client = self.client().await?;
-        let gone = client
+        let gone = self
             .execute(
                 "DELETE FROM webhook_keys WHERE received_at < $1",
                 &[&before],
             )
-            .await
-            .map_err(self.fail.db())?;
+            .await?;
         Ok(count(gone))
     }
 
@@ -264,16 +256,13 @@ impl PgStore {
         key: &str,
         pending: &PendingLink,
     ) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        client
-            .execute(
-                "INSERT INTO pending_links (key, expires_at, record) VALUES ($1, $2, $3) \
+        self.execute(
+            "INSERT INTO pending_links (key, expires_at, record) VALUES ($1, $2, $3) \
                  ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at, \
                  record = EXCLUDED.record",
-                &[&key, &pending.expires_at, &encode(pending)],
-            )
-            .await
-            .map_err(self.fail.db())?;
+            &[&key, &pending.expires_at, &encode(pending)],
+        )
+        .await?;
         Ok(())
     }
 
@@ -294,14 +283,12 @@ impl PgStore {
 
     /// [`crate::store::Store::forget_pending_links`].
     pub(super) async fn forget_pending(&self, before: Timestamp) -> Result<usize, StoreError> {
-        let client = self.client().await?;
-        let gone = client
+        let gone = self
             .execute(
                 "DELETE FROM pending_links WHERE expires_at < $1",
                 &[&before],
             )
-            .await
-            .map_err(self.fail.db())?;
+            .await?;
         Ok(count(gone))
     }
 
@@ -324,16 +311,13 @@ impl PgStore {
 
     /// [`crate::store::Store::put_member_link`].
     pub(super) async fn write_link(&self, link: &MemberLink) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        client
-            .execute(
-                "INSERT INTO member_links (member, zoom_user, record) VALUES ($1, $2, $3) \
+        self.execute(
+            "INSERT INTO member_links (member, zoom_user, record) VALUES ($1, $2, $3) \
                  ON CONFLICT (member) DO UPDATE SET zoom_user = EXCLUDED.zoom_user, \
                  record = EXCLUDED.record",
-                &[&sql_id(link.member.0), &link.zoom_user, &encode(link)],
-            )
-            .await
-            .map_err(self.fail.db())?;
+            &[&sql_id(link.member.0), &link.zoom_user, &encode(link)],
+        )
+        .await?;
         Ok(())
     }
 

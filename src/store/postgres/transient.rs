@@ -68,15 +68,12 @@ impl PgStore {
 
     /// [`crate::store::Store::give_back_slot`]: one of the key's slots taken then, not all.
     pub(super) async fn unslot(&self, key: &str, taken: Timestamp) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        client
-            .execute(
-                "DELETE FROM slots WHERE id = \
+        self.execute(
+            "DELETE FROM slots WHERE id = \
                  (SELECT id FROM slots WHERE key = $1 AND taken = $2 LIMIT 1)",
-                &[&key, &taken],
-            )
-            .await
-            .map_err(self.fail.db())?;
+            &[&key, &taken],
+        )
+        .await?;
         Ok(())
     }
 
@@ -123,14 +120,11 @@ impl PgStore {
 
     /// [`crate::store::Store::release_lease`].
     pub(super) async fn unlease(&self, name: &str, owner: &str) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        client
-            .execute(
-                "DELETE FROM leases WHERE name = $1 AND owner = $2",
-                &[&name, &owner],
-            )
-            .await
-            .map_err(self.fail.db())?;
+        self.execute(
+            "DELETE FROM leases WHERE name = $1 AND owner = $2",
+            &[&name, &owner],
+        )
+        .await?;
         Ok(())
     }
 
