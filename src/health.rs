@@ -281,6 +281,21 @@ impl Store for WatchedStore {
     async fn put_member_link(&self, link: &crate::store::MemberLink) -> Result<(), StoreError> {
         self.seen(self.inner.put_member_link(link).await)
     }
+    async fn put_unfinished(
+        &self,
+        unfinished: &crate::store::Unfinished,
+    ) -> Result<(), StoreError> {
+        self.seen(self.inner.put_unfinished(unfinished).await)
+    }
+    async fn unfinished(&self) -> Result<Vec<crate::store::Unfinished>, StoreError> {
+        self.seen(self.inner.unfinished().await)
+    }
+    async fn claim_unfinished(&self, id: u64, from: &str, to: &str) -> Result<bool, StoreError> {
+        self.seen(self.inner.claim_unfinished(id, from, to).await)
+    }
+    async fn finish_unfinished(&self, id: u64) -> Result<(), StoreError> {
+        self.seen(self.inner.finish_unfinished(id).await)
+    }
     async fn delete_member_link(
         &self,
         member: crate::ids::MemberId,

@@ -243,6 +243,18 @@ mod tests {
         async fn put_member_link(&self, _: &crate::store::MemberLink) -> Result<(), StoreError> {
             Ok(())
         }
+        async fn put_unfinished(&self, _: &crate::store::Unfinished) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn unfinished(&self) -> Result<Vec<crate::store::Unfinished>, StoreError> {
+            Ok(Vec::new())
+        }
+        async fn claim_unfinished(&self, _: u64, _: &str, _: &str) -> Result<bool, StoreError> {
+            Ok(false)
+        }
+        async fn finish_unfinished(&self, _: u64) -> Result<(), StoreError> {
+            Ok(())
+        }
         async fn delete_member_link(
             &self,
             _: MemberId,

@@ -12,6 +12,7 @@ mod index;
 mod keys;
 mod links;
 mod settings;
+mod unfinished;
 
 use flush::Flusher;
 use keys::{end_key, meeting_key, ordered};
@@ -24,7 +25,7 @@ use async_trait::async_trait;
 
 use super::{
     GuildSettings, InboxEntry, MeetingChange, MeetingRecord, MemberLink, MemberPrefs, PendingLink,
-    SettingsChange, Store, StoreError,
+    SettingsChange, Store, StoreError, Unfinished,
 };
 use crate::ids::{GuildId, MemberId};
 
@@ -62,6 +63,8 @@ pub struct SledStore {
     pending_links: sled::Tree,
     /// Members' linked Zoom accounts: member id → its [`MemberLink`].
     links: sled::Tree,
+    /// Interactions taken up and not answered yet: id → its [`super::Unfinished`].
+    unfinished: sled::Tree,
     flusher: Arc<Flusher>,
     /// One process has the directory, so what replicas would share is this process's own.
     transient: Arc<super::transient::Transient>,
@@ -114,6 +117,7 @@ impl SledStore {
             daily: tree("daily")?,
             pending_links: tree("pending_links")?,
             links: tree("member_links")?,
+            unfinished: tree("unfinished")?,
             dir: dir.to_owned(),
             db,
             flusher: Arc::default(),
@@ -342,6 +346,22 @@ impl Store for SledStore {
 
     async fn put_member_link(&self, link: &MemberLink) -> Result<(), StoreError> {
         self.write_link(link)
+    }
+
+    async fn put_unfinished(&self, unfinished: &Unfinished) -> Result<(), StoreError> {
+        self.keep_unfinished(unfinished)
+    }
+
+    async fn unfinished(&self) -> Result<Vec<Unfinished>, StoreError> {
+        self.all_unfinished()
+    }
+
+    async fn claim_unfinished(&self, id: u64, from: &str, to: &str) -> Result<bool, StoreError> {
+        self.claim(id, from, to)
+    }
+
+    async fn finish_unfinished(&self, id: u64) -> Result<(), StoreError> {
+        self.finish(id)
     }
 
     async fn delete_member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError> {

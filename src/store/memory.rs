@@ -11,7 +11,7 @@ use async_trait::async_trait;
 
 use super::{
     DailyCount, GuildSettings, InboxEntry, MeetingChange, MeetingRecord, MemberLink, MemberPrefs,
-    PendingLink, SettingsChange, Store, StoreError,
+    PendingLink, SettingsChange, Store, StoreError, Unfinished,
 };
 use crate::ids::{GuildId, MemberId};
 
@@ -28,6 +28,7 @@ pub struct MemoryStore {
     inbox: Mutex<Inbox>,
     pending_links: Mutex<HashMap<String, PendingLink>>,
     links: Mutex<HashMap<MemberId, MemberLink>>,
+    unfinished: Mutex<BTreeMap<u64, Unfinished>>,
     transient: super::transient::Transient,
     /// While set, flushes fail as on a full disk.
     flush_fails: AtomicBool,
@@ -245,6 +246,30 @@ impl Store for MemoryStore {
 
     async fn put_member_link(&self, link: &MemberLink) -> Result<(), StoreError> {
         lock(&self.links).insert(link.member, link.clone());
+        Ok(())
+    }
+
+    async fn put_unfinished(&self, unfinished: &Unfinished) -> Result<(), StoreError> {
+        lock(&self.unfinished).insert(unfinished.id, unfinished.clone());
+        Ok(())
+    }
+
+    async fn unfinished(&self) -> Result<Vec<Unfinished>, StoreError> {
+        Ok(lock(&self.unfinished).values().cloned().collect())
+    }
+
+    async fn claim_unfinished(&self, id: u64, from: &str, to: &str) -> Result<bool, StoreError> {
+        match lock(&self.unfinished).get_mut(&id) {
+            Some(record) if record.owner == from => {
+                to.clone_into(&mut record.owner);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn finish_unfinished(&self, id: u64) -> Result<(), StoreError> {
+        lock(&self.unfinished).remove(&id);
         Ok(())
     }
 

@@ -23,7 +23,7 @@ pub use memory::MemoryStore;
 pub use postgres::PgStore;
 pub use records::{
     DailyCount, GuildSettings, Held, InboxEntry, MeetingRecord, MemberLink, MemberPrefs,
-    PendingLink, SettingField,
+    PendingLink, SettingField, Unfinished,
 };
 
 /// A store failure.
@@ -338,6 +338,15 @@ pub trait Store: Send + Sync {
     async fn delete_member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError>;
     /// Every member linked to the Zoom user `zoom_user` (a deauthorization names only it).
     async fn zoom_user_links(&self, zoom_user: &str) -> Result<Vec<MemberLink>, StoreError>;
+    /// Keeps an interaction taken up and not answered yet (replacing one with its id).
+    async fn put_unfinished(&self, unfinished: &Unfinished) -> Result<(), StoreError>;
+    /// Every interaction taken up and not answered yet, by id.
+    async fn unfinished(&self) -> Result<Vec<Unfinished>, StoreError>;
+    /// Hands the unfinished interaction `id` from `from` to `to`, atomically: of two processes
+    /// taking over one that died, exactly one gets it. `false`: it is not `from`'s (any more).
+    async fn claim_unfinished(&self, id: u64, from: &str, to: &str) -> Result<bool, StoreError>;
+    /// Forgets the unfinished interaction `id`: it was answered.
+    async fn finish_unfinished(&self, id: u64) -> Result<(), StoreError>;
     /// What the processes sharing this store agree on but need not keep (cooldowns, the replay
     /// guard, leases).
     fn coordination(&self) -> &dyn Coordination;

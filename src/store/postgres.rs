@@ -5,7 +5,8 @@
 //! restart costs the operations under way (each fails as [`StoreError::Backend`]), not the bot.
 //!
 //! Each job in a file of its own: `schema.rs` (migrations), `meetings.rs`, `records.rs`
-//! (settings, preferences, quotas, inbox, links), `transient.rs` (slots, deliveries, leases),
+//! (settings, preferences, quotas, inbox, links), `unfinished.rs` (interactions not answered
+//! yet), `transient.rs` (slots, deliveries, leases),
 //! `url.rs` (the password kept out of messages).
 
 mod fail;
@@ -13,6 +14,7 @@ mod meetings;
 mod records;
 mod schema;
 mod transient;
+mod unfinished;
 mod url;
 
 use std::sync::Arc;
@@ -26,7 +28,7 @@ use tokio_postgres::NoTls;
 
 use super::{
     GuildSettings, InboxEntry, MeetingChange, MeetingRecord, MemberLink, MemberPrefs, PendingLink,
-    SettingsChange, Store, StoreError,
+    SettingsChange, Store, StoreError, Unfinished,
 };
 use crate::ids::{GuildId, MemberId};
 
@@ -304,6 +306,22 @@ impl Store for PgStore {
 
     async fn put_member_link(&self, link: &MemberLink) -> Result<(), StoreError> {
         self.bounded(self.write_link(link)).await
+    }
+
+    async fn put_unfinished(&self, unfinished: &Unfinished) -> Result<(), StoreError> {
+        self.bounded(self.keep_unfinished(unfinished)).await
+    }
+
+    async fn unfinished(&self) -> Result<Vec<Unfinished>, StoreError> {
+        self.bounded(self.all_unfinished()).await
+    }
+
+    async fn claim_unfinished(&self, id: u64, from: &str, to: &str) -> Result<bool, StoreError> {
+        self.bounded(self.claim(id, from, to)).await
+    }
+
+    async fn finish_unfinished(&self, id: u64) -> Result<(), StoreError> {
+        self.bounded(self.finish(id)).await
     }
 
     async fn delete_member_link(&self, member: MemberId) -> Result<Option<MemberLink>, StoreError> {

@@ -222,6 +222,21 @@ pub struct MemberLink {
     pub sealed: String,
 }
 
+/// An interaction acknowledged and not answered yet: kept until it is, so that one whose process
+/// died is finished by another process (or by the next start).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unfinished {
+    /// Discord's interaction id.
+    pub id: u64,
+    /// The process handling it ([`crate::store::Coordination`]'s owner names).
+    pub owner: String,
+    /// When it was taken up.
+    pub at: Timestamp,
+    /// The interaction as Discord sent it, sealed: it holds its token, a credential for 15
+    /// minutes.
+    pub sealed: String,
+}
+
 /// A `/zoom link` begun and not finished: kept under a hash of its state value (single use,
 /// any process may finish it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

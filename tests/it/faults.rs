@@ -403,6 +403,21 @@ impl Store for ReadOnlyAtWill {
     async fn put_member_link(&self, link: &zoombot::store::MemberLink) -> Result<(), StoreError> {
         self.inner.put_member_link(link).await
     }
+    async fn put_unfinished(
+        &self,
+        unfinished: &zoombot::store::Unfinished,
+    ) -> Result<(), StoreError> {
+        self.inner.put_unfinished(unfinished).await
+    }
+    async fn unfinished(&self) -> Result<Vec<zoombot::store::Unfinished>, StoreError> {
+        self.inner.unfinished().await
+    }
+    async fn claim_unfinished(&self, id: u64, from: &str, to: &str) -> Result<bool, StoreError> {
+        self.inner.claim_unfinished(id, from, to).await
+    }
+    async fn finish_unfinished(&self, id: u64) -> Result<(), StoreError> {
+        self.inner.finish_unfinished(id).await
+    }
     async fn delete_member_link(
         &self,
         member: zoombot::ids::MemberId,

@@ -61,7 +61,7 @@ async fn migrations_applied_by_several_replicas_starting_at_once_are_applied_onc
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, [1]);
+    assert_eq!(versions, [i32::try_from(SCHEMA_VERSION).unwrap()]);
     assert_eq!(
         PgStore::schema_status(&db.url).await.unwrap().found,
         Some(SCHEMA_VERSION)
@@ -76,6 +76,31 @@ async fn migrations_applied_by_several_replicas_starting_at_once_are_applied_onc
     );
     stores[0].put_meeting(&record(1)).await.unwrap();
     assert_eq!(stores[5].meeting(GUILD, 1).await.unwrap(), Some(record(1)));
+}
+
+#[tokio::test]
+async fn a_database_at_version_1_is_brought_to_the_newest_schema_keeping_its_records() {
+    let Some(db) = support::postgres::database().await else {
+        return;
+    };
+    let store = PgStore::connect(&db.url, 2).await.unwrap();
+    store.put_meeting(&record(1)).await.unwrap();
+    // What the release before the unfinished interactions left: version 1, no such table.
+    let client = raw(&db.url).await;
+    client
+        .batch_execute("DROP TABLE unfinished; UPDATE zoombot_schema SET version = 1")
+        .await
+        .unwrap();
+    assert_eq!(
+        PgStore::migrate(&db.url).await.unwrap(),
+        Migrated {
+            from: 1,
+            to: SCHEMA_VERSION
+        }
+    );
+    let store = PgStore::connect(&db.url, 2).await.unwrap();
+    assert_eq!(store.meeting(GUILD, 1).await.unwrap(), Some(record(1)));
+    assert!(store.unfinished().await.unwrap().is_empty());
 }
 
 #[tokio::test]

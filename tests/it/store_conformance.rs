@@ -13,7 +13,7 @@ use jiff::{SignedDuration, Timestamp};
 use zoombot::ids::{ChannelId, GuildId, MemberId, MessageId, RoleId};
 use zoombot::store::{
     GuildSettings, MeetingChange, MeetingRecord, MemberLink, MemberPrefs, MemoryStore, PendingLink,
-    PgStore, SettingField, SettingsChange, SledStore, Store, StoreError,
+    PgStore, SettingField, SettingsChange, SledStore, Store, StoreError, Unfinished,
 };
 
 pub const GUILD: GuildId = GuildId(1_200_000_000_000_000_001);
@@ -264,6 +264,7 @@ every_backend!(
     concurrent_slots_at_the_limit_are_taken_exactly_count_times,
     a_delivery_is_first_once_across_replicas,
     a_lease_is_exclusive_renewed_by_its_owner_and_taken_over_when_expired,
+    an_unfinished_interaction_is_kept_handed_over_once_and_finished,
 );
 
 // The memory store keeps values, not bytes: nothing in it can be unreadable.
@@ -756,6 +757,81 @@ async fn a_pending_link_is_taken_once_and_forgotten_when_expired(b: Backend) {
         1
     );
     assert_eq!(b.store.take_pending_link("state-2").await.unwrap(), None);
+}
+
+fn unfinished(id: u64, owner: &str) -> Unfinished {
+    Unfinished {
+        id,
+        owner: owner.into(),
+        at: at("2026-12-02T10:00:00Z"),
+        sealed: format!("sealed-interaction-{id}"),
+    }
+}
+
+async fn an_unfinished_interaction_is_kept_handed_over_once_and_finished(b: Backend) {
+    // Ids past i64::MAX, as Discord's snowflakes are in PostgreSQL's signed bigint.
+    let (first, second) = (u64::MAX - 1, 1_500_000_000_000_000_001);
+    b.store
+        .put_unfinished(&unfinished(first, "dead"))
+        .await
+        .unwrap();
+    b.store
+        .put_unfinished(&unfinished(second, "alive"))
+        .await
+        .unwrap();
+    let mut all = b.second.unfinished().await.unwrap();
+    all.sort_by_key(|u| u.id);
+    assert_eq!(
+        all,
+        [unfinished(second, "alive"), unfinished(first, "dead")]
+    );
+
+    let claims: Vec<_> = (0..10)
+        .map(|n| {
+            let store = Arc::clone(if n % 2 == 0 { &b.store } else { &b.second });
+            tokio::spawn(async move {
+                let me = format!("taker-{n}");
+                store
+                    .claim_unfinished(first, "dead", &me)
+                    .await
+                    .unwrap()
+                    .then_some(me)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for claim in claims {
+        winners.extend(claim.await.unwrap());
+    }
+    assert_eq!(
+        winners.len(),
+        1,
+        "exactly one process takes it over: {winners:?}"
+    );
+    let now = b.store.unfinished().await.unwrap();
+    let taken = now.iter().find(|u| u.id == first).expect("still kept");
+    assert_eq!(taken.owner, winners[0]);
+    assert_eq!(taken.sealed, unfinished(first, "dead").sealed);
+    assert!(
+        !b.store
+            .claim_unfinished(second, "dead", "taker")
+            .await
+            .unwrap(),
+        "only its owner's can be handed over"
+    );
+    assert!(!b.store.claim_unfinished(42, "dead", "taker").await.unwrap());
+
+    b.second.finish_unfinished(first).await.unwrap();
+    b.store.finish_unfinished(first).await.unwrap();
+    let left: Vec<u64> = b
+        .store
+        .unfinished()
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(left, [second]);
 }
 
 fn link(member: u64, zoom_user: &str) -> MemberLink {

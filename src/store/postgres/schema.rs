@@ -9,10 +9,13 @@ use super::Fail;
 use crate::store::StoreError;
 
 /// The migrations, in order: the schema is at version N once the first N are applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/0001_initial.sql"),
+    include_str!("../../../migrations/0002_unfinished.sql"),
+];
 
 /// The newest schema version this build knows (and migrates to).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The `pg_advisory_xact_lock` key every zoombot migrates under ("zoombot" in ASCII): one fixed
 /// key, so two starting replicas wait for each other rather than both creating tables.
