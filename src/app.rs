@@ -18,8 +18,10 @@ use crate::discord::{self, InFlight};
 use crate::health::{self, FlushWatch, Health};
 use crate::http::{self, HttpState};
 use crate::meetings::Meetings;
+use crate::meetings::unfinished::Journal;
 use crate::meetings::webhooks::Inbox;
 use crate::metrics::Metrics;
+use crate::sealed::Sealer;
 use crate::store::{PgStore, SledStore, Store};
 use crate::zoom::ZoomClient;
 
@@ -107,6 +109,10 @@ struct Parts {
     http_addr: std::net::SocketAddr,
 }
 
+/// Names the key unfinished interactions are sealed with, derived from the bot's token (which
+/// every process has, and which the store does not hold): the token lives 15 minutes anyway.
+const UNFINISHED_KEY_INFO: &[u8] = b"zoombot unfinished interactions v1";
+
 /// Runs the bot with its HTTP server on `listener` and its data in `store` (tests bind port 0,
 /// and hand in stores that fail on demand).
 pub async fn run_on(
@@ -122,11 +128,19 @@ pub async fn run_on(
         Arc::clone(&zoom) as Arc<dyn crate::meetings::Zoom>,
         Arc::clone(&store),
     )
-    .with_limits(config.limits);
+    .with_limits(config.limits)
+    .with_journal(Journal::new(Sealer::derive_for(
+        &config.discord.token,
+        UNFINISHED_KEY_INFO,
+    )));
     if let Some(accounts) = &accounts {
         service = service.with_accounts(Arc::clone(accounts));
     }
     let service = Arc::new(service);
+    // Before any interaction is taken up: no other process may take this one for dead.
+    if let Err(err) = service.beat().await {
+        tracing::warn!(error = %err, "could not note this process as alive in the store");
+    }
     let _pruner = AbortOnDrop(tokio::spawn(tasks::prune_forever(Arc::clone(&service))));
     let http_addr = listener.local_addr().map_err(|source| http::BindError {
         addr: config.http_addr,

@@ -2,6 +2,7 @@
 //! record. Knows nothing of Discord: its callers hand it plain ids.
 
 pub mod accounts;
+mod create;
 mod error;
 pub mod lifecycle;
 mod limits;
@@ -10,6 +11,7 @@ mod reschedule;
 mod settings;
 #[cfg(test)]
 mod tests;
+pub mod unfinished;
 pub mod webhooks;
 mod zoom;
 
@@ -22,7 +24,7 @@ use crate::scheduling::hosting::Hosting;
 use crate::scheduling::plan::{Defaults, MeetInput, MeetingPlan, plan};
 use crate::secret::Secret;
 use crate::store::{GuildSettings, MeetingChange, MeetingRecord, MemberPrefs, Store};
-use crate::zoom::meetings::{KnownFuture, none_known};
+use crate::zoom::meetings::none_known;
 use crate::zoom::model::{Meeting, NewMeeting, Recurrence};
 
 pub use accounts::{Accounts, LinkError, LinkNotice, LinkOutcome, LinkStatus};
@@ -102,6 +104,8 @@ pub struct Meetings {
     inbox_held: std::sync::atomic::AtomicBool,
     /// Who this process is in the store's leases: replicas sharing a store tell theirs apart.
     owner: String,
+    /// Where interactions taken up are kept until answered; `None`: nowhere (tools, tests).
+    journal: Option<unfinished::Journal>,
 }
 
 /// How long the record of a meeting is kept after its planned end (cancelled ones too): long
@@ -121,6 +125,7 @@ impl Meetings {
             webhooks_resumed: std::sync::atomic::AtomicBool::new(false),
             inbox_held: std::sync::atomic::AtomicBool::new(false),
             owner: crate::store::transient::new_owner(),
+            journal: None,
         }
     }
 
@@ -210,102 +215,6 @@ impl Meetings {
                 email: None,
             }),
         }
-    }
-
-    /// Plans, creates and records a meeting. The record is durable before this returns.
-    pub async fn create(
-        &self,
-        who: &Requester,
-        input: &MeetInput,
-    ) -> Result<Created, ServiceError> {
-        let (settings, defaults) = self.meet_defaults(who).await?;
-        let plan = plan(input, &defaults, Timestamp::now())?;
-        let host = self.host_of(who, &settings).await?;
-        // A member's own account is a Zoom user of its own: its daily limit is its own.
-        let taken = self.take_quotas(who, &settings, &host.user).await?;
-        // A meeting number someone was given already is never adopted by this create.
-        let known = |id| -> KnownFuture<'_> {
-            Box::pin(async move { !matches!(self.store.zoom_meeting(id).await, Ok(None)) })
-        };
-        let zoom_user = if host.email.is_some() {
-            "me"
-        } else {
-            &host.user
-        };
-        let meeting = match host
-            .zoom
-            .create_meeting(zoom_user, &new_meeting(&plan), &known)
-            .await
-        {
-            Ok(meeting) => meeting,
-            Err(err) => {
-                // Only meetings that exist count: a failure costs the member and the server
-                // nothing — even an uncertain one, which the client has looked into twice. The
-                // host's count stays spent then: Zoom may have counted it.
-                self.give_back(who, &taken, !err.is_ambiguous()).await;
-                return Err(err.into());
-            }
-        };
-        let mut record = MeetingRecord {
-            guild: who.guild,
-            channel: who.channel,
-            message: None,
-            creator: who.member,
-            zoom_id: meeting.id,
-            topic: plan.topic.clone(),
-            start: plan.start.timestamp(),
-            duration_minutes: plan.length.minutes(),
-            timezone: plan
-                .start
-                .time_zone()
-                .iana_name()
-                .unwrap_or("UTC")
-                .to_owned(),
-            cancelled: false,
-            uuid: meeting.uuid.clone(),
-            created_at: meeting.created_at,
-            event: None,
-            reminder_due: None,
-            reminded: None,
-            reminder_minutes: Some(settings.reminder_lead()),
-            series: plan.series,
-            skipped: Vec::new(),
-            // A series' event is made for its first occurrence, then moves on.
-            event_at: plan
-                .series
-                .filter(|_| settings.events_on())
-                .map(|_| plan.start.timestamp()),
-            held: None,
-            member_host: host.email.is_some(),
-        };
-        let now = Timestamp::now();
-        record.settle(now);
-        record.reminder_due = record.wake(now);
-        if let Err(err) = self.save(&record).await {
-            // A meeting nobody can find or cancel helps no one: undo it, then report.
-            if let Err(undo) = host.zoom.delete_meeting(meeting.id).await {
-                tracing::error!(meeting_id = meeting.id, error = %undo, "could not delete a meeting that was not recorded");
-            }
-            // The write may have landed without being made durable: keep it out of every list.
-            let _ = self
-                .store
-                .update_meeting(who.guild, meeting.id, &MeetingChange::Cancel)
-                .await;
-            self.give_back(who, &taken, false).await;
-            return Err(err);
-        }
-        if record.reminder_due.is_some() {
-            self.reminders_changed.notify_one();
-        }
-        Ok(Created {
-            member_host: host.email,
-            events: settings.events_on(),
-            event_problem: None,
-            plan,
-            meeting,
-            record,
-            dm_host_link: settings.dm_host_link.unwrap_or(false),
-        })
     }
 
     /// What a /meet by `who` starts from: the server's settings (refusing members without its

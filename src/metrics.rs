@@ -47,6 +47,8 @@ pub struct Metrics {
     pub webhook_seconds: Histogram,
     /// Webhook events received and not applied yet, as of the worker's last pass.
     pub webhook_inbox: Gauge,
+    /// Interactions a process that died had taken up, finished by this one, by command.
+    pub interactions_taken_over: Counter,
     /// Members' own Zoom accounts.
     pub accounts: AccountMetrics,
 }
@@ -108,6 +110,13 @@ impl Metrics {
                  malformed (400); duplicate (an interaction id already taken, 409); \
                  shutting_down (503).",
                 &["reason"],
+            ),
+            interactions_taken_over: Counter::new(
+                &registry,
+                "zoombot_interactions_taken_over_total",
+                "Interactions a process that stopped had acknowledged and not answered, \
+                 finished by this one, by command.",
+                &["command"],
             ),
             reminders: Counter::new(
                 &registry,

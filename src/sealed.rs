@@ -53,10 +53,20 @@ impl Sealer {
     ///
     /// Never: a 32-byte key is well within what HKDF-SHA256 can expand to.
     pub fn derive(secret: &Secret) -> Self {
+        Self::derive_for(secret, INFO)
+    }
+
+    /// A key for another use of a secret: `info` names the use, so each use has its own key
+    /// (the unfinished interactions' is derived from the bot's token).
+    ///
+    /// # Panics
+    ///
+    /// Never, as [`Sealer::derive`].
+    pub fn derive_for(secret: &Secret, info: &[u8]) -> Self {
         let hkdf = Hkdf::<Sha256>::new(Some(SALT), secret.expose().as_bytes());
         let mut key = [0u8; 32];
         // 32 bytes is far below HKDF-SHA256's limit of 255 * 32: expand cannot fail.
-        hkdf.expand(INFO, &mut key)
+        hkdf.expand(info, &mut key)
             .expect("32 bytes is a valid HKDF-SHA256 output length");
         let cipher = XChaCha20Poly1305::new(&key.into());
         Self { cipher }

@@ -9,7 +9,7 @@ use serenity::all::Http;
 
 use super::AbortOnDrop;
 use crate::discord;
-use crate::meetings::Meetings;
+use crate::meetings::{Meetings, unfinished};
 use crate::metrics::Metrics;
 
 /// How often records of meetings past their retention are forgotten.
@@ -39,13 +39,14 @@ pub(super) async fn prune_forever(service: Arc<Meetings>) -> std::io::Result<()>
     }
 }
 
-/// Tells members about their linked accounts, posts reminders and applies Zoom's webhook
-/// events, all through `http` (stopped when dropped).
+/// Tells members about their linked accounts, posts reminders, applies Zoom's webhook events
+/// and finishes what processes that died left unfinished, all through `http` (stopped when
+/// dropped).
 pub(super) fn discord_tasks(
     service: &Arc<Meetings>,
     http: &Arc<Http>,
     metrics: &Arc<Metrics>,
-) -> [AbortOnDrop; 2] {
+) -> [AbortOnDrop; 3] {
     let rest = || discord::rest::Rest::new(Arc::clone(http), Arc::clone(metrics));
     if let Some(accounts) = service.accounts() {
         accounts.set_notice(Arc::new(discord::zoom::DiscordLinkNotice(rest())));
@@ -81,7 +82,37 @@ pub(super) fn discord_tasks(
         herald,
         Arc::clone(metrics),
     )));
-    [reminders, webhooks]
+    let taking_over = AbortOnDrop(tokio::spawn(take_over_forever(
+        Arc::clone(service),
+        rest(),
+        Arc::clone(metrics),
+    )));
+    [reminders, webhooks, taking_over]
+}
+
+/// Every [`unfinished::LOOK_EVERY`]: renews this process's heartbeat and finishes, each on a
+/// task of its own, the interactions processes that died left unfinished.
+async fn take_over_forever(
+    service: Arc<Meetings>,
+    rest: discord::rest::Rest,
+    metrics: Arc<Metrics>,
+) -> std::io::Result<()> {
+    let router = Arc::new(discord::router::Router::new(Arc::clone(&service), metrics));
+    let mut look = tokio::time::interval(unfinished::LOOK_EVERY);
+    loop {
+        look.tick().await;
+        let taken = match service.take_over().await {
+            Ok(taken) => taken,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not look for interactions left unfinished");
+                continue;
+            }
+        };
+        for left in taken {
+            let (router, rest) = (Arc::clone(&router), rest.clone());
+            tokio::spawn(async move { router.finish_for_the_dead(&rest, &left).await });
+        }
+    }
 }
 
 /// Posts reminders as they fall due (see `meetings::lifecycle`), counting them in `metrics`.

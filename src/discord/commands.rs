@@ -29,6 +29,8 @@ pub struct Call<'a> {
     pub service: &'a Meetings,
     /// Discord's REST API.
     pub rest: &'a Rest,
+    /// When a process that died took this interaction up: it is being finished for it.
+    pub resumed: Option<jiff::Timestamp>,
 }
 
 /// What a handler answers with; the router delivers it.
@@ -38,6 +40,8 @@ pub enum Reply {
     /// A meeting was created: the host link privately, then the public message (and the
     /// fallbacks when the interaction can no longer be answered).
     Created(Box<Created>),
+    /// Nothing left to send: a use taken over that the process which died had answered.
+    Done,
 }
 
 /// One slash command: its declaration and its handler.

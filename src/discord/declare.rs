@@ -212,6 +212,9 @@ pub struct Declaration {
     pub default_member_permissions: Option<Permissions>,
     /// Whether its acknowledgement, and with it the first answer, is visible only to the member.
     pub ephemeral: bool,
+    /// Whether each use is kept in the store from its acknowledgement to its answer, so that
+    /// another process finishes it should this one die (a /meet: a meeting at stake).
+    pub kept: bool,
 }
 
 impl Declaration {
@@ -225,7 +228,17 @@ impl Declaration {
             contexts: &[InteractionContext::Guild],
             default_member_permissions: None,
             ephemeral: true,
+            kept: false,
         }
+    }
+
+    /// Kept from its acknowledgement to its answer (see [`Declaration::kept`]); its handler
+    /// must finish a use taken over ([`super::commands::Call::resumed`]) without doing twice
+    /// what the process that died did.
+    #[must_use]
+    pub const fn kept_until_answered(mut self) -> Self {
+        self.kept = true;
+        self
     }
 
     /// With these options.

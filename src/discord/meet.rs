@@ -84,7 +84,8 @@ const DECLARATION: Declaration = Declaration::new(
     RECORDING,
     REPEAT,
     OCCURRENCES,
-]);
+])
+.kept_until_answered();
 
 /// `/meet`.
 pub struct Meet;
@@ -116,15 +117,25 @@ impl Command for Meet {
     /// Creates the meeting; the router answers privately with the host link and posts the
     /// public message.
     async fn run(&self, call: Call<'_>) -> Result<Reply, ServiceError> {
-        let mut created = call
-            .service
-            .create(&call.who, &input(&call.args, call.locale))
-            .await?;
+        let input = input(&call.args, call.locale);
+        let mut created = match call.resumed {
+            None => call.service.create(&call.who, &input).await?,
+            // A /meet whose process died: its meeting, whatever of it that process had done.
+            Some(since) => {
+                let created = call.service.resume_create(&call.who, &input, since).await?;
+                if created.record.message.is_some() {
+                    return Ok(Reply::Done);
+                }
+                created
+            }
+        };
         tracing::info!(meeting_id = created.meeting.id, "meeting created");
         if created.record.reminder_due.is_some() {
             call.rest.metrics().reminders.inc(&["scheduled"]);
         }
-        super::announce::create_event(call.rest, call.service, &mut created).await;
+        if created.record.event.is_none() {
+            super::announce::create_event(call.rest, call.service, &mut created).await;
+        }
         Ok(Reply::Created(Box::new(created)))
     }
 

@@ -9,6 +9,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
+use jiff::Timestamp;
+
 use serenity::all::{
     CommandInteraction, ComponentInteraction, CreateInteractionResponse,
     CreateInteractionResponseMessage, GuildId, Interaction, Member, ModalInteraction, User,
@@ -21,6 +23,7 @@ use super::reply;
 use super::rest::{Rest, Target};
 use super::telemetry::{self, Outcome};
 use crate::ids;
+use crate::meetings::unfinished::TakenOver;
 use crate::meetings::{Created, Meetings, Requester, ServiceError};
 use crate::metrics::Metrics;
 
@@ -61,11 +64,42 @@ impl Router {
 
     /// Handles one interaction: acknowledged through `ack`, answered through `rest`.
     pub async fn handle(&self, rest: &Rest, ack: &dyn Ack, interaction: &Interaction) {
+        self.dispatch(rest, ack, interaction, None).await;
+    }
+
+    /// Finishes an interaction a process that died left unfinished ([`Meetings::take_over`]):
+    /// acknowledged already, answered through `rest` as that process would have.
+    pub async fn finish_for_the_dead(&self, rest: &Rest, taken: &TakenOver) {
+        match serde_json::from_slice::<Interaction>(&taken.raw) {
+            Ok(interaction) => {
+                let name = telemetry::command_name(&interaction);
+                self.metrics.interactions_taken_over.inc(&[&name]);
+                tracing::info!(interaction_id = taken.id, command = %name, "finishing an interaction a process that stopped had taken up");
+                let acknowledged = Acknowledged;
+                self.dispatch(rest, &acknowledged, &interaction, Some(taken.since))
+                    .await;
+            }
+            Err(err) => {
+                tracing::warn!(interaction_id = taken.id, error = %err, "an interaction left unfinished cannot be read; dropped");
+            }
+        }
+        self.service.finished(taken.id).await;
+    }
+
+    async fn dispatch(
+        &self,
+        rest: &Rest,
+        ack: &dyn Ack,
+        interaction: &Interaction,
+        resumed: Option<Timestamp>,
+    ) {
         let span = telemetry::span(interaction);
         async {
             let started = Instant::now();
             let outcome = match interaction {
-                Interaction::Command(command) => Some(self.command(rest, ack, command).await),
+                Interaction::Command(command) => {
+                    Some(self.command(rest, ack, command, resumed).await)
+                }
                 Interaction::Autocomplete(command) => {
                     self.autocomplete(rest, ack, command).await;
                     None
@@ -93,7 +127,13 @@ impl Router {
         .await;
     }
 
-    async fn command(&self, rest: &Rest, ack: &dyn Ack, command: &CommandInteraction) -> Outcome {
+    async fn command(
+        &self,
+        rest: &Rest,
+        ack: &dyn Ack,
+        command: &CommandInteraction,
+        resumed: Option<Timestamp>,
+    ) -> Outcome {
         let target = Target::from(command);
         let Some(who) = requester(
             command.guild_id,
@@ -126,9 +166,18 @@ impl Router {
             locale: &command.locale,
             service: &self.service,
             rest,
+            resumed,
         };
-        self.acknowledged(rest, ack, &target, declaration.ephemeral, handler.run(call))
-            .await
+        // A use taken over is kept already, under this process's name now.
+        let keep = (declaration.kept && resumed.is_none()).then_some(command);
+        let work = handler.run(call);
+        let outcome = self
+            .acknowledged(rest, ack, &target, declaration.ephemeral, keep, work)
+            .await;
+        if declaration.kept {
+            self.service.finished(command.id.get()).await;
+        }
+        outcome
     }
 
     async fn autocomplete(&self, rest: &Rest, ack: &dyn Ack, command: &CommandInteraction) {
@@ -149,6 +198,7 @@ impl Router {
             locale: &command.locale,
             service: &self.service,
             rest,
+            resumed: None,
         };
         let choices = handler.autocomplete(call).await;
         let response = CreateInteractionResponse::Autocomplete(choices);
@@ -182,17 +232,20 @@ impl Router {
         };
         tracing::debug!(meeting_id = id, "start button");
         let started = super::meet::start(&self.service, who, id);
-        self.acknowledged(rest, ack, &target, true, started).await
+        self.acknowledged(rest, ack, &target, true, None, started)
+            .await
     }
 
-    /// Acknowledges, runs `work`, and delivers its answer (or what went wrong, in words for the
-    /// member). Returns the outcome for the metrics.
+    /// Acknowledges, keeps `keep` until answered (see [`declare::Declaration::kept`]), runs `work`, and
+    /// delivers its answer (or what went wrong, in words for the member). Returns the outcome
+    /// for the metrics.
     async fn acknowledged(
         &self,
         rest: &Rest,
         ack: &dyn Ack,
         target: &Target<'_>,
         ephemeral: bool,
+        keep: Option<&CommandInteraction>,
         work: impl Future<Output = Result<Reply, ServiceError>>,
     ) -> Outcome {
         let defer = CreateInteractionResponse::Defer(
@@ -204,7 +257,11 @@ impl Router {
             rest.direct(target.user, reply::too_late()).await;
             return Outcome::Failed;
         }
+        if let Some(command) = keep {
+            self.keep(command).await;
+        }
         let (answer, outcome) = match work.await {
+            Ok(Reply::Done) => return Outcome::Ok,
             Ok(Reply::Private(answer)) => (answer, Outcome::Ok),
             Ok(Reply::Created(created)) => return self.created(rest, target, &created).await,
             Err(err) => {
@@ -272,6 +329,38 @@ impl Router {
         } else {
             Outcome::Failed
         }
+    }
+}
+
+impl Router {
+    /// Keeps `command` in the store until answered. Should that fail, the member is still
+    /// served: only a crash before the answer would lose it then.
+    async fn keep(&self, command: &CommandInteraction) {
+        let raw = serde_json::to_vec(&Interaction::Command(command.clone()));
+        let kept = match raw {
+            Ok(raw) => self.service.hold(command.id.get(), &raw).await,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not write the interaction down");
+                return;
+            }
+        };
+        if let Err(err) = kept {
+            tracing::warn!(error = %err, "could not keep the interaction until it is answered");
+        }
+    }
+}
+
+/// The first response of an interaction taken over: the process that died sent it.
+struct Acknowledged;
+
+#[serenity::async_trait]
+impl Ack for Acknowledged {
+    async fn acknowledge(
+        &self,
+        _: &Target<'_>,
+        _: CreateInteractionResponse,
+    ) -> serenity::Result<()> {
+        Ok(())
     }
 }
 

@@ -11,6 +11,7 @@ mod accounts;
 mod lifecycle;
 mod reschedule;
 mod series;
+mod unfinished;
 mod webhooks;
 
 use super::*;
@@ -80,6 +81,39 @@ impl Zoom for MemoryZoom {
         };
         self.meetings.lock().unwrap().insert(id, created.clone());
         Ok(created)
+    }
+
+    async fn adopt_meeting(
+        &self,
+        _user: &str,
+        meeting: &NewMeeting,
+        since: Timestamp,
+        known: Known<'_>,
+    ) -> Result<Option<Meeting>, ZoomError> {
+        let alike: Vec<Meeting> = self
+            .meetings
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|m| {
+                m.topic == meeting.topic
+                    && m.start_time == Some(meeting.start_time)
+                    && m.created_at.is_some_and(|c| c >= since)
+            })
+            .cloned()
+            .collect();
+        let mut unknown = Vec::new();
+        for m in alike {
+            if !known(m.id).await {
+                unknown.push(m);
+            }
+        }
+        match unknown.len() {
+            0 | 1 => Ok(unknown.pop()),
+            _ => Err(ZoomError::LookAlikes(
+                unknown.iter().map(|m| m.id).collect(),
+            )),
+        }
     }
 
     fn acting_as(&self, _: Arc<dyn crate::zoom::auth::Bearer>) -> Arc<dyn Zoom> {

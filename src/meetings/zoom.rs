@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 
 use crate::zoom::auth::Bearer;
 use crate::zoom::meetings::Known;
@@ -25,6 +26,15 @@ pub trait Zoom: Send + Sync {
         meeting: &NewMeeting,
         known: Known<'_>,
     ) -> Result<Meeting, ZoomError>;
+    /// The meeting a create of `meeting` sent since `since` by a process that died made, if any
+    /// (see [`ZoomClient::adopt_meeting`]).
+    async fn adopt_meeting(
+        &self,
+        user: &str,
+        meeting: &NewMeeting,
+        since: Timestamp,
+        known: Known<'_>,
+    ) -> Result<Option<Meeting>, ZoomError>;
     /// A meeting with a fresh start link.
     async fn get_meeting(&self, id: MeetingId) -> Result<Meeting, ZoomError>;
     /// Changes a meeting (its start and length, for a reschedule).
@@ -56,6 +66,16 @@ impl Zoom for ZoomClient {
         known: Known<'_>,
     ) -> Result<Meeting, ZoomError> {
         self.create_meeting_unless(user, meeting, known).await
+    }
+
+    async fn adopt_meeting(
+        &self,
+        user: &str,
+        meeting: &NewMeeting,
+        since: Timestamp,
+        known: Known<'_>,
+    ) -> Result<Option<Meeting>, ZoomError> {
+        ZoomClient::adopt_meeting(self, user, meeting, since, known).await
     }
 
     async fn get_meeting(&self, id: MeetingId) -> Result<Meeting, ZoomError> {

@@ -152,11 +152,48 @@ impl ZoomClient {
         err: &ZoomError,
     ) -> Result<Option<Meeting>, ZoomError> {
         tracing::warn!(error = %err, "creating a Zoom meeting failed ambiguously; checking whether it was created");
+        match self.search_created(attempt).await {
+            Err(ZoomError::LookAlikes(found)) => Err(ZoomError::LookAlikes(found)),
+            Err(_) => Err(err.clone()),
+            Ok(found) => Ok(found),
+        }
+    }
+
+    /// The meeting a create of `meeting` under `user` sent since `since` made, if it made one:
+    /// for a create whose process died before it heard Zoom's answer. The same search as after
+    /// an ambiguous failure, and the same refusal of several look-alikes.
+    pub async fn adopt_meeting(
+        &self,
+        user: &str,
+        meeting: &NewMeeting,
+        since: Timestamp,
+        known: Known<'_>,
+    ) -> Result<Option<Meeting>, ZoomError> {
+        let start = meeting.start_time.as_second();
+        let _alike = self
+            .create_stripe(&(user, &meeting.topic, start))
+            .lock()
+            .await;
+        let attempt = Attempt {
+            user,
+            meeting,
+            began: since - CREATED_AT_SLACK,
+            known,
+        };
+        let found = self.search_created(&attempt).await?;
+        if let Some(found) = &found {
+            self.issued.note(found);
+        }
+        Ok(found)
+    }
+
+    /// The one meeting `attempt` could have made, searched among the host's meetings.
+    async fn search_created(
+        &self,
+        attempt: &Attempt<'_, '_>,
+    ) -> Result<Option<Meeting>, ZoomError> {
         // "scheduled" also lists meetings whose start just passed (a "now" meeting), unlike "upcoming".
-        let scheduled = self
-            .list(attempt.user, "scheduled")
-            .await
-            .map_err(|_| err.clone())?;
+        let scheduled = self.list(attempt.user, "scheduled").await?;
         let wanted = attempt.meeting;
         let start = wanted.start_time.as_second();
         let mut candidates: Vec<MeetingId> = Vec::new();

@@ -1,0 +1,108 @@
+//! Interactions left unfinished: taken over once, only from a process that stopped, and a /meet
+//! taken over finishes with the meeting the dead process made rather than a second one.
+
+use super::*;
+use crate::meetings::unfinished::Journal;
+use crate::sealed::Sealer;
+use jiff::SignedDuration;
+
+fn journal(alive_for_ms: i64) -> Journal {
+    Journal::timed(
+        Sealer::derive_for(&Secret::new("bot token"), b"test"),
+        SignedDuration::from_millis(alive_for_ms),
+        SignedDuration::ZERO,
+    )
+}
+
+/// Two processes on one store, as two replicas on one database.
+fn two(store: &Arc<MemoryStore>, zoom: &Arc<MemoryZoom>) -> (Meetings, Meetings) {
+    let one = || {
+        Meetings::new(
+            Arc::clone(zoom) as Arc<dyn Zoom>,
+            Arc::clone(store) as Arc<dyn Store>,
+        )
+    };
+    (
+        one().with_journal(journal(300)),
+        one().with_journal(journal(300)),
+    )
+}
+
+#[tokio::test]
+async fn an_interaction_is_taken_over_only_once_its_process_stopped_and_only_once() {
+    let (store, zoom) = (
+        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryZoom::default()),
+    );
+    let (dies, lives) = two(&store, &zoom);
+    dies.beat().await.unwrap();
+    dies.hold(7, b"{\"id\":\"7\"}").await.unwrap();
+    assert!(
+        lives.take_over().await.unwrap().is_empty(),
+        "taken from a process still alive"
+    );
+    // The heartbeat runs out 300 ms after the last beat; looked for within a bound.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let taken = loop {
+        let taken = lives.take_over().await.unwrap();
+        if !taken.is_empty() || std::time::Instant::now() > deadline {
+            break taken;
+        }
+        tokio::task::yield_now().await;
+    };
+    assert_eq!(taken.len(), 1, "never taken over");
+    assert_eq!(
+        (taken[0].id, taken[0].raw.as_slice()),
+        (7, &b"{\"id\":\"7\"}"[..])
+    );
+    let (_, third) = two(&store, &zoom);
+    assert!(
+        third.take_over().await.unwrap().is_empty(),
+        "taken over twice"
+    );
+    assert!(
+        !store.unfinished().await.unwrap()[0].sealed.contains("id"),
+        "kept in the clear"
+    );
+    lives.finished(7).await;
+    assert!(store.unfinished().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_meet_taken_over_adopts_what_the_dead_process_made_and_makes_nothing_twice() {
+    let (service, zoom, _store) = service();
+    let since = Timestamp::now();
+    // Zoom made it, and the process died before recording it.
+    let asked = topic("Made, not recorded");
+    let (_, defaults) = service.meet_defaults(&member(1)).await.unwrap();
+    let planned = plan(&asked, &defaults, since).unwrap();
+    zoom.create_meeting("me", &new_meeting(&planned), &none_known)
+        .await
+        .unwrap();
+    let adopted = service
+        .resume_create(&member(1), &asked, since)
+        .await
+        .unwrap();
+    assert_eq!(zoom.count(), 1, "a second meeting was made");
+    assert!(adopted.record.message.is_none());
+
+    // Recorded and announced: found in the store, nothing made.
+    let mut recorded = adopted.record.clone();
+    recorded.message = Some(MessageId(5));
+    service.store().put_meeting(&recorded).await.unwrap();
+    let again = service
+        .resume_create(&member(1), &asked, since)
+        .await
+        .unwrap();
+    assert_eq!(again.record.zoom_id, adopted.record.zoom_id);
+    assert_eq!(again.record.message, Some(MessageId(5)));
+    assert_eq!(zoom.count(), 1);
+
+    // Nothing made at all: made now, once.
+    let fresh = service
+        .resume_create(&member(1), &topic("Never sent"), since)
+        .await
+        .unwrap();
+    assert_eq!(zoom.count(), 2);
+    assert_ne!(fresh.record.zoom_id, adopted.record.zoom_id);
+}
