@@ -336,7 +336,11 @@ impl Router {
     /// Keeps `command` in the store until answered. Should that fail, the member is still
     /// served: only a crash before the answer would lose it then.
     async fn keep(&self, command: &CommandInteraction) {
-        let raw = serde_json::to_vec(&Interaction::Command(command.clone()));
+        // serenity writes an interaction without its `type`, which reading it back needs.
+        let raw = serde_json::to_value(command).and_then(|mut value| {
+            value["type"] = u8::from(serenity::all::InteractionType::Command).into();
+            serde_json::to_vec(&value)
+        });
         let kept = match raw {
             Ok(raw) => self.service.hold(command.id.get(), &raw).await,
             Err(err) => {

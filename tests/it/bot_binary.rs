@@ -713,3 +713,45 @@ async fn reminders_due_across_a_sigkill_are_each_posted_exactly_once() {
         "none posted twice"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meet_whose_process_was_sigkilled_mid_create_is_finished_by_the_next_start() {
+    let bot = start("info").await;
+    // Zoom makes the meeting and holds its answer: the process dies before it hears of it.
+    bot.zoom.fail_next_creates(
+        1,
+        support::fake_zoom::CreateFailure::SlowAfterCreate(Duration::from_secs(60)),
+    );
+    let meet = bot.meet_acknowledged("Made as the bot died").await;
+    // The fake has no signal for it: its count, looked at until a bound.
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while bot.zoom.meetings_created() == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        bot.zoom.meetings_created(),
+        1,
+        "{}",
+        bot.log.lock().unwrap()
+    );
+
+    let bot = bot.restart(true).await;
+    // Taken over once the restart has let a create the dead process sent settle (15 s).
+    let finished = bot
+        .discord
+        .wait_for(|d| !d.followups(&meet).is_empty(), Duration::from_secs(60))
+        .await;
+    assert!(finished, "never finished: {}", bot.log.lock().unwrap());
+    let answer = bot.discord.original(&meet).expect("answered");
+    assert!(
+        !answer.thinking && answer.content.starts_with("Scheduled"),
+        "{}",
+        answer.content
+    );
+    assert_eq!(bot.zoom.meetings().len(), 1, "a second meeting was made");
+    assert!(
+        bot.log.lock().unwrap().contains("finishing an interaction"),
+        "{}",
+        bot.log.lock().unwrap()
+    );
+}
