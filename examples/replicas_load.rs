@@ -20,8 +20,9 @@
 //! Per leg: ack p50/p99 (the HTTP response, which is the acknowledgement), `scheduled` (told the
 //! host link), `told_error`, `no_answer`; `lost` (a Zoom meeting nobody was told of or nobody
 //! recorded), `duplicated` (two Zoom meetings for one interaction), `phantom` (told of a meeting
-//! Zoom does not have). Invariants: every request answered by the proxy, no ack over 3 s, nothing
-//! lost, duplicated or phantom; without a kill, every interaction answered.
+//! Zoom does not have). Invariants: no ack over 3 s; nothing lost, duplicated or phantom; every
+//! interaction acknowledged is answered (with a kill, those the killed replica had acknowledged
+//! too, by the replica that takes them over); without a kill, every request acknowledged.
 
 #[allow(dead_code)]
 #[path = "../tests/it/support/discord_signature.rs"]
@@ -426,9 +427,15 @@ async fn main() {
         let figures = run(leg, n, spread_s, latency, per_mille).await;
         println!("{}", line(leg, &figures));
         p99.push(percentile(&figures.acks, 99.0));
-        let unanswered = leg.kill_at.is_none() && figures.no_answer > 0;
+        // A kill cuts the requests the replica had not acknowledged yet: the proxy answers those
+        // 502 and Discord shows the member that the command failed (nothing was made for them).
+        // Every interaction acknowledged must be answered, the killed replica's ones too.
+        let (cut, unanswered) = match leg.kill_at {
+            None => (figures.proxy_failures > 0, figures.no_answer > 0),
+            Some(_) => (false, figures.no_answer > figures.proxy_failures),
+        };
         for (name, bad) in [
-            ("proxy_failures", figures.proxy_failures > 0),
+            ("proxy_failures", cut),
             ("late_acks", figures.acks.iter().any(|a| *a > 3000.0)),
             ("no_answer", unanswered),
             ("lost", figures.lost > 0),

@@ -29,8 +29,12 @@ pub struct Call<'a> {
     pub service: &'a Meetings,
     /// Discord's REST API.
     pub rest: &'a Rest,
-    /// When a process that died took this interaction up: it is being finished for it.
-    pub resumed: Option<jiff::Timestamp>,
+    /// The interaction's moment: when this process took it up, or, for one a process that died
+    /// had taken up, when that process did. Times the member typed ("in 1h") are read as at it,
+    /// so finishing a use taken over plans the very meeting the first process asked for.
+    pub at: jiff::Timestamp,
+    /// True when a process that died took this interaction up: it is being finished for it.
+    pub resumed: bool,
 }
 
 /// What a handler answers with; the router delivers it.

@@ -118,16 +118,18 @@ impl Command for Meet {
     /// public message.
     async fn run(&self, call: Call<'_>) -> Result<Reply, ServiceError> {
         let input = input(&call.args, call.locale);
-        let mut created = match call.resumed {
-            None => call.service.create(&call.who, &input).await?,
+        let mut created = if call.resumed {
             // A /meet whose process died: its meeting, whatever of it that process had done.
-            Some(since) => {
-                let created = call.service.resume_create(&call.who, &input, since).await?;
-                if created.record.message.is_some() {
-                    return Ok(Reply::Done);
-                }
-                created
+            let created = call
+                .service
+                .resume_create(&call.who, &input, call.at)
+                .await?;
+            if created.record.message.is_some() {
+                return Ok(Reply::Done);
             }
+            created
+        } else {
+            call.service.create_at(&call.who, &input, call.at).await?
         };
         tracing::info!(meeting_id = created.meeting.id, "meeting created");
         if created.record.reminder_due.is_some() {

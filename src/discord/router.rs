@@ -148,10 +148,11 @@ impl Router {
             locale: &command.locale,
             service: &self.service,
             rest,
-            resumed,
+            at: resumed.unwrap_or_else(Timestamp::now),
+            resumed: resumed.is_some(),
         };
         // A use taken over is kept already, under this process's name now.
-        let keep = (declaration.kept && resumed.is_none()).then_some(command);
+        let keep = (declaration.kept && resumed.is_none()).then_some((command, call.at));
         let work = handler.run(call);
         let outcome = self
             .acknowledged(rest, ack, &target, declaration.ephemeral, keep, work)
@@ -180,7 +181,8 @@ impl Router {
             locale: &command.locale,
             service: &self.service,
             rest,
-            resumed: None,
+            at: Timestamp::now(),
+            resumed: false,
         };
         let choices = handler.autocomplete(call).await;
         let response = CreateInteractionResponse::Autocomplete(choices);
@@ -227,7 +229,7 @@ impl Router {
         ack: &dyn Ack,
         target: &Target<'_>,
         ephemeral: bool,
-        keep: Option<&CommandInteraction>,
+        keep: Option<(&CommandInteraction, Timestamp)>,
         work: impl Future<Output = Result<Reply, ServiceError>>,
     ) -> Outcome {
         let defer = CreateInteractionResponse::Defer(
@@ -239,8 +241,8 @@ impl Router {
             rest.direct(target.user, reply::too_late()).await;
             return Outcome::Failed;
         }
-        if let Some(command) = keep {
-            self.keep(command).await;
+        if let Some((command, at)) = keep {
+            self.keep(command, at).await;
         }
         let (answer, outcome) = match work.await {
             Ok(Reply::Done) => return Outcome::Ok,

@@ -18,7 +18,18 @@ impl Meetings {
         who: &Requester,
         input: &MeetInput,
     ) -> Result<Created, ServiceError> {
-        self.create_once(who, input, None).await
+        self.create_at(who, input, Timestamp::now()).await
+    }
+
+    /// [`Meetings::create`] with times in `input` read as at `at`: the moment the interaction
+    /// was taken up and written down, so that finishing it elsewhere plans the same meeting.
+    pub async fn create_at(
+        &self,
+        who: &Requester,
+        input: &MeetInput,
+        at: Timestamp,
+    ) -> Result<Created, ServiceError> {
+        self.create_once(who, input, at, false).await
     }
 
     /// Finishes the /meet `input` of `who` that a process which died took up at `since`: the
@@ -31,17 +42,19 @@ impl Meetings {
         input: &MeetInput,
         since: Timestamp,
     ) -> Result<Created, ServiceError> {
-        self.create_once(who, input, Some(since)).await
+        self.create_once(who, input, since, true).await
     }
 
     async fn create_once(
         &self,
         who: &Requester,
         input: &MeetInput,
-        resumed: Option<Timestamp>,
+        at: Timestamp,
+        resuming: bool,
     ) -> Result<Created, ServiceError> {
+        let resumed = resuming.then_some(at);
         let (settings, defaults) = self.meet_defaults(who).await?;
-        let plan = plan(input, &defaults, resumed.unwrap_or_else(Timestamp::now))?;
+        let plan = plan(input, &defaults, at)?;
         let host = self.host_of(who, &settings).await?;
         if let Some(since) = resumed
             && let Some(record) = self.recorded_since(who, &plan, since).await?

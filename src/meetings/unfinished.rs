@@ -78,14 +78,14 @@ impl Meetings {
 
     /// Keeps the interaction `id` (`raw`: as Discord sent it) until [`Meetings::finished`];
     /// durable before this returns. Without a journal, nothing.
-    pub async fn hold(&self, id: u64, raw: &[u8]) -> Result<(), ServiceError> {
+    pub async fn hold(&self, id: u64, raw: &[u8], at: Timestamp) -> Result<(), ServiceError> {
         let Some(journal) = &self.journal else {
             return Ok(());
         };
         let unfinished = Unfinished {
             id,
             owner: self.owner.clone(),
-            at: Timestamp::now(),
+            at,
             sealed: journal.sealer.seal(raw, &id.to_be_bytes()),
         };
         self.store.put_unfinished(&unfinished).await?;

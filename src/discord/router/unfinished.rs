@@ -30,14 +30,14 @@ impl Router {
 
     /// Keeps `command` in the store until answered. Should that fail, the member is still
     /// served: only a crash before the answer would lose it then.
-    pub(super) async fn keep(&self, command: &CommandInteraction) {
+    pub(super) async fn keep(&self, command: &CommandInteraction, at: jiff::Timestamp) {
         // serenity writes an interaction without its `type`, which reading it back needs.
         let raw = serde_json::to_value(command).and_then(|mut value| {
             value["type"] = u8::from(serenity::all::InteractionType::Command).into();
             serde_json::to_vec(&value)
         });
         let kept = match raw {
-            Ok(raw) => self.service.hold(command.id.get(), &raw).await,
+            Ok(raw) => self.service.hold(command.id.get(), &raw, at).await,
             Err(err) => {
                 tracing::warn!(error = %err, "could not write the interaction down");
                 return;

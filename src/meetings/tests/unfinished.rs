@@ -36,7 +36,9 @@ async fn an_interaction_is_taken_over_only_once_its_process_stopped_and_only_onc
     );
     let (dies, lives) = two(&store, &zoom);
     dies.beat().await.unwrap();
-    dies.hold(7, b"{\"id\":\"7\"}").await.unwrap();
+    dies.hold(7, b"{\"id\":\"7\"}", Timestamp::now())
+        .await
+        .unwrap();
     assert!(
         lives.take_over().await.unwrap().is_empty(),
         "taken from a process still alive"
@@ -105,4 +107,21 @@ async fn a_meet_taken_over_adopts_what_the_dead_process_made_and_makes_nothing_t
         .unwrap();
     assert_eq!(zoom.count(), 2);
     assert_ne!(fresh.record.zoom_id, adopted.record.zoom_id);
+}
+
+#[tokio::test]
+async fn a_meet_taken_over_reads_relative_times_as_at_its_moment_not_the_handlers() {
+    let (service, zoom, _store) = service();
+    // Written down 5 s before its handler ran (a busy process), then the process died after
+    // recording the meeting and before telling the channel.
+    let at = Timestamp::now() - SignedDuration::from_secs(5);
+    let asked = MeetInput {
+        when: Some("in 1h".into()),
+        ..topic("Relative")
+    };
+    let first = service.create_at(&member(1), &asked, at).await.unwrap();
+    assert_eq!(first.record.start, at + SignedDuration::from_hours(1));
+    let finished = service.resume_create(&member(1), &asked, at).await.unwrap();
+    assert_eq!(finished.record.zoom_id, first.record.zoom_id);
+    assert_eq!(zoom.count(), 1, "a second meeting was made");
 }
