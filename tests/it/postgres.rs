@@ -85,10 +85,13 @@ async fn a_database_at_version_1_is_brought_to_the_newest_schema_keeping_its_rec
     };
     let store = PgStore::connect(&db.url, 2).await.unwrap();
     store.put_meeting(&record(1)).await.unwrap();
-    // What the release before the unfinished interactions left: version 1, no such table.
+    // What the release before the unfinished interactions left: version 1, no such table and
+    // no `take_slot` (version 3).
     let client = raw(&db.url).await;
     client
-        .batch_execute("DROP TABLE unfinished; UPDATE zoombot_schema SET version = 1")
+        .batch_execute(
+            "DROP TABLE unfinished; DROP FUNCTION take_slot; UPDATE zoombot_schema SET version = 1",
+        )
         .await
         .unwrap();
     assert_eq!(

@@ -61,55 +61,60 @@ impl PgStore {
         .await
     }
 
-    /// [`crate::store::Store::update_meeting`]: the row is locked while the change is made, so
-    /// concurrent changes (from any replica) apply one after the other, none lost.
+    /// [`crate::store::Store::update_meeting`]: a compare-and-swap, as on sled. The record is
+    /// read, changed, and written back only if the row still holds the bytes read; otherwise
+    /// another change (from any replica) landed in between, and this one is made again on top
+    /// of it. Concurrent changes apply one after the other, none lost, in two round trips and
+    /// without holding a row lock across them.
     pub(super) async fn change_meeting(
         &self,
         guild: GuildId,
         zoom_id: i64,
         change: &MeetingChange,
     ) -> Result<Option<MeetingRecord>, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(self.fail.db())?;
         let guild = sql_id(guild.0);
-        let select = tx
-            .prepare_cached(
-                "SELECT record FROM meetings WHERE guild = $1 AND zoom_id = $2 FOR UPDATE",
-            )
+        let client = self.client().await?;
+        let select = client
+            .prepare_cached("SELECT record FROM meetings WHERE guild = $1 AND zoom_id = $2")
             .await
             .map_err(self.fail.db())?;
-        let Some(row) = tx
-            .query_opt(&select, &[&guild, &zoom_id])
-            .await
-            .map_err(self.fail.db())?
-        else {
-            return Ok(None);
-        };
-        // An unreadable or newer record is refused here: the transaction is rolled back and
-        // the record stays as it is.
-        let mut record = read(&row)?;
-        change.apply(&mut record);
-        let update = tx
+        let swap = client
             .prepare_cached(
                 "UPDATE meetings SET ends_at = $3, reminder_due = $4, record = $5 \
-                 WHERE guild = $1 AND zoom_id = $2",
+                 WHERE guild = $1 AND zoom_id = $2 AND record = $6",
             )
             .await
             .map_err(self.fail.db())?;
-        tx.execute(
-            &update,
-            &[
-                &guild,
-                &zoom_id,
-                &record.end(),
-                &record.reminder_due,
-                &encode(&record),
-            ],
-        )
-        .await
-        .map_err(self.fail.db())?;
-        tx.commit().await.map_err(self.fail.db())?;
-        Ok(Some(record))
+        loop {
+            let Some(row) = client
+                .query_opt(&select, &[&guild, &zoom_id])
+                .await
+                .map_err(self.fail.db())?
+            else {
+                return Ok(None);
+            };
+            // An unreadable or newer record is refused here and stays as it is.
+            let mut record = read(&row)?;
+            let old: &[u8] = row.get(0);
+            change.apply(&mut record);
+            let swapped = client
+                .execute(
+                    &swap,
+                    &[
+                        &guild,
+                        &zoom_id,
+                        &record.end(),
+                        &record.reminder_due,
+                        &encode(&record),
+                        &old,
+                    ],
+                )
+                .await
+                .map_err(self.fail.db())?;
+            if swapped == 1 {
+                return Ok(Some(record));
+            }
+        }
     }
 
     /// [`crate::store::Store::guild_meetings`].

@@ -12,10 +12,11 @@ use crate::store::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_initial.sql"),
     include_str!("../../../migrations/0002_unfinished.sql"),
+    include_str!("../../../migrations/0003_take_slot.sql"),
 ];
 
 /// The newest schema version this build knows (and migrates to).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The `pg_advisory_xact_lock` key every zoombot migrates under ("zoombot" in ASCII): one fixed
 /// key, so two starting replicas wait for each other rather than both creating tables.

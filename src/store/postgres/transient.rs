@@ -13,9 +13,9 @@ fn count(rows: u64) -> usize {
 }
 
 impl PgStore {
-    /// [`crate::store::Store::take_slot`]: one transaction under an advisory lock on the key,
-    /// so concurrent takers of one key (in any replica) count one after the other; other keys
-    /// do not wait.
+    /// [`crate::store::Store::take_slot`]: one call of `take_slot` (migration 3), which counts
+    /// and takes under an advisory lock on the key, so concurrent takers of one key (in any
+    /// replica) count one after the other; other keys do not wait.
     pub(super) async fn slot(
         &self,
         key: &str,
@@ -23,47 +23,26 @@ impl PgStore {
         window: Duration,
         now: Timestamp,
     ) -> Result<Result<Timestamp, Timestamp>, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(self.fail.db())?;
-        let lock = tx
-            .prepare_cached("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .await
-            .map_err(self.fail.db())?;
-        tx.execute(&lock, &[&key]).await.map_err(self.fail.db())?;
-        // The slots out of the window are free again (a window longer than time itself
-        // frees none).
-        if let Some(cutoff) = SignedDuration::try_from(window)
+        // The slots out of the window are free again (a window longer than time itself frees
+        // none).
+        let cutoff = SignedDuration::try_from(window)
             .ok()
-            .and_then(|w| now.checked_sub(w).ok())
-        {
-            let expire = tx
-                .prepare_cached("DELETE FROM slots WHERE key = $1 AND taken <= $2")
-                .await
-                .map_err(self.fail.db())?;
-            tx.execute(&expire, &[&key, &cutoff])
-                .await
-                .map_err(self.fail.db())?;
-        }
-        let held = tx
-            .prepare_cached("SELECT count(*), min(taken) FROM slots WHERE key = $1")
+            .and_then(|w| now.checked_sub(w).ok());
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT took, oldest_held FROM take_slot($1, $2, $3, $4)")
             .await
             .map_err(self.fail.db())?;
-        let row = tx.query_one(&held, &[&key]).await.map_err(self.fail.db())?;
-        let (held, oldest): (i64, Option<Timestamp>) = (row.get(0), row.get(1));
-        let answer = if held < i64::from(count) {
-            let take = tx
-                .prepare_cached("INSERT INTO slots (key, taken) VALUES ($1, $2)")
-                .await
-                .map_err(self.fail.db())?;
-            tx.execute(&take, &[&key, &now])
-                .await
-                .map_err(self.fail.db())?;
+        let row = client
+            .query_one(&statement, &[&key, &i64::from(count), &cutoff, &now])
+            .await
+            .map_err(self.fail.db())?;
+        let (taken, oldest): (bool, Option<Timestamp>) = (row.get(0), row.get(1));
+        Ok(if taken {
             Ok(now)
         } else {
             Err(oldest.map_or(Timestamp::MAX, |t| frees_at(t, window)))
-        };
-        tx.commit().await.map_err(self.fail.db())?;
-        Ok(answer)
+        })
     }
 
     /// [`crate::store::Store::give_back_slot`]: one of the key's slots taken then, not all.
