@@ -1,16 +1,18 @@
 //! The PostgreSQL store, for several replicas sharing one database (`DATABASE_URL`). Each atomic
-//! operation of the [`Store`] trait is one statement or one transaction (`SELECT … FOR UPDATE`,
-//! then `UPDATE`), so two processes never undo each other's changes. Records are the codec's
+//! operation of the [`Store`] trait is one statement, one function call, one compare-and-swap
+//! (`UPDATE … WHERE record = <the bytes read>`) or one transaction (`SELECT … FOR UPDATE`, then
+//! `UPDATE`), so two processes never undo each other's changes. Records are the codec's
 //! bytes, as in sled. Connections come from a pool that drops broken ones, so a PostgreSQL
 //! restart costs the operations under way (each fails as [`StoreError::Backend`]), not the bot.
 //!
 //! Each job in a file of its own: `schema.rs` (migrations), `meetings.rs`, `records.rs`
-//! (settings, preferences, quotas, inbox, links), `unfinished.rs` (interactions not answered
+//! (settings, preferences, quotas, inbox, links), `pool.rs` (connections), `unfinished.rs` (interactions not answered
 //! yet), `transient.rs` (slots, deliveries, leases),
 //! `url.rs` (the password kept out of messages).
 
 mod fail;
 mod meetings;
+mod pool;
 mod records;
 mod schema;
 mod transient;
@@ -21,12 +23,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use deadpool_postgres::{
-    ClientWrapper, Hook, HookError, Manager, ManagerConfig, Metrics, Pool, RecyclingMethod, Runtime,
-};
+use deadpool_postgres::Pool;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use tokio_postgres::NoTls;
 
 use super::{
     GuildSettings, InboxEntry, MeetingChange, MeetingRecord, MemberLink, MemberPrefs, PendingLink,
@@ -48,31 +47,6 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one operation may take in all: a server that stopped answering (hung, or its host
 /// gone without closing the connection) fails the operation rather than holding it for good.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// A connection idle this long is checked with a round trip before it is handed out again.
-const IDLE_CHECK_AFTER: Duration = Duration::from_secs(1);
-
-/// The pool's check before handing out a connection idle for [`IDLE_CHECK_AFTER`] or more: an
-/// empty query, answered within [`CONNECT_TIMEOUT`], or the connection is dropped.
-fn checked_when_idle<'a>(
-    client: &'a mut ClientWrapper,
-    metrics: &'a Metrics,
-) -> std::pin::Pin<Box<dyn Future<Output = Result<(), HookError>> + Send + 'a>> {
-    Box::pin(async move {
-        if metrics.last_used() < IDLE_CHECK_AFTER {
-            return Ok(());
-        }
-        match tokio::time::timeout(CONNECT_TIMEOUT, client.simple_query("")).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(err)) => Err(HookError::Backend(err)),
-            Err(_) => Err(HookError::message("no answer to the pool's check")),
-        }
-    })
-}
-
-/// How long an operation waits for a free connection: a pool exhausted by a stuck server fails
-/// the operation rather than queueing callers for good.
-const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The store on a PostgreSQL database.
 #[derive(Clone)]
@@ -149,32 +123,12 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("zoombot");
         }
-        // A connection is checked with a round trip before it is handed out only when it has
-        // been idle (`checked_when_idle`): one that a restarted server closed, or whose socket
-        // died silently, is dropped rather than handed out again, while a busy pool pays no
-        // round trip per operation (a /meet takes a dozen connections). `Fast` alone trusts
-        // `is_closed`, which a silently dead socket does not set.
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
         let size = if pool_size == 0 {
             DEFAULT_POOL_SIZE
         } else {
             pool_size
         };
-        let pool = Pool::builder(manager)
-            .max_size(size)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(WAIT_TIMEOUT))
-            .create_timeout(Some(CONNECT_TIMEOUT))
-            .recycle_timeout(Some(CONNECT_TIMEOUT))
-            .pre_recycle(Hook::async_fn(checked_when_idle))
-            .build()
-            .map_err(|e| fail.backend(&e.to_string()))?;
+        let pool = pool::build(config, size).map_err(|e| fail.backend(&e.to_string()))?;
         Ok(Self { pool, fail })
     }
 
