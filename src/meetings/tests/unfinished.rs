@@ -4,6 +4,8 @@
 use super::*;
 use crate::meetings::unfinished::Journal;
 use crate::sealed::Sealer;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::SignedDuration;
 
 fn journal(alive_for_ms: i64) -> Journal {
@@ -62,9 +64,20 @@ async fn an_interaction_is_taken_over_only_once_its_process_stopped_and_only_onc
         third.take_over().await.unwrap().is_empty(),
         "taken over twice"
     );
+    // Sealed: neither the bytes nor their base64 appear (a check for a short word such as "id"
+    // would fail at random: base64 of random bytes holds it about once in fifty).
+    let sealed = store.unfinished().await.unwrap()[0].sealed.clone();
+    let plain = b"{\"id\":\"7\"}";
+    let bytes = URL_SAFE_NO_PAD
+        .decode(&sealed)
+        .expect("sealed text is base64");
     assert!(
-        !store.unfinished().await.unwrap()[0].sealed.contains("id"),
+        !bytes.windows(plain.len()).any(|w| w == plain),
         "kept in the clear"
+    );
+    assert!(
+        !sealed.contains(&URL_SAFE_NO_PAD.encode(plain)),
+        "kept in the clear, as base64"
     );
     lives.finished(7).await;
     assert!(store.unfinished().await.unwrap().is_empty());
