@@ -6,9 +6,9 @@
 //! restart costs the operations under way (each fails as [`StoreError::Backend`]), not the bot.
 //!
 //! Each job in a file of its own: `schema.rs` (migrations), `meetings.rs`, `records.rs`
-//! (settings, preferences, quotas, inbox, links), `pool.rs` (connections), `unfinished.rs` (interactions not answered
-//! yet), `transient.rs` (slots, deliveries, leases),
-//! `url.rs` (the password kept out of messages).
+//! (settings, preferences, quotas, inbox, links), `pool.rs` (connections), `unfinished.rs`
+//! (interactions not answered yet), `transient.rs` (slots, deliveries, leases), `url.rs` (the
+//! password kept out of messages).
 
 mod fail;
 mod meetings;

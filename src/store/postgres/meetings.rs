@@ -22,30 +22,21 @@ fn limit(n: usize) -> i64 {
 impl PgStore {
     /// [`crate::store::Store::put_meeting`].
     pub(super) async fn write_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached(
-                "INSERT INTO meetings (guild, zoom_id, ends_at, reminder_due, record) \
-                 VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (guild, zoom_id) DO UPDATE SET ends_at = EXCLUDED.ends_at, \
-                 reminder_due = EXCLUDED.reminder_due, record = EXCLUDED.record",
-            )
-            .await
-            .map_err(self.fail.db())?;
-        client
-            .execute(
-                &statement,
-                &[
-                    &sql_id(record.guild.0),
-                    &record.zoom_id,
-                    &record.end(),
-                    &record.reminder_due,
-                    &encode(record),
-                ],
-            )
-            .await
-            .map_err(self.fail.db())?;
-        Ok(())
+        self.execute(
+            "INSERT INTO meetings (guild, zoom_id, ends_at, reminder_due, record) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (guild, zoom_id) DO UPDATE SET ends_at = EXCLUDED.ends_at, \
+             reminder_due = EXCLUDED.reminder_due, record = EXCLUDED.record",
+            &[
+                &sql_id(record.guild.0),
+                &record.zoom_id,
+                &record.end(),
+                &record.reminder_due,
+                &encode(record),
+            ],
+        )
+        .await
+        .map(drop)
     }
 
     /// [`crate::store::Store::meeting`].

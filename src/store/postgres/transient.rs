@@ -58,17 +58,12 @@ impl PgStore {
 
     /// [`crate::store::Store::first_delivery`]: the primary key lets exactly one insert in.
     pub(super) async fn delivered(&self, key: &str, until: Timestamp) -> Result<bool, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached(
+        let inserted = self
+            .execute(
                 "INSERT INTO deliveries (key, until) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&key, &until],
             )
-            .await
-            .map_err(self.fail.db())?;
-        let inserted = client
-            .execute(&statement, &[&key, &until])
-            .await
-            .map_err(self.fail.db())?;
+            .await?;
         Ok(inserted == 1)
     }
 
@@ -81,19 +76,14 @@ impl PgStore {
         until: Timestamp,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached(
+        let taken = self
+            .execute(
                 "INSERT INTO leases AS l (name, owner, until) VALUES ($1, $2, $3) \
                  ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until = EXCLUDED.until \
                  WHERE l.until < $4 OR l.owner = EXCLUDED.owner",
+                &[&name, &owner, &until, &now],
             )
-            .await
-            .map_err(self.fail.db())?;
-        let taken = client
-            .execute(&statement, &[&name, &owner, &until, &now])
-            .await
-            .map_err(self.fail.db())?;
+            .await?;
         Ok(taken == 1)
     }
 
